@@ -1,0 +1,53 @@
+# Pipeline of the RLP sustainability report: raw coded plans -> validation -> random sample.
+# Later stages (frequencies, diversity, tests, findings, figures, report) plug in after `sample`.
+#
+#   snakemake --cores 2            build everything
+#   snakemake -n                   show what would run
+#   snakemake --cores 2 sample     build up to one stage
+#
+# The logic lives in the package `rlp_pipeline` (src/); rules only wire files to its commands.
+
+import os
+import sys
+from pathlib import Path
+
+from snakemake.utils import min_version, validate
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+validate(config, "config/config.schema.yaml")
+
+# Jobs run `python -m rlp_pipeline ...`. Put the interpreter running Snakemake first on PATH and
+# the package's source on PYTHONPATH, so that jobs use the same installed libraries and the same
+# package code whether or not the venv is activated; with --use-conda, Snakemake puts the conda
+# environment's python first instead.
+SRC = str(Path(workflow.basedir) / "src")
+sys.path.insert(0, SRC)
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    filter(None, [SRC, os.environ.get("PYTHONPATH")])
+)
+os.environ["PATH"] = os.pathsep.join(
+    [os.path.dirname(sys.executable), os.environ.get("PATH", "")]
+)
+
+
+envvars:
+    "PATH",
+    "PYTHONPATH",
+
+
+include: "rules/common.smk"
+include: "rules/validate.smk"
+include: "rules/sample.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        "data/derived/validated/plans.csv",
+        "data/derived/sample/sampled_plans.csv",
+        "data/derived/sample/balance_tests.csv",

@@ -1,0 +1,21 @@
+rule validate:
+    input:
+        codebook=config["codebook"],
+        datapackage=config["datapackage"],
+        plans=RAW_PLANS,
+        codings=RAW_CODINGS,
+    output:
+        plans="data/derived/validated/plans.csv",
+        codings="data/derived/validated/codings.csv",
+        provenance="data/derived/validated/provenance.json",
+        report="data/derived/validated/validation_report.md",
+    log:
+        "logs/validate.log",
+    conda:
+        "../environment.yml"
+    message:
+        "Validating the coded plans against the codebook and the data package schema"
+    shell:
+        "python -m rlp_pipeline --log {log} validate"
+        " --codebook {input.codebook} --datapackage {input.datapackage}"
+        " --out data/derived/validated"

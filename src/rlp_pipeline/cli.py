@@ -1,0 +1,127 @@
+"""Command line of the pipeline: one sub-command per stage, each calling one package function.
+
+Snakemake rules call these sub-commands; a person can call them too, for one stage alone:
+
+    python -m rlp_pipeline validate --help
+
+Input problems end the command with exit status 1 and a plain-language list of every problem
+(file, line, column, value, what was expected); nothing is written in that case.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from .problems import InputError
+
+EXIT_INPUT_PROBLEM = 1
+
+log = logging.getLogger("rlp_pipeline")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser, with a help text for every sub-command and option."""
+    parser = argparse.ArgumentParser(
+        prog="python -m rlp_pipeline",
+        description="Stages of the RLP sustainability report pipeline. Normally run by "
+        "`snakemake --cores 2`; each stage can also be run alone.",
+    )
+    parser.add_argument("--log", type=Path, help="also write the messages to this file (Snakemake passes the rule's log)")
+    parser.add_argument("--quiet", action="store_true", help="only print warnings and errors")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    validate = commands.add_parser(
+        "validate", help="check the raw tables against the codebook and schema; write clean tables",
+        description="Check codebook.yaml, datapackage.yaml, plans.csv and codings.csv; list every "
+        "problem at once, or write the clean tables and a validation report.",
+    )
+    validate.add_argument("--codebook", type=Path, default=Path("data/raw/codebook.yaml"), help="codebook YAML (default: %(default)s)")
+    validate.add_argument("--datapackage", type=Path, default=Path("data/raw/datapackage.yaml"), help="data package descriptor (default: %(default)s)")
+    validate.add_argument("--out", type=Path, default=Path("data/derived/validated"), help="output folder (default: %(default)s)")
+
+    sample = commands.add_parser(
+        "sample", help="draw the reproducible random sample of plans and check its balance",
+        description="Draw a simple random sample (optionally stratified) of the validated plans "
+        "and compare it with the population on mobilisation level and region.",
+    )
+    sample.add_argument("--validated", type=Path, default=Path("data/derived/validated"), help="folder of the validation stage (default: %(default)s)")
+    sample.add_argument("--codebook", type=Path, default=Path("data/raw/codebook.yaml"), help="codebook YAML (default: %(default)s)")
+    sample.add_argument("--fraction", type=float, default=0.40, help="fraction of the plans to sample (default: %(default)s)")
+    sample.add_argument("--seed", type=int, required=True, help="seed of the random draw (from config/config.yaml)")
+    sample.add_argument("--stratify-by", default=None, help="column of the frame for proportional stratification (default: none)")
+    sample.add_argument("--balance-resamples", type=int, default=10000, help="Monte Carlo redraws for the balance test (default: %(default)s)")
+    sample.add_argument("--out", type=Path, default=Path("data/derived/sample"), help="output folder (default: %(default)s)")
+
+    simulate = commands.add_parser(
+        "simulate", help="write simulated plans.csv and codings.csv (the shipped default data)",
+        description="Write a simulated population of coded plans from the parameters file. "
+        "Only the probabilities are set; every result is left to chance.",
+    )
+    simulate.add_argument("--parameters", type=Path, default=Path("config/simulation.yaml"), help="simulation parameters (default: %(default)s)")
+    simulate.add_argument("--codebook", type=Path, default=Path("data/raw/codebook.yaml"), help="codebook YAML (default: %(default)s)")
+    simulate.add_argument("--out", type=Path, required=True, help="folder to write plans.csv and codings.csv into")
+
+    schema_doc = commands.add_parser("schema-doc", help="print the Markdown documentation of the raw tables' schema")
+    schema_doc.add_argument("--datapackage", type=Path, default=Path("data/raw/datapackage.yaml"), help="data package descriptor (default: %(default)s)")
+    return parser
+
+
+def configure_logging(log_file: Path | None, quiet: bool) -> None:
+    """Readable, timestamped messages on stderr, and in the rule's log file when given."""
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    if log_file is not None:
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        handlers.append(logging.FileHandler(log_file, mode="w", encoding="utf-8"))
+    logging.basicConfig(
+        level=logging.WARNING if quiet else logging.INFO,
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+        datefmt="%H:%M:%S",
+        handlers=handlers,
+        force=True,
+    )
+
+
+def run(arguments: argparse.Namespace) -> None:
+    """Dispatch a parsed command line to the package function of its stage."""
+    if arguments.command == "validate":
+        from .validate import run_validation
+
+        run_validation(arguments.codebook, arguments.datapackage, arguments.out)
+    elif arguments.command == "sample":
+        from .codebook import load_codebook
+        from .sampling import run_sampling
+
+        sampling_config = {
+            "fraction": arguments.fraction,
+            "seed": arguments.seed,
+            "stratify_by": None if arguments.stratify_by in (None, "", "None", "null") else arguments.stratify_by,
+            "balance_resamples": arguments.balance_resamples,
+        }
+        run_sampling(arguments.validated, arguments.out, sampling_config, load_codebook(arguments.codebook))
+    elif arguments.command == "simulate":
+        from .simulate import write_simulated_tables
+
+        write_simulated_tables(arguments.parameters, arguments.codebook, arguments.out)
+    elif arguments.command == "schema-doc":
+        from .datapackage import load_datapackage, schema_markdown
+
+        sys.stdout.write(schema_markdown(load_datapackage(arguments.datapackage)))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: parse, run, and turn input problems into a clear message and exit status 1."""
+    arguments = build_parser().parse_args(argv)
+    configure_logging(arguments.log, arguments.quiet)
+    try:
+        run(arguments)
+    except InputError as error:
+        log.error("%s", error.report())
+        return EXIT_INPUT_PROBLEM
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,324 @@
+"""Validation stage: raw coded plans in, clean tables and a validation report out.
+
+Reads the codebook, the data package and the two raw tables, checks every row against the Table
+Schema and the codebook, and either returns clean tables or raises :class:`InputError` listing
+every problem of every file at once. Nothing is written unless everything is valid, and the raw
+files are only ever read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .codebook import Codebook, load_codebook
+from .datapackage import DataPackage, Resource, field_is_required, load_datapackage
+from .outputs import csv_bytes, json_bytes, text_bytes, write_outputs
+from .problems import InputError, Problem, closest, did_you_mean, display_path
+from .tables import CsvFile, read_csv_file
+
+log = logging.getLogger("rlp_pipeline.validate")
+
+PLAN_COLUMNS = ["plan_id", "name", "region", "mobilisation_level", "mobilisation_group", "source_line"]
+CODING_COLUMNS = [
+    "coding_id", "plan_id", "object", "strategy", "substrategy", "status", "excerpt", "coder", "source_line",
+]
+_CODE_NOUNS = {"objects": "an object", "strategies": "a strategy", "substrategies": "a sub-strategy",
+               "statuses": "a status"}
+_WHOLE_NUMBER = re.compile(r"[+]?\d+(\.0*)?")
+
+
+@dataclass
+class ValidatedData:
+    """Clean tables, the provenance record that travels downstream, and a readable report."""
+
+    plans: pd.DataFrame
+    codings: pd.DataFrame
+    provenance: dict[str, Any]
+    report: str
+
+
+def validate_inputs(codebook_path: Path | str, datapackage_path: Path | str) -> ValidatedData:
+    """Check the codebook, the data package and the raw tables; return the clean tables.
+
+    Raises :class:`InputError` with every problem found in any of the files.
+    """
+    problems: list[Problem] = []
+    codebook = package = None
+    try:
+        codebook = load_codebook(codebook_path)
+    except InputError as error:
+        problems += error.problems
+    try:
+        package = load_datapackage(datapackage_path)
+    except InputError as error:
+        problems += error.problems
+    if codebook is None or package is None:
+        raise InputError(problems)
+
+    plans_resource, codings_resource = package.resources["plans"], package.resources["codings"]
+    plans_file, read_problems = read_csv_file(plans_resource.path, display_path(plans_resource.path))
+    problems += read_problems
+    codings_file, read_problems = read_csv_file(codings_resource.path, display_path(codings_resource.path))
+    problems += read_problems
+
+    plan_rows = coding_rows = None
+    if plans_file is not None and not read_problems_for(problems, plans_file.shown_as):
+        plan_rows, row_problems = check_rows(plans_file, plans_resource, codebook)
+        problems += row_problems
+    if codings_file is not None and not read_problems_for(problems, codings_file.shown_as):
+        coding_rows, row_problems = check_rows(codings_file, codings_resource, codebook)
+        problems += row_problems
+    if plan_rows is not None and coding_rows is not None:
+        problems += foreign_key_problems(coding_rows, plan_rows, codings_file.shown_as, plans_file.shown_as)
+    if problems:
+        raise InputError(problems)
+
+    plans = clean_plans(plan_rows, codebook)
+    codings = clean_codings(coding_rows)
+    provenance = provenance_record(codebook, package, {"plans": plans_file, "codings": codings_file},
+                                   Path(codebook_path), plans, codings)
+    return ValidatedData(plans, codings, provenance, validation_report(provenance, plans, codings))
+
+
+def read_problems_for(problems: list[Problem], shown_as: str) -> bool:
+    """Whether a file already has structural problems (then its rows are not checked)."""
+    return any(p.file == shown_as for p in problems)
+
+
+def check_rows(table: CsvFile, resource: Resource, codebook: Codebook) -> tuple[list[dict] | None, list[Problem]]:
+    """Check a table against its schema and the codebook; return its rows as dicts and problems.
+
+    Rows are returned even when some cells are wrong, so that every problem can be collected;
+    each row dict carries its `source_line`.
+    """
+    problems = missing_column_problems(table, resource)
+    if problems:
+        return None, problems
+    rows = []
+    unique_seen: dict[str, dict[str, int]] = {}
+    for line, cells in table.rows:
+        raw = dict(zip(table.header, cells))
+        row: dict[str, Any] = {"source_line": line}
+        for field in resource.fields:
+            value = raw.get(field["name"], "")
+            checked, problem = check_cell(value, field, codebook, table.shown_as, line)
+            if problem:
+                problems.append(problem)
+            row[field["name"]] = checked
+            if (field.get("constraints") or {}).get("unique") and value:
+                first = unique_seen.setdefault(field["name"], {}).setdefault(value, line)
+                if first != line:
+                    problems.append(Problem(table.shown_as, line, field["name"], value,
+                                            f"each {field.get('title', field['name']).lower()} once "
+                                            f"(it is already at line {first})"))
+        if resource.name == "codings":
+            problems += parent_problems(row, codebook, table.shown_as, line)
+        rows.append(row)
+    return rows, problems
+
+
+def missing_column_problems(table: CsvFile, resource: Resource) -> list[Problem]:
+    """A problem for each required column absent from the header, with a suggestion."""
+    problems = []
+    for field in resource.fields:
+        if field["name"] not in table.header and field_is_required(field):
+            near = closest(field["name"], [h for h in table.header if h])
+            hint = f"Is the column '{near}' meant to be it? Rename it to '{field['name']}'." if near else None
+            problems.append(Problem(
+                table.shown_as, 1, field["name"], None,
+                f"a column named '{field['name']}' ({field.get('title', '')}); the header has: "
+                + ", ".join(table.header) + f" (read as {table.encoding}, delimiter '{table.delimiter}')",
+                hint,
+            ))
+    return problems
+
+
+def check_cell(value: str, field: dict, codebook: Codebook, shown_as: str, line: int) -> tuple[Any, Problem | None]:
+    """Check one cell against its Table Schema field and codebook section.
+
+    Returns the typed value (int for integer fields, str otherwise, None when invalid) and the
+    problem found, if any.
+    """
+    name = field["name"]
+    constraints = field.get("constraints") or {}
+    if value == "":
+        if field_is_required(field):
+            return None, Problem(shown_as, line, name, "", f"{_describe(field, codebook)} (this column is required)")
+        return "", None
+    if field.get("type") == "integer":
+        if not _WHOLE_NUMBER.fullmatch(value):
+            return None, Problem(shown_as, line, name, value, _describe(field, codebook))
+        number = int(float(value))
+        low, high = constraints.get("minimum"), constraints.get("maximum")
+        section = field.get("codebook")
+        if (low is not None and number < low) or (high is not None and number > high) or (
+            section and number not in codebook.ids(section)
+        ):
+            return None, Problem(shown_as, line, name, value, _describe(field, codebook))
+        return number, None
+    pattern = constraints.get("pattern")
+    if pattern and not re.fullmatch(pattern, value):
+        return None, Problem(shown_as, line, name, value,
+                             "an identifier made of letters, digits, '-', '_' or '.', starting with a letter or digit")
+    section = field.get("codebook")
+    if section and value not in codebook.ids(section):
+        return None, Problem(shown_as, line, name, value, _describe(field, codebook),
+                             did_you_mean(value, codebook.spellings(section)))
+    return value, None
+
+
+def _describe(field: dict, codebook: Codebook) -> str:
+    """What a valid value of a field looks like, in plain words, with the codes when few."""
+    section = field.get("codebook")
+    constraints = field.get("constraints") or {}
+    if section == "mobilisation_levels":
+        levels = ", ".join(f"{c.id} {c.label['en']}" for c in codebook.codes(section))
+        return f"a mobilisation level on Himmelman's scale: a whole number from 1 to 4 ({levels})"
+    if section == "regions":
+        return f"the number of an administrative region of Québec, a whole number from 1 to {len(codebook.ids(section))}"
+    if section:
+        noun = _CODE_NOUNS.get(section, f"a code of '{section}'")
+        return f"{noun} code from the codebook: " + ", ".join(map(str, codebook.ids(section)))
+    if field.get("type") == "integer":
+        return f"a whole number from {constraints.get('minimum')} to {constraints.get('maximum')}"
+    return f"a value for {field.get('title', field['name']).lower()}"
+
+
+def parent_problems(row: dict, codebook: Codebook, shown_as: str, line: int) -> list[Problem]:
+    """A problem when a coding's sub-strategy does not belong to its coded strategy."""
+    strategy, substrategy = row.get("strategy"), row.get("substrategy")
+    if not strategy or not substrategy:
+        return []
+    parent = codebook.parent(substrategy)
+    if parent == strategy:
+        return []
+    siblings = ", ".join(codebook.substrategies_of(strategy))
+    return [Problem(shown_as, line, "substrategy", substrategy,
+                    f"a sub-strategy of the coded strategy '{strategy}' ({siblings}); "
+                    f"'{substrategy}' belongs to '{parent}'")]
+
+
+def foreign_key_problems(coding_rows: list[dict], plan_rows: list[dict], codings_shown: str, plans_shown: str) -> list[Problem]:
+    """A problem for each coding whose plan is absent from the sampling frame."""
+    plan_ids = [row["plan_id"] for row in plan_rows if row.get("plan_id")]
+    known = set(plan_ids)
+    problems = []
+    for row in coding_rows:
+        plan_id = row.get("plan_id")
+        if plan_id and plan_id not in known:
+            problems.append(Problem(codings_shown, row["source_line"], "plan_id", plan_id,
+                                    f"the id of a plan listed in {plans_shown}",
+                                    did_you_mean(plan_id, plan_ids)))
+    return problems
+
+
+def clean_plans(plan_rows: list[dict], codebook: Codebook) -> pd.DataFrame:
+    """The sampling frame as a typed table, with each plan's mobilisation group added."""
+    plans = pd.DataFrame(plan_rows)
+    if "name" not in plans:
+        plans["name"] = ""
+    plans["mobilisation_group"] = [codebook.group_of_level(level) for level in plans["mobilisation_level"]]
+    return plans[PLAN_COLUMNS].astype({"region": "int64", "mobilisation_level": "int64", "source_line": "int64"})
+
+
+def clean_codings(coding_rows: list[dict]) -> pd.DataFrame:
+    """The codings as a table, numbered in file order (`coding_id`) so each stays traceable."""
+    codings = pd.DataFrame(coding_rows)
+    for optional in ("substrategy", "excerpt", "coder"):
+        if optional not in codings:
+            codings[optional] = ""
+    codings.insert(0, "coding_id", range(1, len(codings) + 1))
+    return codings[CODING_COLUMNS]
+
+
+def sha256_of(path: Path) -> str:
+    """Hex SHA-256 of a file's bytes, to record exactly which input a result came from."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def provenance_record(codebook: Codebook, package: DataPackage, files: dict[str, CsvFile], codebook_path: Path,
+                      plans: pd.DataFrame, codings: pd.DataFrame) -> dict[str, Any]:
+    """What the clean tables came from: checksums, encodings, counts and the simulated flag."""
+    inputs = {
+        display_path(codebook_path): {"sha256": sha256_of(codebook_path)},
+        display_path(package.path): {"sha256": sha256_of(package.path)},
+    }
+    for name, table in files.items():
+        path = package.resources[name].path
+        inputs[display_path(path)] = {
+            "sha256": sha256_of(path), "encoding": table.encoding,
+            "delimiter": table.delimiter, "rows": len(table.rows),
+            "blank_rows_skipped": table.blank_rows_skipped,
+            "ignored_columns": [c for c in table.header if c not in {f["name"] for f in package.resources[name].fields}],
+        }
+    coded_plans = set(codings["plan_id"])
+    return {
+        "simulated": package.simulated,
+        "simulation": package.simulation,
+        "codebook_version": codebook.version,
+        "inputs": inputs,
+        "counts": {
+            "plans_in_frame": int(len(plans)),
+            "codings": int(len(codings)),
+            "plans_with_codings": int(plans["plan_id"].isin(coded_plans).sum()),
+            "plans_without_codings": int((~plans["plan_id"].isin(coded_plans)).sum()),
+        },
+    }
+
+
+def validation_report(provenance: dict[str, Any], plans: pd.DataFrame, codings: pd.DataFrame) -> str:
+    """A short Markdown report of what was read and accepted, for the reviewer's audit trail."""
+    lines = ["# Validation report", ""]
+    if provenance["simulated"]:
+        lines += ["**Simulated data.** These tables were written by the simulator "
+                  f"({provenance['simulation'].get('generator', '')}), not coded from real plans.", ""]
+    lines += ["All checks passed: every column the schema requires is present, every code is in the "
+              "codebook, every sub-strategy belongs to its strategy, plan ids are unique and every "
+              "coding refers to a plan of the frame.", "",
+              "| file | encoding | delimiter | data rows | blank rows skipped | ignored columns | SHA-256 |",
+              "|---|---|---|---|---|---|---|"]
+    for path, facts in provenance["inputs"].items():
+        ignored = ", ".join(facts.get("ignored_columns", [])) or ("none" if "rows" in facts else "")
+        lines.append(f"| `{path}` | {facts.get('encoding', 'utf-8')} | {facts.get('delimiter', '')!s} | "
+                     f"{facts.get('rows', '')} | {facts.get('blank_rows_skipped', '')} | {ignored} | "
+                     f"`{facts['sha256'][:16]}…` |")
+    counts = provenance["counts"]
+    lines += ["", f"- Plans in the sampling frame: {counts['plans_in_frame']}",
+              f"- Coded passages: {counts['codings']}",
+              f"- Plans with at least one coding: {counts['plans_with_codings']}",
+              f"- Plans without codings: {counts['plans_without_codings']} (normal when only the sampled plans were coded)",
+              "", "Plans by mobilisation level: "
+              + ", ".join(f"{level}: {n}" for level, n in plans["mobilisation_level"].value_counts().sort_index().items())]
+    return "\n".join(lines)
+
+
+def write_validated(validated: ValidatedData, out_dir: Path | str) -> None:
+    """Write the clean tables, the provenance record and the report into `out_dir`."""
+    out_dir = Path(out_dir)
+    write_outputs({
+        out_dir / "plans.csv": csv_bytes(validated.plans),
+        out_dir / "codings.csv": csv_bytes(validated.codings),
+        out_dir / "provenance.json": json_bytes(validated.provenance),
+        out_dir / "validation_report.md": text_bytes(validated.report),
+    })
+
+
+def run_validation(codebook_path: Path | str, datapackage_path: Path | str, out_dir: Path | str) -> ValidatedData:
+    """The validation stage: check everything, then write the outputs (nothing on failure)."""
+    log.info("Validating %s and the tables of %s", codebook_path, datapackage_path)
+    validated = validate_inputs(codebook_path, datapackage_path)
+    for path, facts in validated.provenance["inputs"].items():
+        if "rows" in facts:
+            log.info("Read %s: %d rows (%s, delimiter %r)", path, facts["rows"], facts["encoding"], facts["delimiter"])
+    if validated.provenance["simulated"]:
+        log.warning("The data package says these tables are SIMULATED; every output will say so.")
+    write_validated(validated, out_dir)
+    log.info("Wrote clean tables and the validation report to %s", out_dir)
+    return validated

@@ -1,0 +1,53 @@
+"""Shared fixtures: a small, valid raw-data folder built in a temporary directory.
+
+Tests that feed bad input start from this folder and break one thing, so each test shows exactly
+which defect produces which message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+RAW = REPO / "data" / "raw"
+
+SMALL_PLANS = """plan_id,name,region,mobilisation_level
+RLP-001,Regroupement A,6,1
+RLP-002,Regroupement B,16,2
+RLP-003,Regroupement C,3,3
+RLP-004,Regroupement D,1,4
+"""
+
+SMALL_CODINGS = """plan_id,object,strategy,substrategy,status,excerpt,coder
+RLP-001,activities,institutionalisation,inst_expertise,applied,Une phrase,AB
+RLP-001,activities,resources,res_financial,intended,,AB
+RLP-002,relations,appropriation,appr_parents,intended,"Avec une virgule, dedans",CD
+RLP-003,structures,policy_change,policy_institutions,applied,,CD
+RLP-003,relations,institutionalisation,,applied,,
+RLP-004,relations,appropriation,appr_norms,intended,,AB
+"""
+
+
+@pytest.fixture
+def raw_dir(tmp_path: Path) -> Path:
+    """A raw-data folder with the project's codebook and data package and a tiny valid dataset."""
+    folder = tmp_path / "raw"
+    folder.mkdir()
+    shutil.copy(RAW / "codebook.yaml", folder / "codebook.yaml")
+    shutil.copy(RAW / "datapackage.yaml", folder / "datapackage.yaml")
+    (folder / "plans.csv").write_text(SMALL_PLANS, encoding="utf-8")
+    (folder / "codings.csv").write_text(SMALL_CODINGS, encoding="utf-8")
+    return folder
+
+
+def folder_digest(folder: Path) -> dict[str, str]:
+    """SHA-256 of every file below a folder, to prove a run did not modify it."""
+    return {
+        str(path.relative_to(folder)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
