@@ -52,6 +52,7 @@ import scipy.stats
 from .codebook import Codebook, load_codebook
 from .outputs import csv_bytes, json_bytes, write_outputs
 from .problems import InputError, Problem, display_path
+from .validate import CODING_COLUMNS, PLAN_COLUMNS
 
 LOGGER = logging.getLogger("rlp_pipeline.sampling")
 
@@ -63,11 +64,7 @@ STRATIFY_COLUMNS = ("mobilisation_level", "mobilisation_group", "region")
 # Frame variables whose balance between sample and frame is shown, with their codebook section.
 BALANCE_VARIABLES = {"mobilisation_level": "mobilisation_levels", "region": "regions"}
 
-PLAN_COLUMNS = ("plan_id", "name", "region", "mobilisation_level", "mobilisation_group", "source_line")
 PLAN_INTEGER_COLUMNS = ("region", "mobilisation_level", "source_line")
-CODING_COLUMNS = (
-    "coding_id", "plan_id", "object", "strategy", "substrategy", "status", "excerpt", "coder", "source_line",
-)
 CODING_INTEGER_COLUMNS = ("coding_id", "source_line")
 
 ROUNDING_RULE = (
