@@ -1,5 +1,5 @@
-# Pipeline of the RLP sustainability report: raw coded plans -> validation -> random sample.
-# Later stages (frequencies, diversity, tests, findings, figures, report) plug in after `sample`.
+# Pipeline of the RLP sustainability report: raw coded plans -> validation -> random sample ->
+# frequencies and diversity -> tests -> findings. Figures and the report plug in after findings.
 #
 #   snakemake --cores 2            build everything
 #   snakemake -n                   show what would run
@@ -43,6 +43,7 @@ envvars:
 include: "rules/common.smk"
 include: "rules/validate.smk"
 include: "rules/sample.smk"
+include: "rules/statistics.smk"
 
 
 rule all:
@@ -51,3 +52,7 @@ rule all:
         "data/derived/validated/plans.csv",
         "data/derived/sample/sampled_plans.csv",
         "data/derived/sample/balance_tests.csv",
+        "data/derived/frequencies/datapackage.json",
+        "data/derived/diversity/summary.csv",
+        "data/derived/tests/battery.csv",
+        "data/derived/findings/findings.csv",

@@ -55,6 +55,33 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--balance-resamples", type=int, default=10000, help="Monte Carlo redraws for the balance test (default: %(default)s)")
     sample.add_argument("--out", type=Path, default=Path("data/derived/sample"), help="output folder (default: %(default)s)")
 
+    for name, help_text in (("frequencies", "share of plans per object, strategy, sub-strategy, status and object x strategy"),
+                            ("diversity", "per-plan numbers of objects and strategies and diversity indices")):
+        stage = commands.add_parser(name, help=help_text, description=f"The {name} stage: {help_text}, from the sample.")
+        stage.add_argument("--sample", type=Path, default=Path("data/derived/sample"), help="folder of the sampling stage (default: %(default)s)")
+        stage.add_argument("--codebook", type=Path, default=Path("data/raw/codebook.yaml"), help="codebook YAML (default: %(default)s)")
+        stage.add_argument("--out", type=Path, default=Path(f"data/derived/{name}"), help="output folder (default: %(default)s)")
+
+    tests = commands.add_parser(
+        "tests", help="every statistical test of the findings: battery, distributions, components",
+        description="Mobilisation against use (chi-square or exact, trend, effect sizes, Holm), rank tests "
+        "of per-plan measures, and every component of the findings registry.",
+    )
+    tests.add_argument("--sample", type=Path, default=Path("data/derived/sample"), help="folder of the sampling stage (default: %(default)s)")
+    tests.add_argument("--per-plan", type=Path, default=Path("data/derived/diversity/per_plan.csv"), help="per-plan measures (default: %(default)s)")
+    tests.add_argument("--codebook", type=Path, default=Path("data/raw/codebook.yaml"), help="codebook YAML (default: %(default)s)")
+    tests.add_argument("--registry", type=Path, default=Path("config/findings.yaml"), help="findings registry (default: %(default)s)")
+    tests.add_argument("--seed", type=int, required=True, help="seed of the Monte Carlo, permutation and bootstrap procedures")
+    tests.add_argument("--out", type=Path, default=Path("data/derived/tests"), help="output folder (default: %(default)s)")
+
+    findings = commands.add_parser("findings", help="verdict of every finding, from the tests stage",
+                                   description="Apply each finding's decision rule to its computed components.")
+    findings.add_argument("--components", type=Path, default=Path("data/derived/tests/components.csv"), help="components table (default: %(default)s)")
+    findings.add_argument("--sample", type=Path, default=Path("data/derived/sample"), help="folder of the sampling stage, for the simulated flag (default: %(default)s)")
+    findings.add_argument("--codebook", type=Path, default=Path("data/raw/codebook.yaml"), help="codebook YAML (default: %(default)s)")
+    findings.add_argument("--registry", type=Path, default=Path("config/findings.yaml"), help="findings registry (default: %(default)s)")
+    findings.add_argument("--out", type=Path, default=Path("data/derived/findings"), help="output folder (default: %(default)s)")
+
     simulate = commands.add_parser(
         "simulate", help="write simulated plans.csv and codings.csv (the shipped default data)",
         description="Write a simulated population of coded plans from the parameters file. "
@@ -101,6 +128,25 @@ def run(arguments: argparse.Namespace) -> None:
             "balance_resamples": arguments.balance_resamples,
         }
         run_sampling(arguments.validated, arguments.out, sampling_config, load_codebook(arguments.codebook))
+    elif arguments.command == "frequencies":
+        from .frequencies import run_frequencies
+
+        run_frequencies(arguments.sample, arguments.codebook, arguments.out)
+    elif arguments.command == "diversity":
+        from .diversity import run_diversity
+
+        run_diversity(arguments.sample, arguments.codebook, arguments.out)
+    elif arguments.command == "tests":
+        from .significance import run_tests
+
+        run_tests(arguments.sample, arguments.per_plan, arguments.codebook, arguments.registry, arguments.seed, arguments.out)
+    elif arguments.command == "findings":
+        import json
+
+        from .findings import run_findings
+
+        record = json.loads((arguments.sample / "sampling_record.json").read_text(encoding="utf-8"))
+        run_findings(arguments.components, arguments.codebook, arguments.registry, bool(record["simulated"]), arguments.out)
     elif arguments.command == "simulate":
         from .simulate import write_simulated_tables
 

@@ -1,0 +1,100 @@
+rule frequencies:
+    input:
+        codebook=config["codebook"],
+        sampled_plans="data/derived/sample/sampled_plans.csv",
+        codings="data/derived/sample/codings.csv",
+        record="data/derived/sample/sampling_record.json",
+    output:
+        objects="data/derived/frequencies/objects.csv",
+        strategies="data/derived/frequencies/strategies.csv",
+        substrategies="data/derived/frequencies/substrategies.csv",
+        statuses="data/derived/frequencies/statuses.csv",
+        strategy_status="data/derived/frequencies/strategy_status.csv",
+        object_strategy="data/derived/frequencies/object_strategy.csv",
+        by_level="data/derived/frequencies/by_level.csv",
+        analysed_plans="data/derived/frequencies/analysed_plans.csv",
+        datapackage="data/derived/frequencies/datapackage.json",
+    log:
+        "logs/frequencies.log",
+    conda:
+        "../environment.yml"
+    message:
+        "Counting plans per object, strategy, sub-strategy and status"
+    shell:
+        "python -m rlp_pipeline --log {log} frequencies"
+        " --sample data/derived/sample --codebook {input.codebook}"
+        " --out data/derived/frequencies"
+
+
+rule diversity:
+    input:
+        codebook=config["codebook"],
+        sampled_plans="data/derived/sample/sampled_plans.csv",
+        codings="data/derived/sample/codings.csv",
+        record="data/derived/sample/sampling_record.json",
+    output:
+        per_plan="data/derived/diversity/per_plan.csv",
+        summary="data/derived/diversity/summary.csv",
+        datapackage="data/derived/diversity/datapackage.json",
+    log:
+        "logs/diversity.log",
+    conda:
+        "../environment.yml"
+    message:
+        "Computing per-plan numbers of objects and strategies and diversity indices"
+    shell:
+        "python -m rlp_pipeline --log {log} diversity"
+        " --sample data/derived/sample --codebook {input.codebook}"
+        " --out data/derived/diversity"
+
+
+rule tests:
+    input:
+        codebook=config["codebook"],
+        registry=config["registry"],
+        sampled_plans="data/derived/sample/sampled_plans.csv",
+        codings="data/derived/sample/codings.csv",
+        record="data/derived/sample/sampling_record.json",
+        balance_tests="data/derived/sample/balance_tests.csv",
+        per_plan="data/derived/diversity/per_plan.csv",
+    output:
+        battery="data/derived/tests/battery.csv",
+        distributions="data/derived/tests/distributions.csv",
+        objects="data/derived/tests/objects_within_plans.csv",
+        components="data/derived/tests/components.csv",
+        datapackage="data/derived/tests/datapackage.json",
+    params:
+        seed=config["statistics"]["seed"],
+    log:
+        "logs/tests.log",
+    conda:
+        "../environment.yml"
+    message:
+        "Testing mobilisation against strategy use and computing every finding's components"
+    shell:
+        "python -m rlp_pipeline --log {log} tests"
+        " --sample data/derived/sample --per-plan {input.per_plan}"
+        " --codebook {input.codebook} --registry {input.registry}"
+        " --seed {params.seed} --out data/derived/tests"
+
+
+rule findings:
+    input:
+        codebook=config["codebook"],
+        registry=config["registry"],
+        components="data/derived/tests/components.csv",
+        record="data/derived/sample/sampling_record.json",
+    output:
+        findings="data/derived/findings/findings.csv",
+        datapackage="data/derived/findings/datapackage.json",
+    log:
+        "logs/findings.log",
+    conda:
+        "../environment.yml"
+    message:
+        "Computing the verdict of every finding"
+    shell:
+        "python -m rlp_pipeline --log {log} findings"
+        " --components {input.components} --sample data/derived/sample"
+        " --codebook {input.codebook} --registry {input.registry}"
+        " --out data/derived/findings"

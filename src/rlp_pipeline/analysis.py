@@ -1,0 +1,36 @@
+"""Every analysis stage in one process, from raw tables to findings, without Snakemake.
+
+The Snakemake rules run the stages one by one, each from files; this module chains the same
+stage functions in the same order, on any folder. It serves the checks that need many complete
+analyses (verdicts on populations simulated with reversed or no mobilisation effects) and the
+benchmarks; it is not a second pipeline: it only calls the stage functions.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .diversity import run_diversity
+from .findings import run_findings
+from .frequencies import run_frequencies
+from .sampling import run_sampling
+from .significance import run_tests
+from .validate import run_validation
+
+
+def run_analysis(codebook: Path | str, datapackage: Path | str, registry: Path | str, derived: Path | str,
+                 sampling: dict[str, Any], statistics_seed: int) -> pd.DataFrame:
+    """Run validation, sampling, frequencies, diversity, tests and findings into `derived`;
+    return the findings table."""
+    derived = Path(derived)
+    validated = run_validation(codebook, datapackage, derived / "validated")
+    run_sampling(derived / "validated", derived / "sample", sampling, codebook)
+    run_frequencies(derived / "sample", codebook, derived / "frequencies")
+    run_diversity(derived / "sample", codebook, derived / "diversity")
+    run_tests(derived / "sample", derived / "diversity" / "per_plan.csv", codebook, registry, statistics_seed,
+              derived / "tests")
+    return run_findings(derived / "tests" / "components.csv", codebook, registry,
+                        bool(validated.provenance["simulated"]), derived / "findings")

@@ -1,0 +1,136 @@
+"""The findings stage: one row per finding, with its evidence and a verdict computed from it.
+
+Reads the registry (config/findings.yaml) and the components computed by the tests stage, and
+applies each finding's decision rule. Verdicts are never typed: change the data and they change.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .codebook import load_codebook
+from .describe import stage_datapackage
+from .outputs import csv_bytes, json_bytes, write_outputs
+from .registry import Finding, Registry, load_registry
+
+log = logging.getLogger("rlp_pipeline.findings")
+
+REPRODUCED, TREND, NOT_REPRODUCED, NOT_TESTABLE = "reproduced", "trend only", "not reproduced", "not testable"
+# Components that describe without testing: they pass when their direction is as expected.
+DESCRIPTIVE_KINDS = ("presence", "balance", "coverage")
+
+
+def component_passes(component: pd.Series) -> bool:
+    """A component holds: right direction, and significant unless it is descriptive."""
+    if component["direction"] != "as expected":
+        return False
+    return component["kind"] in DESCRIPTIVE_KINDS or bool(component["significant"])
+
+
+def verdict(finding: Finding, components: pd.DataFrame, alpha: float) -> tuple[str, str]:
+    """The verdict of a finding and a one-sentence English reason, from its components."""
+    untestable = components[components["not_testable_reason"].fillna("") != ""]
+    if len(untestable):
+        first = untestable.iloc[0]
+        return NOT_TESTABLE, f"Component {first['component']} cannot be computed: {first['not_testable_reason']}."
+    wrong = components[components["direction"] != "as expected"]
+    if len(wrong):
+        first = wrong.iloc[0]
+        what = "shows no difference" if first["direction"] == "none" else "goes the other way"
+        return NOT_REPRODUCED, f"Component {first['component']} {what} ({_values(first)})."
+    if all(component_passes(row) for _, row in components.iterrows()):
+        tested = components[~components["kind"].isin(DESCRIPTIVE_KINDS)]
+        if len(tested):
+            return REPRODUCED, (f"Every component goes in the stated direction; largest "
+                                f"{'adjusted ' if finding.family else ''}p = {tested['p_adjusted'].max():.4g} < {alpha}.")
+        return REPRODUCED, "Every component is observed as stated."
+    weak = next(row for _, row in components.iterrows() if not component_passes(row))
+    return TREND, (f"Every component goes in the stated direction, but component {weak['component']} "
+                   f"is not significant ({'adjusted ' if finding.family else ''}p = {weak['p_adjusted']:.4g} >= {alpha}).")
+
+
+def _values(component: pd.Series) -> str:
+    if pd.isna(component["value_a"]):
+        return str(component["detail"])
+    return f"{component['label_a']}: {component['value_a']:.3g}; {component['label_b']}: {component['value_b']:.3g}"
+
+
+def deciding_component(components: pd.DataFrame) -> pd.Series:
+    """The component shown as the finding's evidence: the weakest link (largest adjusted p), or
+    the first one when none is tested."""
+    tested = components[components["p_adjusted"].notna()]
+    if len(tested):
+        return tested.loc[tested["p_adjusted"].idxmax()]
+    return components.iloc[0]
+
+
+def findings_table(registry: Registry, components: pd.DataFrame, simulated: bool) -> pd.DataFrame:
+    """One row per finding: texts, the deciding component's numbers, and the verdict."""
+    rows = []
+    for finding in registry.findings:
+        own = components[components["finding"] == finding.id]
+        result, reason = verdict(finding, own, registry.alpha)
+        decisive = deciding_component(own)
+        rows.append({
+            "id": finding.id, "section": finding.section,
+            "source_fr": finding.texts["source_fr"], "statement_en": finding.texts["statement_en"],
+            "short_fr": finding.texts["short_fr"], "short_en": finding.texts["short_en"],
+            "measure": finding.texts["measure"], "rule": finding.rule, "family": finding.family or "",
+            "components": len(own), "deciding_component": int(decisive["component"]),
+            "test": decisive["method"], "n": decisive["n"],
+            "label_a": decisive["label_a"], "value_a": decisive["value_a"],
+            "label_b": decisive["label_b"], "value_b": decisive["value_b"],
+            "statistic_name": decisive["statistic_name"], "statistic": decisive["statistic"],
+            "p_value": decisive["p_value"], "p_adjusted": decisive["p_adjusted"],
+            "effect_name": decisive["effect_name"], "effect": decisive["effect"],
+            "ci_low": decisive["ci_low"], "ci_high": decisive["ci_high"],
+            "alpha": registry.alpha, "verdict": result, "reason": reason, "simulated": simulated,
+        })
+    return pd.DataFrame(rows)
+
+
+def run_findings(components_path: Path | str, codebook_path: Path | str, registry_path: Path | str,
+                 simulated: bool, out_dir: Path | str) -> pd.DataFrame:
+    """The findings stage: verdicts for every finding of the registry, written with their
+    data package."""
+    registry = load_registry(registry_path, load_codebook(codebook_path))
+    components = pd.read_csv(components_path, keep_default_na=False, na_values=[""])
+    components["significant"] = components["significant"].map({True: True, False: False, "True": True, "False": False})
+    table = findings_table(registry, components, simulated)
+    for row in table.itertuples():
+        log.info("%s: %s", row.id, row.verdict)
+    out_dir = Path(out_dir)
+    write_outputs({
+        out_dir / "findings.csv": csv_bytes(table),
+        out_dir / "datapackage.json": json_bytes(stage_datapackage("findings", TABLES, {"findings.csv": table}, simulated)),
+    })
+    return table
+
+
+TABLES: dict[str, dict[str, Any]] = {
+    "findings.csv": {
+        "title": "Findings of the source document and their verdicts",
+        "description": "One row per finding of config/findings.yaml; numbers are those of the deciding component "
+                       "(the weakest link: largest adjusted p-value) in data/derived/tests/components.csv.",
+        "columns": {
+            "id": "finding id", "section": "section of the report", "source_fr": "French source sentence",
+            "statement_en": "English rendering", "short_fr": "short statement in French", "short_en": "short statement in English",
+            "measure": "what is measured", "rule": "decision rule (see config/findings.yaml)",
+            "family": "multiple-testing family (empty: none)", "components": "number of components",
+            "deciding_component": "component whose numbers are shown", "test": "test of the deciding component",
+            "n": "plans the deciding component is computed on", "label_a": "what value_a is", "value_a": "first value compared",
+            "label_b": "what value_b is", "value_b": "second value compared", "statistic_name": "what the statistic is",
+            "statistic": "test statistic", "p_value": "raw p-value", "p_adjusted": "p-value used for the verdict",
+            "effect_name": "effect size used", "effect": "effect size", "ci_low": "95% interval, lower bound",
+            "ci_high": "95% interval, upper bound", "alpha": "significance level",
+            "verdict": "reproduced, trend only, not reproduced or not testable (computed, never typed)",
+            "reason": "why, in one sentence generated from the numbers",
+            "simulated": "true when the coded plans are simulated, not real",
+        },
+    },
+}

@@ -1,0 +1,73 @@
+"""Per-plan indicators named in the findings registry (config/findings.yaml).
+
+An indicator is 1 for a plan that has a property and 0 otherwise; the registry refers to them
+by name, so that what each finding measures is written in the registry and computed here in one
+place. Names:
+
+- `object:ID`, `strategy:ID`, `substrategy:ID`: the plan codes that code at least once;
+- `pair:OBJECT:STRATEGY`: the plan uses the strategy *for* the object (a coding with both);
+- `only_objects:A+B`: the plan names at least one of these objects and no other object;
+- `only_strategies:A+B`: the plan uses at least one of these strategies and no other strategy;
+- `several_strategies`: the plan uses at least two distinct strategies (any status);
+- `several_strategies_one_status`: at least two distinct strategies already applied, or at
+  least two intended (finding F01's "they intend to use several, or already applied several").
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .codebook import Codebook
+from .plan_tables import AnalysedSample, pair_use, plan_use
+
+_SECTION_OF_PREFIX = {"object": "objects", "strategy": "strategies", "substrategy": "substrategies"}
+_COLUMN_OF_SECTION = {"objects": "object", "strategies": "strategy", "substrategies": "substrategy"}
+
+
+def indicator_problem(name: str, codebook: Codebook) -> str | None:
+    """Why an indicator name is not valid for this codebook, or None when it is."""
+    kind, _, rest = name.partition(":")
+    if kind in _SECTION_OF_PREFIX:
+        return None if rest in codebook.ids(_SECTION_OF_PREFIX[kind]) else f"'{rest}' is not in the codebook's {_SECTION_OF_PREFIX[kind]}"
+    if kind == "pair":
+        object_id, _, strategy_id = rest.partition(":")
+        if object_id not in codebook.ids("objects") or strategy_id not in codebook.ids("strategies"):
+            return f"'{rest}' is not OBJECT:STRATEGY with codebook ids"
+        return None
+    if kind in ("only_objects", "only_strategies"):
+        section = "objects" if kind == "only_objects" else "strategies"
+        unknown = [code for code in rest.split("+") if code not in codebook.ids(section)]
+        return f"{unknown} not in the codebook's {section}" if unknown else None
+    if name in ("several_strategies", "several_strategies_one_status"):
+        return None
+    return f"unknown indicator '{name}'"
+
+
+def compute_indicator(name: str, sample: AnalysedSample, codebook: Codebook) -> pd.Series:
+    """The 0/1 indicator `name` for every analysed plan (index: plan_id, in sample order)."""
+    problem = indicator_problem(name, codebook)
+    if problem:
+        raise ValueError(problem)
+    kind, _, rest = name.partition(":")
+    ids = sample.plan_ids
+    if kind in _SECTION_OF_PREFIX:
+        section = _SECTION_OF_PREFIX[kind]
+        return plan_use(sample.codings, ids, _COLUMN_OF_SECTION[section], codebook.ids(section))[rest].rename(name)
+    if kind == "pair":
+        object_id, _, strategy_id = rest.partition(":")
+        return pair_use(sample.codings, ids, codebook)[(object_id, strategy_id)].rename(name)
+    if kind in ("only_objects", "only_strategies"):
+        section = "objects" if kind == "only_objects" else "strategies"
+        use = plan_use(sample.codings, ids, _COLUMN_OF_SECTION[section], codebook.ids(section))
+        chosen = rest.split("+")
+        others = [code for code in codebook.ids(section) if code not in chosen]
+        result = (use[chosen].sum(axis=1) > 0) & (use[others].sum(axis=1) == 0)
+        return result.astype("int64").rename(name)
+    use = plan_use(sample.codings, ids, "strategy", codebook.ids("strategies"))
+    if name == "several_strategies":
+        return (use.sum(axis=1) >= 2).astype("int64").rename(name)
+    by_status = [
+        plan_use(sample.codings[sample.codings["status"] == status], ids, "strategy", codebook.ids("strategies")).sum(axis=1) >= 2
+        for status in codebook.ids("statuses")
+    ]
+    return pd.concat(by_status, axis=1).any(axis=1).astype("int64").rename(name)

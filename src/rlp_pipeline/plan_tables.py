@@ -1,0 +1,84 @@
+"""Per-plan tables: the unit of analysis is the plan, not the coded passage.
+
+A plan that codes a strategy five times uses it once. Every statistic of the report starts from
+the tables built here: for each analysed plan, whether it uses each object, strategy,
+sub-strategy or (object, strategy) pair, and how many passages it codes for each. The analysed
+plans are the sampled plans with at least one coding; sampled plans without codings are listed by
+the sampling stage and left out of the denominators (they may simply not have been coded yet).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from .codebook import Codebook
+
+# (codebook section, codings column) of each per-plan variable.
+VARIABLES = {
+    "objects": "object",
+    "strategies": "strategy",
+    "substrategies": "substrategy",
+    "statuses": "status",
+}
+
+
+@dataclass(frozen=True)
+class AnalysedSample:
+    """The sampled plans that are analysed, their codings, and the sampling record."""
+
+    plans: pd.DataFrame  # one row per analysed plan, in sample order: plan_id, level, group, region...
+    codings: pd.DataFrame  # codings of the analysed plans
+    record: dict  # sampling_record.json (includes the `simulated` flag)
+
+    @property
+    def plan_ids(self) -> list[str]:
+        return self.plans["plan_id"].tolist()
+
+
+def read_analysed_sample(sample_dir: Path | str) -> AnalysedSample:
+    """Read the sampling stage's outputs and keep the sampled plans that have codings."""
+    sample_dir = Path(sample_dir)
+    plans = pd.read_csv(sample_dir / "sampled_plans.csv", dtype=str, keep_default_na=False)
+    for column in ("region", "mobilisation_level", "source_line", "sampling_rank"):
+        plans[column] = plans[column].astype("int64")
+    codings = pd.read_csv(sample_dir / "codings.csv", dtype=str, keep_default_na=False)
+    for column in ("coding_id", "source_line"):
+        codings[column] = codings[column].astype("int64")
+    record = json.loads((sample_dir / "sampling_record.json").read_text(encoding="utf-8"))
+    coded = set(codings["plan_id"])
+    analysed = plans[plans["plan_id"].isin(coded)].reset_index(drop=True)
+    return AnalysedSample(analysed, codings[codings["plan_id"].isin(set(analysed["plan_id"]))].reset_index(drop=True), record)
+
+
+def coding_counts(codings: pd.DataFrame, plan_ids: list[str], column: str, categories: list) -> pd.DataFrame:
+    """Number of coded passages per plan (rows, in `plan_ids` order) and category (columns, in
+    codebook order); zero where a plan never codes a category. Empty cells of `column` (an
+    optional sub-strategy left blank) are not counted."""
+    present = codings[codings[column] != ""]
+    table = pd.crosstab(present["plan_id"], present[column])
+    return table.reindex(index=plan_ids, columns=categories, fill_value=0).astype("int64").rename_axis(index="plan_id", columns=column)
+
+
+def plan_use(codings: pd.DataFrame, plan_ids: list[str], column: str, categories: list) -> pd.DataFrame:
+    """1 where a plan codes a category at least once, else 0 (plans × categories)."""
+    return (coding_counts(codings, plan_ids, column, categories) > 0).astype("int64")
+
+
+def pair_use(codings: pd.DataFrame, plan_ids: list[str], codebook: Codebook) -> pd.DataFrame:
+    """1 where a plan uses a strategy *for* an object (a coding with both), else 0.
+
+    Columns are a MultiIndex (object, strategy) in codebook order.
+    """
+    pairs = pd.MultiIndex.from_product([codebook.ids("objects"), codebook.ids("strategies")], names=["object", "strategy"])
+    table = pd.crosstab(codings["plan_id"], [codings["object"], codings["strategy"]])
+    return (table.reindex(index=plan_ids, columns=pairs, fill_value=0) > 0).astype("int64")
+
+
+def variable_use(sample: AnalysedSample, codebook: Codebook, section: str) -> pd.DataFrame:
+    """Per-plan use (0/1) of every code of a codebook section: objects, strategies,
+    substrategies or statuses."""
+    return plan_use(sample.codings, sample.plan_ids, VARIABLES[section], codebook.ids(section))

@@ -1,0 +1,142 @@
+"""The findings registry (config/findings.yaml): what each finding measures and how it is judged.
+
+The registry is data, written before looking at results: the source sentence, our English
+rendering, the measure, the components to compute (kind and arguments), the rule that turns
+them into a verdict, alpha, and the family for multiple-testing correction. This module reads
+it and checks it completely (unknown kinds, indicators or measures are refused with the line).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .codebook import Codebook
+from .indicators import indicator_problem
+from .problems import InputError, Problem, display_path
+from .yamlfile import LINE_KEY, load_yaml_with_lines, strip_lines
+
+RULES = ("comparison", "majority", "presence", "balance", "coverage")
+# Component kinds and the arguments each requires.
+KINDS = {
+    "majority": ("indicator",),
+    "trend_levels": ("measure", "expected"),
+    "group_shift": ("measure", "expected"),
+    "group_difference": ("indicator", "expected"),
+    "paired_difference": ("indicator", "versus", "expected"),
+    "sign_test": ("measure", "versus", "expected"),
+    "presence": ("strategy",),
+    "balance": (),
+    "coverage": (),
+}
+# Per-plan measures of the diversity stage that components may use.
+MEASURES = (
+    "n_objects", "n_strategies", "n_substrategies", "n_codings", "shannon_strategies", "gini_simpson_strategies",
+    "evenness_strategies", "mean_complexity_applied", "mean_complexity_intended",
+)
+TEXT_FIELDS = ("source_fr", "statement_en", "short_fr", "short_en", "measure")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One finding of the registry."""
+
+    id: str
+    section: str
+    rule: str
+    family: str | None
+    components: list[dict[str, Any]]
+    texts: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Registry:
+    """All findings, in registry order, with alpha and the multiple-testing families."""
+
+    alpha: float
+    families: dict[str, dict[str, Any]]
+    findings: list[Finding]
+
+
+def load_registry(path: Path | str, codebook: Codebook) -> Registry:
+    """Read and check the findings registry; raise InputError listing every problem."""
+    path = Path(path)
+    shown = display_path(path)
+    document, problems = load_yaml_with_lines(path, shown)
+    if not problems:
+        problems = registry_problems(document, shown, codebook)
+    if problems:
+        raise InputError(problems, stage="findings registry check")
+    findings = []
+    for entry in document["findings"]:
+        clean = strip_lines(entry)
+        findings.append(Finding(
+            id=clean["id"], section=clean["section"], rule=clean["rule"], family=clean.get("family"),
+            components=clean["components"],
+            texts={key: " ".join(str(clean[key]).split()) for key in TEXT_FIELDS},
+        ))
+    return Registry(float(document["alpha"]), strip_lines(document.get("families", {})), findings)
+
+
+def registry_problems(document: Any, shown: str, codebook: Codebook) -> list[Problem]:
+    """Every problem of a parsed registry (empty list when it is sound)."""
+    if not isinstance(document, dict) or not isinstance(document.get("findings"), list):
+        return [Problem(shown, None, "findings", None, "a mapping with alpha, families and a list of findings")]
+    problems = []
+    alpha = document.get("alpha")
+    if not isinstance(alpha, (int, float)) or not 0 < alpha < 1:
+        problems.append(Problem(shown, document.get(LINE_KEY), "alpha", str(alpha), "a significance level between 0 and 1"))
+    families = document.get("families") or {}
+    seen = set()
+    for entry in document["findings"]:
+        line = entry.get(LINE_KEY) if isinstance(entry, dict) else None
+        if not isinstance(entry, dict):
+            problems.append(Problem(shown, None, "findings", str(entry), "a finding with id, texts, rule and components"))
+            continue
+        finding_id = entry.get("id")
+        if not finding_id or finding_id in seen:
+            problems.append(Problem(shown, line, "id", str(finding_id), "a unique finding id"))
+        seen.add(finding_id)
+        for key in TEXT_FIELDS + ("section",):
+            if not isinstance(entry.get(key), str) or not entry[key].strip():
+                problems.append(Problem(shown, line, key, None, f"a text for '{key}' in finding {finding_id}"))
+        if entry.get("rule") not in RULES:
+            problems.append(Problem(shown, line, "rule", str(entry.get("rule")), "one of " + ", ".join(RULES)))
+        if entry.get("family") is not None and entry["family"] not in families:
+            problems.append(Problem(shown, line, "family", str(entry["family"]), "a family declared under 'families:'"))
+        components = entry.get("components")
+        if not isinstance(components, list) or not components:
+            problems.append(Problem(shown, line, "components", None, f"at least one component in finding {finding_id}"))
+            continue
+        for component in components:
+            problems += _component_problems(component, shown, line, codebook)
+    return problems
+
+
+def _component_problems(component: Any, shown: str, line: int | None, codebook: Codebook) -> list[Problem]:
+    if not isinstance(component, dict) or component.get("kind") not in KINDS:
+        kind = component.get("kind") if isinstance(component, dict) else component
+        return [Problem(shown, line, "components.kind", str(kind), "one of " + ", ".join(KINDS))]
+    kind = component["kind"]
+    line = component.get(LINE_KEY, line)
+    problems = [Problem(shown, line, f"components.{key}", None, f"'{key}' for a {kind} component")
+                for key in KINDS[kind] if key not in component]
+    for key in ("indicator", "versus", "within"):
+        if key in component and kind not in ("sign_test",):
+            reason = indicator_problem(str(component[key]), codebook)
+            if reason:
+                problems.append(Problem(shown, line, f"components.{key}", str(component[key]), f"a known indicator ({reason})"))
+    for key in ("measure",) + (("versus",) if kind == "sign_test" else ()):
+        if key in component and component[key] not in MEASURES:
+            problems.append(Problem(shown, line, f"components.{key}", str(component[key]), "one of the per-plan measures " + ", ".join(MEASURES)))
+    if kind == "presence" and component.get("strategy") not in codebook.ids("strategies"):
+        problems.append(Problem(shown, line, "components.strategy", str(component.get("strategy")), "a strategy of the codebook"))
+    expected = component.get("expected")
+    if kind in ("group_shift", "group_difference") and not (isinstance(expected, dict) and expected.get("higher_in") in ("1-2", "3-4")):
+        problems.append(Problem(shown, line, "components.expected", str(expected), "{higher_in: '1-2'} or {higher_in: '3-4'}"))
+    if kind == "trend_levels" and expected not in ("increasing", "decreasing"):
+        problems.append(Problem(shown, line, "components.expected", str(expected), "increasing or decreasing"))
+    if kind in ("paired_difference", "sign_test") and expected not in ("greater", "less"):
+        problems.append(Problem(shown, line, "components.expected", str(expected), "greater or less"))
+    return problems

@@ -1,0 +1,583 @@
+"""The tests stage: every statistical test the findings need, computed from the derived tables.
+
+Three kinds of outputs, all per plan (never per coded passage):
+
+- the **battery**: mobilisation (four levels, and groups 1-2 / 3-4) against the use of each
+  object, strategy and sub-strategy, with the test Cochran's rule allows, the Cochran-Armitage
+  trend across levels, Cramér's V (plain, bias-corrected, interval) and the odds ratio for
+  groups; Holm-adjusted across the battery;
+- the **distributions**: per-plan counts and diversity by level (Kruskal-Wallis,
+  Jonckheere-Terpstra) and by group (Mann-Whitney), Holm-adjusted across the table;
+- the **components** of each finding of the registry (config/findings.yaml), with the p-value
+  that decides its verdict (Holm-adjusted within its family when it has one), its effect size
+  and interval and whether the direction is the one the source states.
+
+Random procedures (Monte Carlo and permutation p-values, bootstrap intervals) are seeded from the
+configured seed, so the same inputs give byte-identical tables.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+import scipy.stats
+
+from . import inference
+from .codebook import Codebook, load_codebook
+from .describe import stage_datapackage
+from .indicators import compute_indicator
+from .inference import NotTestable
+from .outputs import csv_bytes, json_bytes, write_outputs
+from .plan_tables import AnalysedSample, read_analysed_sample, variable_use
+from .registry import Registry, load_registry
+
+log = logging.getLogger("rlp_pipeline.tests")
+
+GROUPS = ("1-2", "3-4")
+
+
+def derived_seed(seed: int, label: str) -> int:
+    """A seed for one named random procedure, derived from the master seed.
+
+    Each test gets its own stream (SHA-256 of "seed:label"), so adding or removing a test never
+    changes the random numbers another test uses.
+    """
+    return int.from_bytes(hashlib.sha256(f"{seed}:{label}".encode("utf-8")).digest()[:8], "big")
+
+
+# --------------------------------------------------------------------------------------------
+# Small helpers on 0/1 indicators and per-plan measures
+# --------------------------------------------------------------------------------------------
+
+
+def two_by_k(indicator: np.ndarray, groups: np.ndarray, categories: list) -> np.ndarray:
+    """2 × K table: first row plans with the indicator, second row without, one column per
+    category of `groups` (in the order given)."""
+    with_it = np.array([int(((groups == c) & (indicator == 1)).sum()) for c in categories])
+    totals = np.array([int((groups == c).sum()) for c in categories])
+    return np.vstack([with_it, totals - with_it])
+
+
+def direction_of(difference: float, expected_sign: int) -> str:
+    """'as expected', 'opposite' or 'none' for an observed difference and the stated sign."""
+    if difference == 0 or np.isnan(difference):
+        return "none"
+    return "as expected" if np.sign(difference) == expected_sign else "opposite"
+
+
+def rank_biserial_interval(x: np.ndarray, y: np.ndarray, *, seed: int, resamples: int = 4000,
+                           confidence: float = 0.95) -> tuple[float, float]:
+    """Percentile bootstrap interval of the rank-biserial correlation between two groups.
+
+    Each group is resampled with replacement within itself. Per-plan measures take few distinct
+    values, so a resample is drawn as multinomial counts over the distinct values (the same
+    distribution as resampling plans, at a cost that does not grow with the number of plans).
+    """
+    values = np.unique(np.concatenate([x, y]))
+    p_x = np.array([(x == v).mean() for v in values])
+    p_y = np.array([(y == v).mean() for v in values])
+    rng = np.random.Generator(np.random.PCG64(seed))
+    counts_x = rng.multinomial(len(x), p_x, size=resamples)
+    counts_y = rng.multinomial(len(y), p_y, size=resamples)
+    below_y = np.cumsum(counts_y, axis=1) - counts_y  # y strictly below each value
+    u = (counts_x * (below_y + 0.5 * counts_y)).sum(axis=1)
+    r = 2 * u / (len(x) * len(y)) - 1
+    tail = (1 - confidence) / 2
+    return float(np.quantile(r, tail)), float(np.quantile(r, 1 - tail))
+
+
+def matched_odds_ratio(b: int, c: int, confidence: float = 0.95) -> tuple[float, float, float]:
+    """Matched-pairs odds ratio b/c with its exact interval (Clopper-Pearson on b/(b+c))."""
+    if b + c == 0:
+        return float("nan"), float("nan"), float("nan")
+    interval = scipy.stats.binomtest(b, b + c).proportion_ci(confidence_level=confidence, method="exact")
+    to_odds = lambda p: p / (1 - p) if p < 1 else float("inf")  # noqa: E731
+    return (b / c if c else float("inf")), to_odds(interval.low), to_odds(interval.high)
+
+
+def majority_test(count: int, sample_size: int, population_size: int) -> float:
+    """One-sided p-value that more than half of the N plans of the frame have a property.
+
+    Under simple random sampling without replacement the count in the sample is hypergeometric;
+    the least favourable null is "exactly floor(N/2) plans have it", so p = P(X >= count).
+    """
+    at_most_half = population_size // 2
+    return float(scipy.stats.hypergeom.sf(count - 1, population_size, at_most_half, sample_size))
+
+
+# --------------------------------------------------------------------------------------------
+# Finding components
+# --------------------------------------------------------------------------------------------
+
+
+def _component_row(**values: Any) -> dict[str, Any]:
+    row = {key: np.nan for key in COMPONENT_COLUMNS}
+    row.update({"not_testable_reason": "", "direction": "", "method": "", "detail": ""})
+    row.update(values)
+    return row
+
+
+def component_majority(indicator: pd.Series, population_size: int, label: str) -> dict[str, Any]:
+    """Share of analysed plans with an indicator, tested against one half (see majority_test)."""
+    n, count = len(indicator), int(indicator.sum())
+    share = count / n
+    low, high = _interval(count, n, population_size)
+    return _component_row(
+        n=n, value_a=share, label_a=label, value_b=0.5, label_b="one half",
+        statistic=count, statistic_name="plans with the property",
+        p_value=majority_test(count, n, population_size),
+        effect_name="share", effect=share, ci_low=low, ci_high=high,
+        direction=direction_of(share - 0.5, +1),
+        method=f"one-sided hypergeometric test of more than half of the {population_size} plans "
+               f"(simple random sample of {n}); 95% Wilson interval with finite population correction",
+    )
+
+
+def _interval(count: int, n: int, population_size: int | None) -> tuple[float, float]:
+    from .descriptive import proportion_interval
+
+    low, high = proportion_interval(count, n, population_size)
+    return float(low), float(high)
+
+
+def component_trend_levels(measure: pd.Series, levels: pd.Series, expected: str, *, seed: int) -> dict[str, Any]:
+    """Jonckheere-Terpstra test of a per-plan measure across the ordered mobilisation levels."""
+    kept = measure.notna()
+    ordered = sorted(levels[kept].unique())
+    groups = [measure[kept & (levels == level)].to_numpy(float) for level in ordered]
+    if len(groups) < 2 or any(len(g) == 0 for g in groups):
+        return _component_row(not_testable_reason="fewer than two mobilisation levels have plans with this measure")
+    result = inference.jonckheere_terpstra(groups, seed=seed)
+    means = [float(g.mean()) for g in groups]
+    expected_sign = +1 if expected == "increasing" else -1
+    return _component_row(
+        n=int(kept.sum()), value_a=means[0], label_a=f"mean at level {ordered[0]}",
+        value_b=means[-1], label_b=f"mean at level {ordered[-1]}",
+        statistic=result["J"], statistic_name="Jonckheere-Terpstra J",
+        p_value=result["p_two_sided"],
+        effect_name="standardised J (z)", effect=result["z"],
+        direction=direction_of(result["z"], expected_sign),
+        method=result["method"], detail="means by level: " + ", ".join(f"{l}: {m:.3f}" for l, m in zip(ordered, means)),
+    )
+
+
+def component_group_shift(measure: pd.Series, groups: pd.Series, expected: dict, *, seed: int) -> dict[str, Any]:
+    """Mann-Whitney test of a per-plan measure between groups 3-4 and 1-2."""
+    kept = measure.notna()
+    high_group = expected["higher_in"]
+    low_group = [g for g in GROUPS if g != high_group][0]
+    x = measure[kept & (groups == high_group)].to_numpy(float)
+    y = measure[kept & (groups == low_group)].to_numpy(float)
+    if len(x) == 0 or len(y) == 0:
+        return _component_row(not_testable_reason=f"no analysed plan in group {high_group if len(x) == 0 else low_group}")
+    result = inference.mann_whitney(x, y)
+    low, high = rank_biserial_interval(x, y, seed=seed)
+    return _component_row(
+        n=len(x) + len(y), value_a=float(x.mean()), label_a=f"mean in group {high_group}",
+        value_b=float(y.mean()), label_b=f"mean in group {low_group}",
+        statistic=result["U"], statistic_name="Mann-Whitney U",
+        p_value=result["p_two_sided"],
+        effect_name=f"rank-biserial correlation (positive: higher in {high_group})",
+        effect=result["rank_biserial"], ci_low=low, ci_high=high,
+        direction=direction_of(result["rank_biserial"], +1),
+        method=f"{result['method']}; percentile bootstrap interval of the rank-biserial correlation",
+    )
+
+
+def component_group_difference(indicator: pd.Series, groups: pd.Series, expected: dict, *, seed: int) -> dict[str, Any]:
+    """Share of plans with an indicator in group 1-2 vs 3-4: chi-square or Fisher, odds ratio."""
+    high_group = expected["higher_in"]
+    low_group = [g for g in GROUPS if g != high_group][0]
+    table = two_by_k(indicator.to_numpy(), groups.to_numpy(), [high_group, low_group])
+    shares = table[0] / table.sum(axis=0)
+    row = _component_row(
+        n=int(table.sum()), value_a=float(shares[0]), label_a=f"share in group {high_group}",
+        value_b=float(shares[1]), label_b=f"share in group {low_group}",
+        direction=direction_of(float(shares[0] - shares[1]), +1),
+        detail=f"{table[0, 0]}/{table[:, 0].sum()} vs {table[0, 1]}/{table[:, 1].sum()}",
+    )
+    try:
+        test = inference.independence_test(table, seed=seed)
+    except NotTestable as reason:
+        row["not_testable_reason"] = str(reason)
+        return row
+    odds = inference.odds_ratio_2x2(table)
+    row.update(
+        statistic=test["statistic"], statistic_name="Pearson chi-square", p_value=test["p_value"],
+        effect_name=f"odds ratio ({high_group} vs {low_group})", effect=odds["odds_ratio"],
+        ci_low=odds["ci_low"], ci_high=odds["ci_high"],
+        method=f"{test['method']}; {odds['kind']}",
+    )
+    return row
+
+
+def component_paired_difference(first: pd.Series, second: pd.Series, within: pd.Series | None,
+                                expected: str = "greater") -> dict[str, Any]:
+    """Two indicators in the same plans (optionally among plans with a third): exact McNemar."""
+    if within is not None:
+        first, second = first[within == 1], second[within == 1]
+    n = len(first)
+    if n == 0:
+        return _component_row(n=0, not_testable_reason="no analysed plan in the subgroup this comparison is about")
+    b = int(((first == 1) & (second == 0)).sum())
+    c = int(((first == 0) & (second == 1)).sum())
+    share_first, share_second = float(first.mean()), float(second.mean())
+    row = _component_row(
+        n=n, value_a=share_first, value_b=share_second, statistic=b - c,
+        statistic_name="discordant plans, first only minus second only",
+        direction=direction_of(share_first - share_second, +1 if expected == "greater" else -1),
+        detail=f"first only: {b}, second only: {c}, both: {int(((first == 1) & (second == 1)).sum())}, neither: {int(((first == 0) & (second == 0)).sum())}",
+    )
+    if b + c == 0:  # equal shares: the exact test's p-value is 1, and there is no difference
+        row.update(p_value=1.0, direction="none", method="exact McNemar test: no discordant plan, the shares are equal")
+        return row
+    result = inference.mcnemar_exact(b, c)
+    odds, low, high = matched_odds_ratio(b, c)
+    row.update(p_value=result["p_two_sided"], effect_name="matched odds ratio (first only / second only)",
+               effect=odds, ci_low=low, ci_high=high,
+               method="exact McNemar test (two-sided binomial test on the discordant plans); exact interval")
+    return row
+
+
+def component_sign_test(measure: pd.Series, versus: pd.Series, expected: str) -> dict[str, Any]:
+    """Per-plan difference of two measures (plans having both): exact sign test."""
+    both = measure.notna() & versus.notna()
+    difference = (measure[both] - versus[both]).to_numpy(float)
+    positive, negative = int((difference > 0).sum()), int((difference < 0).sum())
+    if positive + negative == 0:
+        return _component_row(n=int(both.sum()), not_testable_reason="no plan has both measures with a difference")
+    share = positive / (positive + negative)
+    interval = scipy.stats.binomtest(positive, positive + negative).proportion_ci(method="wilson")
+    expected_sign = +1 if expected == "greater" else -1
+    return _component_row(
+        n=int(both.sum()), value_a=float(measure[both].mean()), value_b=float(versus[both].mean()),
+        statistic=positive, statistic_name="plans with a positive difference",
+        p_value=inference.binomial_test(positive, positive + negative)["p_two_sided"],
+        effect_name="share of plans with a positive difference (ties left out)", effect=share,
+        ci_low=float(interval.low), ci_high=float(interval.high),
+        direction=direction_of(positive - negative, expected_sign),
+        method="exact sign test (two-sided binomial test, ties left out); Wilson interval",
+        detail=f"positive: {positive}, negative: {negative}, ties: {int(both.sum()) - positive - negative}",
+    )
+
+
+def component_presence(sample: AnalysedSample, codebook: Codebook, strategy: str) -> dict[str, Any]:
+    """Whether every sub-strategy of a strategy is used by at least one analysed plan."""
+    use = variable_use(sample, codebook, "substrategies")
+    subs = codebook.substrategies_of(strategy)
+    users = use[subs].sum(axis=0)
+    absent = [s for s in subs if users[s] == 0]
+    return _component_row(
+        n=int((variable_use(sample, codebook, "strategies")[strategy] == 1).sum()),
+        statistic=int((users > 0).sum()), statistic_name="sub-strategies used by at least one plan",
+        value_a=float((users > 0).sum()), value_b=float(len(subs)),
+        direction="as expected" if not absent else "opposite",
+        method="presence of each sub-strategy in the analysed plans (descriptive, no test)",
+        detail="plans using each: " + ", ".join(f"{s}: {int(users[s])}" for s in subs)
+        + (f"; absent: {', '.join(absent)}" if absent else ""),
+    )
+
+
+COMPONENT_COLUMNS = [
+    "finding", "component", "kind", "description", "family", "n", "label_a", "value_a", "label_b", "value_b",
+    "statistic", "statistic_name", "p_value", "p_adjusted", "effect_name", "effect", "ci_low", "ci_high",
+    "direction", "significant", "not_testable_reason", "method", "detail",
+]
+
+
+def component_balance(balance_tests: pd.DataFrame, alpha: float) -> dict[str, Any]:
+    """M1: the sample is not significantly unbalanced against the plans left out."""
+    smallest = balance_tests.loc[balance_tests["primary_p_value"].idxmin()]
+    return _component_row(
+        n=int(smallest["sample_n"]), statistic=float(smallest["statistic"]),
+        statistic_name=f"Pearson chi-square, sampled vs not sampled, by {smallest['variable']}",
+        p_value=float(smallest["primary_p_value"]),
+        direction="as expected" if (balance_tests["primary_p_value"] >= alpha).all() else "opposite",
+        method="Monte Carlo balance test of the sampling stage (smallest p-value over the variables known for every plan)",
+        detail="; ".join(f"{r.variable}: X² = {r.statistic:.2f}, p = {r.primary_p_value:.3f}" for r in balance_tests.itertuples()),
+    )
+
+
+def component_coverage(sampled_plans: pd.DataFrame, sample: AnalysedSample) -> dict[str, Any]:
+    """M2: every sampled plan has a mobilisation rating and at least one coding."""
+    rated = sampled_plans["mobilisation_level"].notna().sum()
+    analysed = len(sample.plans)
+    complete = analysed == len(sampled_plans) and rated == len(sampled_plans)
+    return _component_row(
+        n=len(sampled_plans), statistic=analysed, statistic_name="sampled plans with a rating and codings",
+        value_a=float(analysed), value_b=float(len(sampled_plans)),
+        direction="as expected" if complete else "opposite",
+        method="count of sampled plans with a mobilisation rating and at least one coding (descriptive)",
+        detail=f"{analysed} of {len(sampled_plans)} sampled plans analysed",
+    )
+
+
+def finding_components(registry: Registry, sample: AnalysedSample, per_plan: pd.DataFrame, codebook: Codebook,
+                       sample_dir: Path, seed: int) -> pd.DataFrame:
+    """One row per component of every finding, with raw and family-adjusted p-values."""
+    per_plan = per_plan.set_index("plan_id").loc[sample.plan_ids]
+    levels = sample.plans.set_index("plan_id")["mobilisation_level"]
+    groups = sample.plans.set_index("plan_id")["mobilisation_group"]
+    indicator = lambda name: compute_indicator(name, sample, codebook)  # noqa: E731
+    rows = []
+    for finding in registry.findings:
+        for position, spec in enumerate(finding.components, start=1):
+            label = f"{finding.id}.{position}"
+            kind = spec["kind"]
+            if kind == "majority":
+                row = component_majority(indicator(spec["indicator"]), sample.record["population_size"], spec["indicator"])
+            elif kind == "trend_levels":
+                row = component_trend_levels(per_plan[spec["measure"]], levels, spec["expected"], seed=derived_seed(seed, label))
+            elif kind == "group_shift":
+                row = component_group_shift(per_plan[spec["measure"]], groups, spec["expected"], seed=derived_seed(seed, label))
+            elif kind == "group_difference":
+                row = component_group_difference(indicator(spec["indicator"]), groups, spec["expected"], seed=derived_seed(seed, label))
+            elif kind == "paired_difference":
+                within = indicator(spec["within"]) if "within" in spec else None
+                row = component_paired_difference(indicator(spec["indicator"]), indicator(spec["versus"]), within, spec["expected"])
+                row.update(label_a=f"share with {spec['indicator']}", label_b=f"share with {spec['versus']}")
+            elif kind == "sign_test":
+                row = component_sign_test(per_plan[spec["measure"]], per_plan[spec["versus"]], spec["expected"])
+                row.update(label_a=f"mean {spec['measure']}", label_b=f"mean {spec['versus']}")
+            elif kind == "presence":
+                row = component_presence(sample, codebook, spec["strategy"])
+                row.update(label_a="sub-strategies used", label_b="sub-strategies in the codebook")
+            elif kind == "balance":
+                row = component_balance(pd.read_csv(sample_dir / "balance_tests.csv"), registry.alpha)
+            else:
+                sampled = pd.read_csv(sample_dir / "sampled_plans.csv", dtype={"plan_id": str}, keep_default_na=False)
+                row = component_coverage(sampled, sample)
+            row.update(finding=finding.id, component=position, kind=kind, family=finding.family or "",
+                       description=describe_component(spec))
+            rows.append(row)
+    components = pd.DataFrame(rows, columns=COMPONENT_COLUMNS)
+    components["p_adjusted"] = components["p_value"]
+    for family, spec in registry.families.items():
+        members = components["family"] == family
+        if spec.get("adjustment") == "holm":
+            components.loc[members, "p_adjusted"] = inference.holm(components.loc[members, "p_value"].to_numpy(float))
+    significant = (components["p_adjusted"] < registry.alpha).astype("boolean")
+    significant[components["p_adjusted"].isna()] = pd.NA
+    components["significant"] = significant
+    return components
+
+
+def describe_component(spec: dict[str, Any]) -> str:
+    """A one-line English description of a component, from its registry arguments."""
+    arguments = ", ".join(f"{k}={v}" for k, v in spec.items() if k != "kind")
+    return f"{spec['kind']}({arguments})"
+
+
+# --------------------------------------------------------------------------------------------
+# Battery of mobilisation tests and distribution tests
+# --------------------------------------------------------------------------------------------
+
+
+def battery(sample: AnalysedSample, codebook: Codebook, seed: int) -> pd.DataFrame:
+    """Mobilisation (4 levels, and groups) against the use of each object, strategy and
+    sub-strategy: the test Cochran's rule allows, trend, effect sizes; Holm across the table."""
+    levels = sample.plans["mobilisation_level"].to_numpy()
+    groups = sample.plans["mobilisation_group"].to_numpy()
+    level_ids = [level for level in codebook.ids("mobilisation_levels")]
+    rows = []
+    for section, variable_type in (("objects", "object"), ("strategies", "strategy"), ("substrategies", "substrategy")):
+        use = variable_use(sample, codebook, section)
+        for code in codebook.ids(section):
+            indicator = use[code].to_numpy()
+            for grouping, values, categories in (("level", levels, level_ids), ("group", groups, list(GROUPS))):
+                present = [c for c in categories if (values == c).any()]
+                table = two_by_k(indicator, values, present)
+                row = {
+                    "variable_type": variable_type, "code": code,
+                    "label_fr": codebook.label(section, code, "fr"), "label_en": codebook.label(section, code, "en"),
+                    "grouping": grouping, "categories": "|".join(map(str, present)),
+                    "plans_using": "|".join(map(str, table[0])), "plans_in_category": "|".join(map(str, table.sum(axis=0))),
+                    "n": int(table.sum()),
+                }
+                row.update(_table_tests(table, grouping, seed=derived_seed(seed, f"battery:{grouping}:{code}")))
+                rows.append(row)
+    result = pd.DataFrame(rows)
+    result["p_holm"] = inference.holm(result["p_value"].to_numpy(float))
+    return result
+
+
+def _table_tests(table: np.ndarray, grouping: str, *, seed: int) -> dict[str, Any]:
+    empty = {key: np.nan for key in ("statistic", "df", "p_value", "p_value_asymptotic", "p_value_exact",
+                                      "p_value_monte_carlo", "monte_carlo_se", "cramers_v", "cramers_v_corrected",
+                                      "cramers_v_ci_low", "cramers_v_ci_high", "trend_z", "trend_p",
+                                      "odds_ratio", "odds_ratio_ci_low", "odds_ratio_ci_high")}
+    empty.update(method="", cochran_rule_holds=pd.NA, not_testable_reason="")
+    try:
+        test = inference.independence_test(table, seed=seed)
+    except NotTestable as reason:
+        empty["not_testable_reason"] = str(reason)
+        return empty
+    low, high = inference.cramers_v_interval(table)
+    empty.update(
+        statistic=test["statistic"], df=test["df"], p_value=test["p_value"],
+        p_value_asymptotic=test["p_value_asymptotic"], p_value_exact=test["p_value_exact"],
+        p_value_monte_carlo=test["p_value_monte_carlo"], monte_carlo_se=test["monte_carlo_se"],
+        method=test["method"], cochran_rule_holds=test["cochran_rule_holds"],
+        cramers_v=inference.cramers_v(table), cramers_v_corrected=inference.cramers_v_corrected(table),
+        cramers_v_ci_low=low, cramers_v_ci_high=high,
+    )
+    if grouping == "level" and table.shape[1] > 2:
+        trend = inference.cochran_armitage(table)
+        empty.update(trend_z=trend["z"], trend_p=trend["p_two_sided"])
+    if table.shape[1] == 2:
+        odds = inference.odds_ratio_2x2(table)
+        empty.update(odds_ratio=odds["odds_ratio"], odds_ratio_ci_low=odds["ci_low"], odds_ratio_ci_high=odds["ci_high"])
+    return empty
+
+
+DISTRIBUTION_MEASURES = ("n_objects", "n_strategies", "n_substrategies", "shannon_strategies",
+                         "gini_simpson_strategies", "evenness_strategies")
+
+
+def distributions(per_plan: pd.DataFrame, seed: int) -> pd.DataFrame:
+    """Per-plan counts and diversity by level (Kruskal-Wallis, Jonckheere-Terpstra) and by group
+    (Mann-Whitney, 3-4 vs 1-2); Holm across the whole table."""
+    rows = []
+    for measure in DISTRIBUTION_MEASURES:
+        kept = per_plan[per_plan[measure].notna()]
+        by_level = [kept.loc[kept["mobilisation_level"] == level, measure].to_numpy(float)
+                    for level in sorted(kept["mobilisation_level"].unique())]
+        by_level = [g for g in by_level if len(g)]
+        base = {"measure": measure, "n": len(kept)}
+        if len(by_level) >= 2 and np.unique(np.concatenate(by_level)).size > 1:
+            kw = inference.kruskal_wallis(by_level)
+            rows.append({**base, "test": "Kruskal-Wallis (4 levels)", "statistic": kw["H"], "p_value": kw["p_value"],
+                         "effect_name": "epsilon squared", "effect": kw["epsilon_squared"]})
+            jt = inference.jonckheere_terpstra(by_level, seed=derived_seed(seed, f"distribution:jt:{measure}"))
+            rows.append({**base, "test": "Jonckheere-Terpstra (ordered levels)", "statistic": jt["J"],
+                         "p_value": jt["p_two_sided"], "effect_name": "standardised J (z)", "effect": jt["z"]})
+        high = kept.loc[kept["mobilisation_group"] == "3-4", measure].to_numpy(float)
+        low = kept.loc[kept["mobilisation_group"] == "1-2", measure].to_numpy(float)
+        if len(high) and len(low) and np.unique(np.concatenate([high, low])).size > 1:
+            mw = inference.mann_whitney(high, low)
+            rows.append({**base, "test": "Mann-Whitney (3-4 vs 1-2)", "statistic": mw["U"], "p_value": mw["p_two_sided"],
+                         "effect_name": "rank-biserial correlation (positive: higher in 3-4)", "effect": mw["rank_biserial"]})
+    result = pd.DataFrame(rows, columns=["measure", "n", "test", "statistic", "p_value", "effect_name", "effect"])
+    result["p_holm"] = inference.holm(result["p_value"].to_numpy(float))
+    return result
+
+
+def objects_within_plans(sample: AnalysedSample, codebook: Codebook) -> pd.DataFrame:
+    """Are the three objects named equally often by the same plans? Cochran's Q, then exact
+    McNemar for each pair (Holm across the pairs)."""
+    use = variable_use(sample, codebook, "objects")
+    q = inference.cochrans_q(use.to_numpy())
+    rows = [{"test": "Cochran's Q (all objects)", "first": "", "second": "", "statistic": q["Q"], "df": q["df"],
+             "p_value": q["p_value"], "first_share": np.nan, "second_share": np.nan}]
+    ids = codebook.ids("objects")
+    for i, first in enumerate(ids):
+        for second in ids[i + 1:]:
+            b = int(((use[first] == 1) & (use[second] == 0)).sum())
+            c = int(((use[first] == 0) & (use[second] == 1)).sum())
+            p = inference.mcnemar_exact(b, c)["p_two_sided"] if b + c else 1.0
+            rows.append({"test": "exact McNemar", "first": first, "second": second, "statistic": b - c, "df": np.nan,
+                         "p_value": p, "first_share": float(use[first].mean()), "second_share": float(use[second].mean())})
+    result = pd.DataFrame(rows)
+    pairs = result["test"] == "exact McNemar"
+    result["p_holm"] = result["p_value"]
+    result.loc[pairs, "p_holm"] = inference.holm(result.loc[pairs, "p_value"].to_numpy(float))
+    return result
+
+
+# --------------------------------------------------------------------------------------------
+# The stage
+# --------------------------------------------------------------------------------------------
+
+
+def run_tests(sample_dir: Path | str, per_plan_path: Path | str, codebook_path: Path | str,
+              registry_path: Path | str, seed: int, out_dir: Path | str) -> None:
+    """Compute the battery, the distribution tests, the objects' paired tests and every finding
+    component, then write them with their data package."""
+    sample_dir, out_dir = Path(sample_dir), Path(out_dir)
+    codebook = load_codebook(codebook_path)
+    registry = load_registry(registry_path, codebook)
+    sample = read_analysed_sample(sample_dir)
+    per_plan = pd.read_csv(per_plan_path, dtype={"plan_id": str}, keep_default_na=False, na_values=[""])
+    log.info("Testing %d analysed plans (seed %d)", len(sample.plans), seed)
+    tables = {}
+    tables["battery.csv"] = battery(sample, codebook, seed)
+    log.info("Battery: %d tests of mobilisation against use", len(tables["battery.csv"]))
+    tables["distributions.csv"] = distributions(per_plan, seed)
+    tables["objects_within_plans.csv"] = objects_within_plans(sample, codebook)
+    tables["components.csv"] = finding_components(registry, sample, per_plan, codebook, sample_dir, seed)
+    log.info("Finding components: %d", len(tables["components.csv"]))
+    files = {out_dir / name: csv_bytes(table) for name, table in tables.items()}
+    files[out_dir / "datapackage.json"] = json_bytes(
+        stage_datapackage("tests", TABLES, tables, simulated=sample.record["simulated"]))
+    write_outputs(files)
+
+
+_P = "p-value (two-sided unless stated)"
+TABLES: dict[str, dict[str, Any]] = {
+    "battery.csv": {
+        "title": "Mobilisation against the use of each object, strategy and sub-strategy",
+        "description": "One row per code and grouping (the four levels, or the groups 1-2 / 3-4). Unit: the plan.",
+        "columns": {
+            "variable_type": "object, strategy or substrategy", "code": "codebook id",
+            "label_fr": "label in French (codebook)", "label_en": "label in English (codebook)",
+            "grouping": "level (four levels of Himmelman's scale) or group (1-2 vs 3-4)",
+            "categories": "the levels or groups compared, separated by |",
+            "plans_using": "plans using the code in each category, separated by |",
+            "plans_in_category": "analysed plans in each category, separated by |", "n": "analysed plans",
+            "statistic": "Pearson chi-square statistic (no continuity correction)", "df": "degrees of freedom",
+            "p_value": "primary p-value: asymptotic chi-square when Cochran's rule holds, else exact (Fisher for 2 x 2, complete enumeration, or seeded Monte Carlo)",
+            "p_value_asymptotic": "chi-square p-value", "p_value_exact": "exact conditional p-value (empty when not computed)",
+            "p_value_monte_carlo": "Monte Carlo p-value (empty when not used)", "monte_carlo_se": "Monte Carlo standard error of that p-value",
+            "method": "test used for p_value", "cochran_rule_holds": "every expected count >= 1 and at least 80% >= 5",
+            "not_testable_reason": "why no test could be computed (for example a code nobody uses)",
+            "cramers_v": "Cramér's V", "cramers_v_corrected": "bias-corrected Cramér's V (Bergsma 2013)",
+            "cramers_v_ci_low": "95% interval of V, lower bound (noncentral chi-square inversion)",
+            "cramers_v_ci_high": "95% interval of V, upper bound",
+            "trend_z": "Cochran-Armitage trend statistic across the ordered levels (scores 0..3)", "trend_p": "two-sided p-value of the trend test",
+            "odds_ratio": "conditional maximum-likelihood odds ratio (groups only; first group 1-2)",
+            "odds_ratio_ci_low": "95% exact interval of the odds ratio, lower bound", "odds_ratio_ci_high": "upper bound",
+            "p_holm": "p_value adjusted by Holm's method across every row of this table",
+        },
+    },
+    "distributions.csv": {
+        "title": "Per-plan counts and diversity by mobilisation level and group",
+        "description": "Rank tests of the per-plan measures of the diversity stage.",
+        "columns": {
+            "measure": "per-plan measure (see diversity/per_plan.csv)", "n": "plans with the measure defined",
+            "test": "test", "statistic": "test statistic (H, J or U)", "p_value": _P,
+            "effect_name": "effect size used", "effect": "effect size", "p_holm": "Holm-adjusted across this table",
+        },
+    },
+    "objects_within_plans.csv": {
+        "title": "Objects named by the same plans: Cochran's Q and paired comparisons",
+        "description": "One plan can name several objects, so objects are compared within plans (finding F05).",
+        "columns": {
+            "test": "test", "first": "first object of the pair", "second": "second object of the pair",
+            "statistic": "Q, or discordant plans (first only minus second only)", "df": "degrees of freedom (Q)",
+            "p_value": _P, "first_share": "share of plans naming the first object",
+            "second_share": "share of plans naming the second object", "p_holm": "Holm-adjusted across the pairs",
+        },
+    },
+    "components.csv": {
+        "title": "Components of every finding: the tests that decide the verdicts",
+        "description": "One row per component of each finding of config/findings.yaml.",
+        "columns": {
+            "finding": "finding id", "component": "component number within the finding", "kind": "kind of component",
+            "description": "the component as written in the registry", "family": "multiple-testing family (empty: none)",
+            "n": "plans the component is computed on", "label_a": "what value_a is", "value_a": "first value compared",
+            "label_b": "what value_b is", "value_b": "second value compared (or the reference)",
+            "statistic": "test statistic", "statistic_name": "what the statistic is", "p_value": "raw p-value",
+            "p_adjusted": "p-value used for the verdict: Holm-adjusted within the family, else raw",
+            "effect_name": "effect size used", "effect": "effect size", "ci_low": "95% interval, lower bound",
+            "ci_high": "95% interval, upper bound",
+            "direction": "as expected, opposite, or none (no difference), relative to the source's statement",
+            "significant": "p_adjusted below alpha", "not_testable_reason": "why the component could not be computed",
+            "method": "how it was computed", "detail": "counts behind the component",
+        },
+    },
+}
