@@ -90,18 +90,22 @@ def test_second_run_does_nothing_and_changing_codings_reruns_its_dependants(buil
     # nothing re-runs nothing; a real edit re-runs the stages that read the file, and only them.
     codings.touch()
     assert jobs_planned(built_project) == set()
-    codings.write_text(codings.read_text(encoding="utf-8") + codings.read_text(encoding="utf-8").splitlines()[-1] + "\n",
-                       encoding="utf-8")
-    assert jobs_planned(built_project) == {"validate", "sample", "all"}
+    original = codings.read_text(encoding="utf-8")
+    codings.write_text(original + original.splitlines()[-1] + "\n", encoding="utf-8")
+    try:
+        assert jobs_planned(built_project) == {"validate", "sample", "frequencies", "diversity", "tests", "findings", "all"}
+    finally:
+        codings.write_text(original, encoding="utf-8")
+    assert jobs_planned(built_project) == set()
 
 
-def test_changing_the_seed_reruns_only_the_sample(tmp_path):
+def test_changing_the_seed_reruns_the_sample_and_what_follows_it_only(tmp_path):
     project = copy_project(tmp_path)
     assert snakemake(project).returncode == 0
     first = (project / "data/derived/sample/sampled_plans.csv").read_bytes()
     config = project / "config" / "config.yaml"
     config.write_text(config.read_text().replace("seed: 20180517", "seed: 7"))
-    assert jobs_planned(project) == {"sample", "all"}
+    assert jobs_planned(project) == {"sample", "frequencies", "diversity", "tests", "findings", "all"}
     assert snakemake(project).returncode == 0
     assert (project / "data/derived/sample/sampled_plans.csv").read_bytes() != first
 
@@ -129,3 +133,23 @@ def test_config_outside_its_schema_is_refused_before_anything_runs(tmp_path):
     assert result.returncode != 0
     assert "fraction" in result.stdout + result.stderr
     assert not (project / "data" / "derived").exists()
+
+
+def test_every_finding_has_a_computed_verdict_and_derived_tables_are_described(built_project):
+    derived = built_project / "data" / "derived"
+    findings = pd.read_csv(derived / "findings" / "findings.csv", keep_default_na=False)
+    assert findings["id"].tolist() == [f"F{i:02d}" for i in range(1, 18)] + ["M1", "M2"]
+    assert set(findings["verdict"]) <= {"reproduced", "trend only", "not reproduced", "not testable"}
+    assert findings["simulated"].astype(str).eq("True").all()
+    for stage in ("frequencies", "diversity", "tests", "findings"):
+        package = json.loads((derived / stage / "datapackage.json").read_text())
+        assert package["simulated"] is True
+        described = {resource["path"] for resource in package["resources"]}
+        assert described == {p.name for p in (derived / stage).glob("*.csv")}
+
+
+def test_a_forced_second_build_gives_byte_identical_derived_tables(built_project, tmp_path):
+    before = folder_digest(built_project / "data" / "derived")
+    result = snakemake(built_project, "--forceall")
+    assert result.returncode == 0, result.stderr
+    assert folder_digest(built_project / "data" / "derived") == before

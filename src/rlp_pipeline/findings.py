@@ -34,7 +34,7 @@ def component_passes(component: pd.Series) -> bool:
 
 def verdict(finding: Finding, components: pd.DataFrame, alpha: float) -> tuple[str, str]:
     """The verdict of a finding and a one-sentence English reason, from its components."""
-    untestable = components[components["not_testable_reason"].fillna("") != ""]
+    untestable = components[components["not_testable_reason"] != ""]
     if len(untestable):
         first = untestable.iloc[0]
         return NOT_TESTABLE, f"Component {first['component']} cannot be computed: {first['not_testable_reason']}."
@@ -100,6 +100,8 @@ def run_findings(components_path: Path | str, codebook_path: Path | str, registr
     data package."""
     registry = load_registry(registry_path, load_codebook(codebook_path))
     components = pd.read_csv(components_path, keep_default_na=False, na_values=[""])
+    for text in ("not_testable_reason", "direction", "label_a", "label_b", "method", "detail", "family"):
+        components[text] = components[text].fillna("").astype(str)
     components["significant"] = components["significant"].map({True: True, False: False, "True": True, "False": False})
     table = findings_table(registry, components, simulated)
     for row in table.itertuples():

@@ -43,31 +43,45 @@ def indicator_problem(name: str, codebook: Codebook) -> str | None:
     return f"unknown indicator '{name}'"
 
 
+class PlanIndicators:
+    """Every indicator of one analysed sample, computed on demand from per-plan tables built
+    once (use of each object, strategy, sub-strategy and pair, and of strategies by status)."""
+
+    def __init__(self, sample: AnalysedSample, codebook: Codebook):
+        self.codebook = codebook
+        ids = sample.plan_ids
+        self.use = {
+            section: plan_use(sample.codings, ids, column, codebook.ids(section))
+            for section, column in _COLUMN_OF_SECTION.items()
+        }
+        self.pairs = pair_use(sample.codings, ids, codebook)
+        self.strategies_by_status = [
+            plan_use(sample.codings[sample.codings["status"] == status], ids, "strategy", codebook.ids("strategies"))
+            for status in codebook.ids("statuses")
+        ]
+
+    def __call__(self, name: str) -> pd.Series:
+        """The 0/1 indicator `name` for every analysed plan (index: plan_id, in sample order)."""
+        problem = indicator_problem(name, self.codebook)
+        if problem:
+            raise ValueError(problem)
+        kind, _, rest = name.partition(":")
+        if kind in _SECTION_OF_PREFIX:
+            return self.use[_SECTION_OF_PREFIX[kind]][rest].rename(name)
+        if kind == "pair":
+            object_id, _, strategy_id = rest.partition(":")
+            return self.pairs[(object_id, strategy_id)].rename(name)
+        if kind in ("only_objects", "only_strategies"):
+            use = self.use["objects" if kind == "only_objects" else "strategies"]
+            chosen = rest.split("+")
+            others = [code for code in use.columns if code not in chosen]
+            return ((use[chosen].sum(axis=1) > 0) & (use[others].sum(axis=1) == 0)).astype("int64").rename(name)
+        if name == "several_strategies":
+            return (self.use["strategies"].sum(axis=1) >= 2).astype("int64").rename(name)
+        several = pd.concat([use.sum(axis=1) >= 2 for use in self.strategies_by_status], axis=1).any(axis=1)
+        return several.astype("int64").rename(name)
+
+
 def compute_indicator(name: str, sample: AnalysedSample, codebook: Codebook) -> pd.Series:
-    """The 0/1 indicator `name` for every analysed plan (index: plan_id, in sample order)."""
-    problem = indicator_problem(name, codebook)
-    if problem:
-        raise ValueError(problem)
-    kind, _, rest = name.partition(":")
-    ids = sample.plan_ids
-    if kind in _SECTION_OF_PREFIX:
-        section = _SECTION_OF_PREFIX[kind]
-        return plan_use(sample.codings, ids, _COLUMN_OF_SECTION[section], codebook.ids(section))[rest].rename(name)
-    if kind == "pair":
-        object_id, _, strategy_id = rest.partition(":")
-        return pair_use(sample.codings, ids, codebook)[(object_id, strategy_id)].rename(name)
-    if kind in ("only_objects", "only_strategies"):
-        section = "objects" if kind == "only_objects" else "strategies"
-        use = plan_use(sample.codings, ids, _COLUMN_OF_SECTION[section], codebook.ids(section))
-        chosen = rest.split("+")
-        others = [code for code in codebook.ids(section) if code not in chosen]
-        result = (use[chosen].sum(axis=1) > 0) & (use[others].sum(axis=1) == 0)
-        return result.astype("int64").rename(name)
-    use = plan_use(sample.codings, ids, "strategy", codebook.ids("strategies"))
-    if name == "several_strategies":
-        return (use.sum(axis=1) >= 2).astype("int64").rename(name)
-    by_status = [
-        plan_use(sample.codings[sample.codings["status"] == status], ids, "strategy", codebook.ids("strategies")).sum(axis=1) >= 2
-        for status in codebook.ids("statuses")
-    ]
-    return pd.concat(by_status, axis=1).any(axis=1).astype("int64").rename(name)
+    """The 0/1 indicator `name` for every analysed plan (see :class:`PlanIndicators`)."""
+    return PlanIndicators(sample, codebook)(name)

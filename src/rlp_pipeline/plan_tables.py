@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .codebook import Codebook
@@ -58,9 +59,12 @@ def coding_counts(codings: pd.DataFrame, plan_ids: list[str], column: str, categ
     """Number of coded passages per plan (rows, in `plan_ids` order) and category (columns, in
     codebook order); zero where a plan never codes a category. Empty cells of `column` (an
     optional sub-strategy left blank) are not counted."""
-    present = codings[codings[column] != ""]
-    table = pd.crosstab(present["plan_id"], present[column])
-    return table.reindex(index=plan_ids, columns=categories, fill_value=0).astype("int64").rename_axis(index="plan_id", columns=column)
+    rows = pd.Index(plan_ids).get_indexer(codings["plan_id"])
+    columns = pd.Index(categories).get_indexer(codings[column])
+    counted = (rows >= 0) & (columns >= 0)
+    counts = np.zeros((len(plan_ids), len(categories)), dtype="int64")
+    np.add.at(counts, (rows[counted], columns[counted]), 1)
+    return pd.DataFrame(counts, index=pd.Index(plan_ids, name="plan_id"), columns=pd.Index(categories, name=column))
 
 
 def plan_use(codings: pd.DataFrame, plan_ids: list[str], column: str, categories: list) -> pd.DataFrame:
@@ -74,8 +78,11 @@ def pair_use(codings: pd.DataFrame, plan_ids: list[str], codebook: Codebook) -> 
     Columns are a MultiIndex (object, strategy) in codebook order.
     """
     pairs = pd.MultiIndex.from_product([codebook.ids("objects"), codebook.ids("strategies")], names=["object", "strategy"])
-    table = pd.crosstab(codings["plan_id"], [codings["object"], codings["strategy"]])
-    return (table.reindex(index=plan_ids, columns=pairs, fill_value=0) > 0).astype("int64")
+    pair_codes = codings["object"] + "\t" + codings["strategy"]
+    keys = [f"{o}\t{s}" for o, s in pairs]
+    use = plan_use(codings.assign(pair=pair_codes), plan_ids, "pair", keys)
+    use.columns = pairs
+    return use
 
 
 def variable_use(sample: AnalysedSample, codebook: Codebook, section: str) -> pd.DataFrame:

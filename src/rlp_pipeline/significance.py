@@ -30,7 +30,7 @@ import scipy.stats
 from . import inference
 from .codebook import Codebook, load_codebook
 from .describe import stage_datapackage
-from .indicators import compute_indicator
+from .indicators import PlanIndicators
 from .inference import NotTestable
 from .outputs import csv_bytes, json_bytes, write_outputs
 from .plan_tables import AnalysedSample, read_analysed_sample, variable_use
@@ -323,7 +323,7 @@ def finding_components(registry: Registry, sample: AnalysedSample, per_plan: pd.
     per_plan = per_plan.set_index("plan_id").loc[sample.plan_ids]
     levels = sample.plans.set_index("plan_id")["mobilisation_level"]
     groups = sample.plans.set_index("plan_id")["mobilisation_group"]
-    indicator = lambda name: compute_indicator(name, sample, codebook)  # noqa: E731
+    indicator = PlanIndicators(sample, codebook)
     rows = []
     for finding in registry.findings:
         for position, spec in enumerate(finding.components, start=1):
@@ -471,7 +471,10 @@ def objects_within_plans(sample: AnalysedSample, codebook: Codebook) -> pd.DataF
     """Are the three objects named equally often by the same plans? Cochran's Q, then exact
     McNemar for each pair (Holm across the pairs)."""
     use = variable_use(sample, codebook, "objects")
-    q = inference.cochrans_q(use.to_numpy())
+    try:
+        q = inference.cochrans_q(use.to_numpy())
+    except NotTestable:  # every plan names the same objects: nothing differs
+        q = {"Q": 0.0, "df": use.shape[1] - 1, "p_value": 1.0}
     rows = [{"test": "Cochran's Q (all objects)", "first": "", "second": "", "statistic": q["Q"], "df": q["df"],
              "p_value": q["p_value"], "first_share": np.nan, "second_share": np.nan}]
     ids = codebook.ids("objects")

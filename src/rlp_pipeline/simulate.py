@@ -35,6 +35,7 @@ versions. Same seed and parameters, byte-identical tables.
 
 from __future__ import annotations
 
+import copy
 import math
 from pathlib import Path
 from typing import Any, Mapping
@@ -431,8 +432,41 @@ def write_simulated_tables(parameters_path: Path | str, codebook_path: Path | st
     UTF-8, comma-separated, '\\n' line endings, no index; both files are written only once both
     are rendered (see :func:`rlp_pipeline.outputs.write_outputs`).
     """
-    parameters = load_simulation_parameters(parameters_path)
-    codebook = load_codebook(codebook_path)
-    plans, codings = simulate_population(parameters, codebook)
+    write_population(load_simulation_parameters(parameters_path), load_codebook(codebook_path), out_dir)
+
+
+def write_population(parameters: Mapping[str, Any], codebook: Codebook, out_dir: Path | str) -> None:
+    """Simulate a population from parameters already loaded and write its two tables."""
+    plans, codings = simulate_population(dict(parameters), codebook)
     out_dir = Path(out_dir)
     write_outputs({out_dir / "plans.csv": csv_bytes(plans), out_dir / "codings.csv": csv_bytes(codings)})
+
+
+def mobilisation_variant(parameters: Mapping[str, Any], effect: str) -> dict:
+    """Simulation parameters with the mobilisation effects kept, reversed, or removed.
+
+    Only the group-dependent parameters change (object probabilities, strategy odds multipliers,
+    sub-strategy probabilities): `"reversed"` swaps the values of groups 1-2 and 3-4, `"none"`
+    gives both groups their average (arithmetic for probabilities, geometric for odds
+    multipliers), `"default"` keeps them. Used to check that verdicts follow the data: with the
+    effects reversed the mobilisation findings must fail, with none they must hold no more often
+    than alpha allows.
+    """
+    if effect not in ("default", "reversed", "none"):
+        raise ValueError(f"effect must be default, reversed or none (got {effect!r})")
+    varied = copy.deepcopy(dict(parameters))
+    if effect == "default":
+        return varied
+
+    def combine(low: Mapping, high: Mapping, geometric: bool) -> tuple[dict, dict]:
+        if effect == "reversed":
+            return dict(high), dict(low)
+        mean = {k: (math.sqrt(low[k] * high[k]) if geometric else (low[k] + high[k]) / 2) for k in low}
+        return dict(mean), dict(mean)
+
+    for key, geometric in (("object_probabilities", False), ("strategy_odds_multipliers", True)):
+        varied[key]["1-2"], varied[key]["3-4"] = combine(parameters[key]["1-2"], parameters[key]["3-4"], geometric)
+    for strategy, by_group in parameters["substrategy_probabilities"].items():
+        varied["substrategy_probabilities"][strategy]["1-2"], varied["substrategy_probabilities"][strategy]["3-4"] = combine(
+            by_group["1-2"], by_group["3-4"], False)
+    return varied
