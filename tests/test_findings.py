@@ -159,3 +159,8 @@ def test_not_testable_reason_is_passed_on():
     result, reason = verdict(FINDING, components({"direction": "", "p_value": math.nan,
                                                   "not_testable_reason": "no plan uses policy change"}), 0.05)
     assert result == NOT_TESTABLE and "no plan uses policy change" in reason
+
+
+def test_codebook_labels_every_verdict_the_pipeline_can_give():
+    assert set(CODEBOOK.ids("verdicts")) == {REPRODUCED, TREND, NOT_REPRODUCED, NOT_TESTABLE}
+    assert all(code.attributes.get("symbol") for code in CODEBOOK.codes("verdicts"))

@@ -27,6 +27,7 @@ CODE_SECTIONS = (
     "statuses",
     "mobilisation_levels",
     "mobilisation_groups",
+    "verdicts",
 )
 LABEL_ONLY_SECTIONS = ("regions",)
 # Sections whose ids are integers (they are numbers in plans.csv).

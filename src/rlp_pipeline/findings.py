@@ -20,6 +20,7 @@ from .registry import Finding, Registry, load_registry
 
 log = logging.getLogger("rlp_pipeline.findings")
 
+# The verdict ids of the codebook's `verdicts` section (labels and symbols live there).
 REPRODUCED, TREND, NOT_REPRODUCED, NOT_TESTABLE = "reproduced", "trend only", "not reproduced", "not testable"
 # Components that describe without testing: they pass when their direction is as expected.
 DESCRIPTIVE_KINDS = ("presence", "balance", "coverage")
