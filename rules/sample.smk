@@ -11,6 +11,7 @@ rule sample:
         balance="data/derived/sample/balance.csv",
         balance_tests="data/derived/sample/balance_tests.csv",
         record="data/derived/sample/sampling_record.json",
+        datapackage="data/derived/sample/datapackage.json",
     log:
         "logs/sample.log",
     conda:

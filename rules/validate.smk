@@ -9,6 +9,7 @@ rule validate:
         codings="data/derived/validated/codings.csv",
         provenance="data/derived/validated/provenance.json",
         report="data/derived/validated/validation_report.md",
+        datapackage="data/derived/validated/datapackage.json",
     log:
         "logs/validate.log",
     conda:

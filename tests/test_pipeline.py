@@ -141,7 +141,7 @@ def test_every_finding_has_a_computed_verdict_and_derived_tables_are_described(b
     assert findings["id"].tolist() == [f"F{i:02d}" for i in range(1, 18)] + ["M1", "M2"]
     assert set(findings["verdict"]) <= {"reproduced", "trend only", "not reproduced", "not testable"}
     assert findings["simulated"].astype(str).eq("True").all()
-    for stage in ("frequencies", "diversity", "tests", "findings"):
+    for stage in ("validated", "sample", "frequencies", "diversity", "tests", "findings"):
         package = json.loads((derived / stage / "datapackage.json").read_text())
         assert package["simulated"] is True
         described = {resource["path"] for resource in package["resources"]}

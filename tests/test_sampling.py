@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CODEBOOK = ROOT / "data" / "raw" / "codebook.yaml"
 OUTPUT_FILES = {
     "sampled_plans.csv", "codings.csv", "sampled_without_codings.csv", "balance.csv",
-    "balance_tests.csv", "sampling_record.json",
+    "balance_tests.csv", "sampling_record.json", "datapackage.json",
 }
 
 

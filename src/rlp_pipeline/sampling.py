@@ -52,7 +52,9 @@ import scipy.stats
 from .codebook import Codebook, load_codebook
 from .outputs import csv_bytes, json_bytes, write_outputs
 from .problems import InputError, Problem, display_path
+from .describe import stage_datapackage
 from .validate import CODING_COLUMNS, PLAN_COLUMNS
+from .validate import TABLES as VALIDATED_TABLES
 
 LOGGER = logging.getLogger("rlp_pipeline.sampling")
 
@@ -601,6 +603,9 @@ def run_sampling(validated_dir: Path | str, out_dir: Path | str, sampling_config
         out_dir / "balance.csv": csv_bytes(balance),
         out_dir / "balance_tests.csv": csv_bytes(tests),
         out_dir / "sampling_record.json": json_bytes(record),
+        out_dir / "datapackage.json": json_bytes(stage_datapackage("sample", TABLES, {
+            "sampled_plans.csv": sample, "codings.csv": kept_codings, "sampled_without_codings.csv": without,
+            "balance.csv": balance, "balance_tests.csv": tests}, bool(provenance["simulated"]))),
     })
     LOGGER.info("Wrote the sample of %d plans and its checks to %s.", n, display_path(out_dir))
 
@@ -608,3 +613,55 @@ def run_sampling(validated_dir: Path | str, out_dir: Path | str, sampling_config
 def _plain(value: Any) -> Any:
     """A numpy scalar as the plain Python value JSON can hold."""
     return value.item() if isinstance(value, np.generic) else value
+
+
+_PCT = "Percentage (0-100) of the plans of that group in the category."
+TABLES: dict[str, dict[str, Any]] = {
+    "sampled_plans.csv": {
+        "title": "The sampled plans",
+        "description": "Rows of the validated frame drawn into the sample, in frame order.",
+        "columns": {**VALIDATED_TABLES["plans.csv"]["columns"],
+                    "sampling_rank": "Rank of the plan's SHA-256 key among the sampled plans (1 = smallest)."},
+    },
+    "codings.csv": {
+        "title": "Codings of the sampled plans",
+        "description": "Validated codings of the sampled plans only; later stages read this file.",
+        "columns": VALIDATED_TABLES["codings.csv"]["columns"],
+    },
+    "sampled_without_codings.csv": {
+        "title": "Sampled plans without any coding",
+        "description": "Sampled plans with no coded passage: left out of the analysis denominators.",
+        "columns": {key: VALIDATED_TABLES["plans.csv"]["columns"][key]
+                    for key in ("plan_id", "name", "region", "mobilisation_level")},
+    },
+    "balance.csv": {
+        "title": "Sample and population by mobilisation level and region",
+        "description": "Counts and percentages in the frame, the sample and the plans left out (finding M1).",
+        "columns": {
+            "variable": "mobilisation_level or region", "category": "Code of the category (codebook).",
+            "label_fr": "French label (codebook).", "label_en": "English label (codebook).",
+            "population_n": "Plans of the frame in the category.", "population_pct": _PCT,
+            "sample_n": "Sampled plans in the category.", "sample_pct": _PCT,
+            "not_sampled_n": "Plans left out in the category.", "not_sampled_pct": _PCT,
+            "difference_pct_points": "sample_pct minus population_pct, in percentage points.",
+        },
+    },
+    "balance_tests.csv": {
+        "title": "Does the sample look like a random draw from the frame?",
+        "description": "Pearson chi-square of sampled vs not sampled plans per variable, with a Monte Carlo p-value.",
+        "columns": {
+            "variable": "Variable known for every plan.", "categories": "Categories present in the frame.",
+            "population_n": "Plans in the frame (N).", "sample_n": "Plans in the sample (n).",
+            "statistic": "Pearson chi-square of the 2 x K table sampled / not sampled.", "df": "Degrees of freedom.",
+            "p_value_asymptotic": "p-value from the chi-square distribution.",
+            "min_expected": "Smallest expected count.", "share_expected_ge_5": "Share of expected counts of at least 5.",
+            "cochran_rule_holds": "Every expected count >= 1 and at least 80% >= 5.",
+            "p_value_monte_carlo": "Monte Carlo p-value over redrawn simple random samples (primary).",
+            "monte_carlo_se": "Standard error of the Monte Carlo p-value.",
+            "monte_carlo_resamples": "Number of redrawn samples.", "monte_carlo_seed": "Seed of the redraws.",
+            "primary_p_value": "The p-value used: the Monte Carlo one.",
+            "balanced_by_design": "True when the sample was stratified by this variable.",
+            "method": "How the test was computed.",
+        },
+    },
+}

@@ -19,6 +19,7 @@ import pandas as pd
 
 from .codebook import Codebook, load_codebook
 from .datapackage import DataPackage, Resource, field_is_required, load_datapackage
+from .describe import stage_datapackage
 from .outputs import csv_bytes, json_bytes, text_bytes, write_outputs
 from .problems import InputError, Problem, closest, did_you_mean, display_path
 from .tables import CsvFile, read_csv_file
@@ -302,12 +303,42 @@ def validation_report(provenance: dict[str, Any], plans: pd.DataFrame, codings: 
 def write_validated(validated: ValidatedData, out_dir: Path | str) -> None:
     """Write the clean tables, the provenance record and the report into `out_dir`."""
     out_dir = Path(out_dir)
+    tables = {"plans.csv": validated.plans, "codings.csv": validated.codings}
     write_outputs({
         out_dir / "plans.csv": csv_bytes(validated.plans),
         out_dir / "codings.csv": csv_bytes(validated.codings),
         out_dir / "provenance.json": json_bytes(validated.provenance),
         out_dir / "validation_report.md": text_bytes(validated.report),
+        out_dir / "datapackage.json": json_bytes(
+            stage_datapackage("validated", TABLES, tables, validated.provenance["simulated"])),
     })
+
+
+_SOURCE_LINE = "Line of the raw file this row comes from (the header is line 1), to trace it back."
+TABLES = {
+    "plans.csv": {
+        "title": "Sampling frame, validated",
+        "description": "data/raw/plans.csv after validation: typed, trimmed, with each plan's mobilisation group.",
+        "columns": {
+            "plan_id": "Identifier of the plan (unique).", "name": "Name of the group (may be empty).",
+            "region": "Number of the administrative region of Québec (codebook regions).",
+            "mobilisation_level": "Rating on Himmelman's scale, 1 networking to 4 collaboration.",
+            "mobilisation_group": "Group of the level in the codebook: 1-2 or 3-4.", "source_line": _SOURCE_LINE,
+        },
+    },
+    "codings.csv": {
+        "title": "Coded passages, validated",
+        "description": "data/raw/codings.csv after validation: every code checked against the codebook.",
+        "columns": {
+            "coding_id": "Number of the coded passage, in file order (1 = first data row).",
+            "plan_id": "Identifier of the coded plan (in plans.csv).", "object": "Object code (codebook objects).",
+            "strategy": "Strategy code (codebook strategies).",
+            "substrategy": "Sub-strategy code (codebook substrategies), empty when none was coded.",
+            "status": "applied or intended (codebook statuses).", "excerpt": "Quoted passage, plain text (may be empty).",
+            "coder": "Who coded the passage (may be empty).", "source_line": _SOURCE_LINE,
+        },
+    },
+}
 
 
 def run_validation(codebook_path: Path | str, datapackage_path: Path | str, out_dir: Path | str) -> ValidatedData:
