@@ -1,5 +1,5 @@
 # Pipeline of the RLP sustainability report: raw coded plans -> validation -> random sample ->
-# frequencies and diversity -> tests -> findings. Figures and the report plug in after findings.
+# frequencies and diversity -> tests -> findings -> figures -> bilingual report (HTML and PDF).
 #
 #   snakemake --cores 2            build everything
 #   snakemake -n                   show what would run
@@ -44,6 +44,7 @@ include: "rules/common.smk"
 include: "rules/validate.smk"
 include: "rules/sample.smk"
 include: "rules/statistics.smk"
+include: "rules/report.smk"
 
 
 rule all:
@@ -56,3 +57,4 @@ rule all:
         "data/derived/diversity/summary.csv",
         "data/derived/tests/battery.csv",
         "data/derived/findings/findings.csv",
+        rules.report.output,

@@ -7,3 +7,46 @@ from rlp_pipeline.datapackage import load_datapackage
 RAW_PACKAGE = load_datapackage(config["datapackage"])
 RAW_PLANS = str(RAW_PACKAGE.resources["plans"].path)
 RAW_CODINGS = str(RAW_PACKAGE.resources["codings"].path)
+
+# The report's languages (one Quarto profile each) and the figures drawn for it.
+LANGUAGES = ["fr", "en"]
+FIGURES = [
+    "objects",
+    "strategies",
+    "object_strategy",
+    "substrategies",
+    "strategies_per_plan_by_level",
+    "diversity_by_level",
+    "strategy_use_by_level",
+]
+# The Quarto sources: editing one re-renders only the report.
+REPORT_SOURCES = [
+    "report/_quarto.yml",
+    "report/_quarto-fr.yml",
+    "report/_quarto-en.yml",
+    "report/index.qmd",
+    "report/style.css",
+]
+# Every derived file the report's cells read (rlp_pipeline.report).
+REPORT_INPUTS = [
+    "data/derived/findings/findings.csv",
+    "data/derived/tests/components.csv",
+    "data/derived/tests/battery.csv",
+    "data/derived/diversity/summary.csv",
+    "data/derived/frequencies/analysed_plans.csv",
+    "data/derived/frequencies/substrategies.csv",
+    "data/derived/frequencies/strategy_status.csv",
+    "data/derived/sample/sampling_record.json",
+    "data/derived/sample/balance.csv",
+    "data/derived/validated/provenance.json",
+] + [
+    f"data/derived/{stage}/datapackage.json"
+    for stage in (
+        "validated",
+        "sample",
+        "frequencies",
+        "diversity",
+        "tests",
+        "findings",
+    )
+]

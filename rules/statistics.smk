@@ -63,12 +63,12 @@ rule tests:
         objects="data/derived/tests/objects_within_plans.csv",
         components="data/derived/tests/components.csv",
         datapackage="data/derived/tests/datapackage.json",
-    params:
-        seed=config["statistics"]["seed"],
     log:
         "logs/tests.log",
     conda:
         "../environment.yml"
+    params:
+        seed=config["statistics"]["seed"],
     message:
         "Testing mobilisation against strategy use and computing every finding's components"
     shell:

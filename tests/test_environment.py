@@ -26,7 +26,12 @@ def conda_pins() -> dict[str, str]:
     document = yaml.safe_load((REPO / "environment.yml").read_text())
     pins = {}
     for entry in document["dependencies"]:
-        assert isinstance(entry, str), f"unexpected entry in environment.yml: {entry!r}"
+        if isinstance(entry, dict):  # the pip: subsection, pinned with ==
+            for requirement in entry["pip"]:
+                name, separator, version = requirement.partition("==")
+                assert separator, f"environment.yml: pip entry {requirement!r} is not pinned with =="
+                pins[normalise(name)] = version
+            continue
         name, _, version = entry.partition("=")
         assert version, f"environment.yml: {name} has no pinned version"
         pins[normalise(name)] = version

@@ -82,6 +82,22 @@ def build_parser() -> argparse.ArgumentParser:
     findings.add_argument("--registry", type=Path, default=Path("config/findings.yaml"), help="findings registry (default: %(default)s)")
     findings.add_argument("--out", type=Path, default=Path("data/derived/findings"), help="output folder (default: %(default)s)")
 
+    figures = commands.add_parser("figures", help="draw every figure of the report in French and English",
+                                  description="One PNG per figure and language, and figures.json (captions, alt texts).")
+    figures.add_argument("--derived", type=Path, default=Path("data/derived"), help="derived data folder (default: %(default)s)")
+    figures.add_argument("--codebook", type=Path, default=Path("data/raw/codebook.yaml"), help="codebook YAML (default: %(default)s)")
+    figures.add_argument("--out", type=Path, default=Path("data/derived/figures"), help="output folder (default: %(default)s)")
+
+    report = commands.add_parser("report", help="render the bilingual report (HTML and PDF, French and English)",
+                                 description="Render report/ once per language with Quarto, or with the Pandoc + "
+                                 "Typst fallback when the quarto command is absent.")
+    report.add_argument("--project", type=Path, default=Path("report"), help="Quarto project folder (default: %(default)s)")
+    report.add_argument("--derived", type=Path, default=Path("data/derived"), help="derived data folder (default: %(default)s)")
+    report.add_argument("--codebook", type=Path, default=Path("data/raw/codebook.yaml"), help="codebook YAML (default: %(default)s)")
+    report.add_argument("--registry", type=Path, default=Path("config/findings.yaml"), help="findings registry (default: %(default)s)")
+    report.add_argument("--language", action="append", choices=("fr", "en"), help="render only this language (repeatable; default: both)")
+    report.add_argument("--no-quarto", action="store_true", help="use the fallback renderer even if quarto is installed")
+
     simulate = commands.add_parser(
         "simulate", help="write simulated plans.csv and codings.csv (the shipped default data)",
         description="Write a simulated population of coded plans from the parameters file. "
@@ -147,6 +163,15 @@ def run(arguments: argparse.Namespace) -> None:
 
         record = json.loads((arguments.sample / "sampling_record.json").read_text(encoding="utf-8"))
         run_findings(arguments.components, arguments.codebook, arguments.registry, bool(record["simulated"]), arguments.out)
+    elif arguments.command == "figures":
+        from .figures import run_figures
+
+        run_figures(arguments.derived, arguments.codebook, arguments.out)
+    elif arguments.command == "report":
+        from .report import run_report
+
+        run_report(arguments.project, arguments.derived, arguments.codebook, arguments.registry,
+                   tuple(arguments.language or ("fr", "en")), prefer_quarto=not arguments.no_quarto)
     elif arguments.command == "simulate":
         from .simulate import write_simulated_tables
 

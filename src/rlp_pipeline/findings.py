@@ -102,7 +102,7 @@ def run_findings(components_path: Path | str, codebook_path: Path | str, registr
     registry = load_registry(registry_path, load_codebook(codebook_path))
     components = pd.read_csv(components_path, keep_default_na=False, na_values=[""])
     for text in ("not_testable_reason", "direction", "label_a", "label_b", "method", "detail", "family"):
-        components[text] = components[text].fillna("").astype(str)
+        components[text] = components[text].astype("string").fillna("").astype(str)
     components["significant"] = components["significant"].map({True: True, False: False, "True": True, "False": False})
     table = findings_table(registry, components, simulated)
     for row in table.itertuples():

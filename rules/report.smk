@@ -1,0 +1,51 @@
+rule figures:
+    input:
+        codebook=config["codebook"],
+        objects="data/derived/frequencies/objects.csv",
+        strategies="data/derived/frequencies/strategies.csv",
+        substrategies="data/derived/frequencies/substrategies.csv",
+        object_strategy="data/derived/frequencies/object_strategy.csv",
+        by_level="data/derived/frequencies/by_level.csv",
+        per_plan="data/derived/diversity/per_plan.csv",
+        record="data/derived/sample/sampling_record.json",
+    output:
+        figures=expand(
+            "data/derived/figures/{language}/{figure}.png",
+            language=LANGUAGES,
+            figure=FIGURES,
+        ),
+        index="data/derived/figures/figures.json",
+    log:
+        "logs/figures.log",
+    conda:
+        "../environment.yml"
+    message:
+        "Drawing the figures in French and English"
+    shell:
+        "python -m rlp_pipeline --log {log} figures"
+        " --derived data/derived --codebook {input.codebook}"
+        " --out data/derived/figures"
+
+
+rule report:
+    input:
+        sources=REPORT_SOURCES,
+        codebook=config["codebook"],
+        registry=config["registry"],
+        derived=REPORT_INPUTS,
+        figures=rules.figures.output,
+    output:
+        expand(
+            "report/_output/{language}/index.{extension}",
+            language=LANGUAGES,
+            extension=["html", "pdf"],
+        ),
+    log:
+        "logs/report.log",
+    conda:
+        "../environment.yml"
+    message:
+        "Rendering the report (French and English, HTML and PDF)"
+    shell:
+        "python -m rlp_pipeline --log {log} report --project report"
+        " --derived data/derived --codebook {input.codebook} --registry {input.registry}"

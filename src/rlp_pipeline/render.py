@@ -1,0 +1,685 @@
+"""Render the bilingual Quarto report: real Quarto when installed, else a small, honest fallback.
+
+The fallback renders the same sources (``report/_quarto.yml`` + ``_quarto-<profile>.yml`` +
+``index.qmd``) to the same files (``<output-dir>/index.html`` and ``<output-dir>/index.pdf``) with
+Pandoc (``pypandoc-binary``), Typst (the ``typst`` wheel) and one Jupyter kernel (nbclient +
+ipykernel). It supports exactly the features in ``FEATURES`` and refuses anything else with an
+error naming the file, the line and the feature (``check_supported``), so a source that would render
+differently under real Quarto fails loudly instead of silently.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import yaml
+
+log = logging.getLogger("rlp_pipeline.render")
+
+FEATURES = """\
+Project: _quarto.yml (project: type default, output-dir, render: list of .qmd) with _quarto-<profile>.yml
+  merged over it (mappings deep-merged; a list may be set in one file only, since Quarto concatenates
+  lists and a silent difference would be worse than an error), then the document's front matter.
+  Keys: lang (fr*, en*), title, subtitle, date (no 'today'), author (text or list of texts),
+  crossref: fig-title, tbl-title, fig-prefix, tbl-prefix, title-delim;
+  format: html: toc, toc-depth, number-sections, embed-resources (true), css;
+          typst: toc, toc-depth, section-numbering, papersize, margin, mainfont, fontsize;
+  execute: echo, warning; jupyter: python3.
+Markdown: Pandoc markdown (headings with {#sec-id}, lists, tables, links, emphasis, quotes, raw
+  {=html}/{=typst} blocks); fenced divs ::: {.content-visible when-profile="x"} (kept only for the active
+  profile, nesting allowed), ::: {.callout-note} / {.callout-warning} (optional title="..."), and plain
+  ::: {#id .class} divs.
+Cells: ```{python} with #| label, echo, output (true/false/asis), fig-cap, fig-alt, tbl-cap, include.
+  All cells run in order in one python3 kernel (cwd = the .qmd's folder, QUARTO_PROFILE set), also those
+  inside hidden content-visible divs (as Quarto does). Outputs: stdout/stderr text -> code blocks (stderr
+  dropped when warning is false), text/markdown -> markdown, image/png|jpeg -> figure, else text/plain.
+  A fig- label needs fig-cap and exactly one image; a tbl- label needs tbl-cap and a table in the output.
+Cross-references: @fig-x, @tbl-x (numbered in order of appearance: "<prefix> N", captions
+  "<title> N<delim> caption"; title-delim defaults to ":" in English and a no-break space + ":" in French) and @sec-x
+  (rendered as the section's title). Images: ![cap](file.png){#fig-x fig-alt="..."} to local files.
+Not supported (refused): other engines ({r}, {ojs}...), inline `{python}` code, shortcodes {{< >}},
+  citations, other .content-*/.callout-*/.panel-*/.column-*/layout*/when-*/unless-* syntax, other
+  cross-reference types (eq-, lst-, thm-...), [@ref] / -@ref forms, remote images, subfigures.
+Known differences from Quarto: @sec-x shows the title (Quarto: "Section N"); rich text/html outputs
+  use their text/plain form; cells run once per profile, not once per format; the PDF has no alt text.
+"""
+
+LANG = {
+    "fr": {"title-delim": "\u00a0:", "note": "Note", "warning": "Avertissement", "toc": "Table des matières"},
+    "en": {"title-delim": ":", "note": "Note", "warning": "Warning", "toc": "Table of contents"},
+}
+T = True  # a leaf of the key schema
+CONFIG_KEYS: dict = {
+    "project": {"type": T, "output-dir": T, "render": T},
+    "lang": T, "title": T, "subtitle": T, "date": T, "author": T, "jupyter": T,
+    "crossref": {"fig-title": T, "tbl-title": T, "fig-prefix": T, "tbl-prefix": T, "title-delim": T},
+    "format": {
+        "html": {"toc": T, "toc-depth": T, "number-sections": T, "embed-resources": T, "css": T},
+        "typst": {"toc": T, "toc-depth": T, "section-numbering": T, "papersize": T, "margin": T,
+                  "mainfont": T, "fontsize": T},
+    },
+    "execute": {"echo": T, "warning": T},
+}
+VALUE_RULES = {  # key path -> (test, what is supported)
+    "project.type": (lambda v: v == "default", "project type 'default' only"),
+    "jupyter": (lambda v: v == "python3", "jupyter: python3 only"),
+    "lang": (lambda v: str(v)[:2] in LANG, "lang fr or en"),
+    "date": (lambda v: str(v) not in ("today", "now", "last-modified"), "a literal date"),
+    "author": (lambda v: isinstance(v, str) or (isinstance(v, list) and all(isinstance(a, str) for a in v)),
+               "author as text or a list of texts"),
+    "format.html.embed-resources": (lambda v: v is True, "embed-resources: true (always self-contained)"),
+}
+CELL_OPTIONS = {"label", "echo", "output", "fig-cap", "fig-alt", "tbl-cap", "include"}
+XREF_KINDS = ("fig", "tbl", "sec")
+OTHER_XREFS = ("eq", "lst", "thm", "lem", "cor", "prp", "cnj", "def", "exm", "exr", "sol", "rem",
+               "alg", "tip", "nte", "wrn", "imp", "cau")
+RESERVED_CLASS = re.compile(r"^(content-|callout|panel-|column-|page-columns|layout|grid$|g-col|cell|quarto-|"
+                            r"margin-|aside$|fragment|incremental)")
+RESERVED_ATTR = re.compile(r"^(when-|unless-|layout|fig-|tbl-|lst-|code-)")
+FENCE = re.compile(r"^( {0,3})(`{3,}|~{3,})\s*(.*?)\s*$")
+CELL_INFO = re.compile(r"^\{([A-Za-z][\w-]*)(.*)\}$")
+DIV = re.compile(r"^(:{3,})\s*(\{.*\}|[\w-]+)?\s*$")
+ATTR_TOKEN = re.compile(r'\s*(?:#([\w:.-]+)|\.([\w-]+)|([\w-]+)=(?:"((?:[^"\\]|\\.)*)"|([^\s"}]+)))')
+CITE = re.compile(r"(?<![\w\\@/:])(-?)@([A-Za-z0-9_](?:[\w:.#$%&+?<>~/-]*\w)?)")
+
+
+class Problem(NamedTuple):
+    line: int
+    feature: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.feature}"
+
+
+class RenderError(RuntimeError):
+    """The report could not be rendered; the message names the file and line when known."""
+
+
+class UnsupportedFeature(RenderError):
+    """The sources use Quarto syntax that the fallback renderer does not support."""
+
+
+def escape_markdown(text: Any) -> str:
+    """Make text from data literal for Pandoc (HTML and Typst): every ASCII punctuation character is
+    backslash-escaped and whitespace runs become one space, so no markdown, HTML, Typst, math,
+    cross-reference or shortcode syntax in it can take effect. Returns inline text."""
+    text = re.sub(r"[ \t\r\n\f\v]+", " ", str(text)).strip()  # keeps no-break spaces
+    return re.sub(r"([!-/:-@\[-`{-~])", r"\\\1", text)
+
+
+# ---------------------------------------------------------------------------------------- parsing
+def _attrs(text: str) -> tuple[str, list[str], dict[str, str]] | None:
+    """Parse a Pandoc attribute block's inside ('#id .cls key="v"'); None if it is not one."""
+    ident, classes, kv, pos = "", [], {}, 0
+    text = text.strip()
+    while pos < len(text):
+        m = ATTR_TOKEN.match(text, pos)
+        if not m or m.end() == pos:
+            return None
+        i, c, k, quoted, bare = m.groups()
+        ident = i or ident
+        classes += [c] if c else []
+        if k:
+            kv[k] = re.sub(r"\\(.)", r"\1", quoted) if quoted is not None else bare
+        pos = m.end()
+    return ident, classes, kv
+
+
+def _parse(text: str) -> tuple[str, int, list[tuple]]:
+    """Split a .qmd into front matter and items ('text', line, str) / ('code'|'cell', line, info, body)."""
+    lines = text.splitlines()
+    front, start, items = "", 0, []
+    if lines and lines[0].strip() == "---":
+        end = next((i for i in range(1, len(lines)) if lines[i].strip() in ("---", "...")), None)
+        if end is None:
+            raise UnsupportedFeature("line 1: front matter not closed by ---")
+        front, start = "\n".join(lines[1:end]), end + 1
+    i = start
+    while i < len(lines):
+        m = FENCE.match(lines[i])
+        if not m:
+            items.append(("text", i + 1, lines[i]))
+            i += 1
+            continue
+        j = i + 1
+        while j < len(lines):
+            c = FENCE.match(lines[j])
+            if c and c.group(2)[0] == m.group(2)[0] and len(c.group(2)) >= len(m.group(2)) and not c.group(3):
+                break
+            j += 1
+        info = m.group(3)
+        cell = CELL_INFO.match(info)
+        kind = "cell" if cell and not info.startswith(("{.", "{=", "{#")) else "code"
+        items.append((kind, i + 1, info, lines[i + 1:j], "\n".join(lines[i:j + 1]), j < len(lines)))
+        i = j + 1
+    return front, start, items
+
+
+def _cell_options(line: int, body: list[str]) -> tuple[dict, str, list[Problem]]:
+    """The #| options of a cell (validated), its code without them, and any problems."""
+    n = 0
+    while n < len(body) and body[n].startswith("#|"):
+        n += 1
+    raw = [b[2:].removeprefix(" ") for b in body[:n]]
+    problems = []
+    try:
+        opts = yaml.safe_load("\n".join(raw)) or {}
+        if not isinstance(opts, dict):
+            raise yaml.YAMLError("not a mapping")
+    except yaml.YAMLError as exc:
+        return {}, "", [Problem(line + 1, f"cell options are not valid YAML ({exc})")]
+    for k, r in enumerate(raw):
+        key = re.match(r"([\w-]+)\s*:", r)
+        if key and key.group(1) not in CELL_OPTIONS:
+            problems.append(Problem(line + 1 + k, f"cell option '{key.group(1)}'"))
+    label = str(opts.get("label", ""))
+    checks = [
+        (opts.get("output", True) in (True, False, "asis"), f"output: {opts.get('output')!r} (true, false or asis)"),
+        (all(isinstance(opts.get(b, True), bool) for b in ("echo", "include")), "echo/include must be true or false"),
+        (re.fullmatch(r"[\w-]*", label) is not None, f"label '{label}'"),
+        (not label.startswith(tuple(p + "-" for p in OTHER_XREFS + ("sec",))), f"cross-reference label '{label}'"),
+        (not label.startswith("fig-") or "fig-cap" in opts, f"label '{label}' needs fig-cap"),
+        (not label.startswith("tbl-") or "tbl-cap" in opts, f"label '{label}' needs tbl-cap"),
+        ("tbl-cap" not in opts or label.startswith("tbl-"), "tbl-cap needs a tbl- label"),
+    ]
+    problems += [Problem(line, what) for ok, what in checks if not ok]
+    return opts, "\n".join(body[n:]).strip("\n"), problems
+
+
+def _check_yaml(text: str, first_line: int, where: str = "") -> list[Problem]:
+    """Keys and values of a YAML mapping (project file or front matter) against CONFIG_KEYS."""
+    try:
+        root = yaml.compose(text)
+    except yaml.YAMLError as exc:
+        return [Problem(first_line, f"invalid YAML ({exc})")]
+    problems: list[Problem] = []
+
+    def walk(node, schema, path):
+        if not isinstance(node, yaml.MappingNode):
+            problems.append(Problem(node.start_mark.line + first_line, f"'{path}' must be a mapping"))
+            return
+        for key, value in node.value:
+            name = f"{path}.{key.value}" if path else str(key.value)
+            line = key.start_mark.line + first_line
+            if key.value not in schema:
+                problems.append(Problem(line, f"{where}option '{name}'"))
+            elif isinstance(schema[key.value], dict):
+                walk(value, schema[key.value], name)
+            elif name in VALUE_RULES:
+                test, what = VALUE_RULES[name]
+                if not test(yaml.safe_load(yaml.serialize(value))):
+                    problems.append(Problem(line, f"{where}'{name}' value (supported: {what})"))
+
+    if root is not None:
+        walk(root, CONFIG_KEYS, "")
+    return problems
+
+
+def check_supported(qmd_text: str) -> list[Problem]:
+    """Every use of Quarto syntax in a .qmd that the fallback renderer does not support, with its line."""
+    try:
+        front, start, items = _parse(qmd_text)
+    except UnsupportedFeature as exc:
+        return [Problem(1, str(exc).split(": ", 1)[1])]
+    problems = _check_yaml(front, 2, "front matter ") if front else []
+    for kind, line, *rest in items:
+        if kind == "cell":
+            info, body, _src, closed = rest
+            lang, extra = CELL_INFO.match(info).groups()
+            if lang != "python" or extra.strip():
+                problems.append(Problem(line, f"executable cell ```{info} (only ```{{python}})"))
+            elif not closed:
+                problems.append(Problem(line, "code cell not closed"))
+            else:
+                problems += _cell_options(line, body)[2]
+            continue
+        text = rest[0]
+        if kind == "code":
+            parsed = _attrs(text[1:-1]) if text.startswith("{") and text.endswith("}") else None
+            problems += _check_attrs(line, parsed, "code") if parsed else []
+            continue
+        text = re.sub(r"(`+).*?\1", lambda m: "`{python}" if re.match(r"`+\{\w+\}", m.group(0)) else "", text)
+        for what, pattern in (("shortcode", r"\{\{[<%]"), ("inline code expression", r"`\{\w+\}")):
+            if re.search(pattern, text):
+                problems.append(Problem(line, what))
+        for m in CITE.finditer(text):
+            prefix = m.group(2).split("-", 1)[0]
+            if m.group(1) or prefix not in XREF_KINDS or "-" not in m.group(2):
+                kind_ = "reference form -@" if m.group(1) else "citation"
+                problems.append(Problem(line, f"{kind_} @{m.group(2)}"))
+        div = DIV.match(text)
+        if div and div.group(2):
+            spec = div.group(2)
+            parsed = _attrs(spec[1:-1]) if spec.startswith("{") else ("", [spec], {})
+            problems += _check_attrs(line, parsed, "div") if parsed else [Problem(line, f"div attributes {spec}")]
+            continue
+        for m in re.finditer(r"([\])]?)\{([^{}]*)\}", text):
+            parsed = _attrs(m.group(2))
+            if parsed and m.group(2).strip():
+                context = {")": "image", "]": "span"}.get(m.group(1), "block")
+                if text.lstrip().startswith("#"):
+                    context = "heading"
+                elif text.lstrip().startswith(":") and not m.group(1):
+                    context = "table"
+                problems += _check_attrs(line, parsed, context)
+    return problems
+
+
+def _check_attrs(line: int, parsed: tuple, context: str) -> list[Problem]:
+    ident, classes, kv = parsed
+    out = []
+    allowed_attrs: set[str] = {"fig-alt"} if context == "image" else set()
+    if context == "div" and "content-visible" in classes:
+        if set(kv) != {"when-profile"}:
+            out.append(Problem(line, f"content-visible condition {sorted(kv)} (only when-profile)"))
+        allowed_attrs = set(kv)  # already reported above
+        classes = [c for c in classes if c != "content-visible"]
+    if context == "div" and {"callout-note", "callout-warning"} & set(classes):
+        classes = [c for c in classes if c not in ("callout-note", "callout-warning")]
+        out += [Problem(line, f"callout attribute '{k}'") for k in kv if k != "title"]
+    out += [Problem(line, f"class .{c}") for c in classes if RESERVED_CLASS.match(c)]
+    out += [Problem(line, f"attribute {k}=") for k in kv if RESERVED_ATTR.match(k) and k not in allowed_attrs]
+    prefix = ident.split("-", 1)[0] if "-" in ident else ""
+    where = {"fig": "image", "tbl": "table", "sec": "heading"}.get(prefix)
+    if prefix in OTHER_XREFS or (where and where != context):
+        out.append(Problem(line, f"cross-reference id #{ident} on a {context}"))
+    return out
+
+
+# ----------------------------------------------------------------------------------- configuration
+def _merge(base: dict, over: dict, path: str = "") -> dict:
+    out = dict(base)
+    for key, value in over.items():
+        name = f"{path}.{key}" if path else key
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value, name)
+        elif isinstance(value, list) and isinstance(out.get(key), list) and value != out[key]:
+            raise UnsupportedFeature(f"list '{name}' set in two files (Quarto would concatenate them)")
+        else:
+            out[key] = value
+    return out
+
+
+def load_config(project_dir: Path, profile: str, validate: bool = True) -> dict:
+    """_quarto.yml with _quarto-<profile>.yml merged over it, validated against what the fallback supports."""
+    if not re.fullmatch(r"[\w-]+", profile):
+        raise RenderError(f"profile '{profile}': one profile name only")
+    merged: dict = {}
+    for name in ("_quarto.yml", f"_quarto-{profile}.yml"):
+        path = Path(project_dir) / name
+        if not path.exists():
+            if name == "_quarto.yml":
+                raise RenderError(f"{path}: no Quarto project file")
+            continue
+        text = path.read_text(encoding="utf-8")
+        problems = _check_yaml(text, 1) if validate else []
+        if problems:
+            raise UnsupportedFeature("\n".join(f"{path}:{p.line}: unsupported {p.feature}" for p in problems))
+        try:
+            merged = _merge(merged, yaml.safe_load(text) or {})
+        except UnsupportedFeature as exc:
+            raise UnsupportedFeature(f"{path}: {exc}") from None
+    return merged
+
+
+# ------------------------------------------------------------------------------------- execution
+def _fenced(text: str, attrs: str) -> str:
+    ticks = "`" * max(3, 1 + max((len(m) for m in re.findall(r"`+", text)), default=0))
+    return f"{ticks} {attrs}\n{text.rstrip()}\n{ticks}"
+
+
+def _attr_value(text: str) -> str:
+    return '"' + re.sub(r"[ \t\r\n]+", " ", str(text)).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _execute(cells: list[tuple], qmd: Path, profile: str, setup: str) -> list[list]:
+    """Run the cells in order in one python3 kernel; return each cell's outputs."""
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(setup)] + [nbformat.v4.new_code_cell(c[3]) for c in cells]
+    client = NotebookClient(nb, kernel_name="python3", timeout=600, extra_arguments=["--IPKernelApp.log_level=ERROR"],
+                            resources={"metadata": {"path": str(qmd.parent)}})
+    env = {**os.environ, "QUARTO_PROFILE": profile}
+    with client.setup_kernel(env=env):
+        for index, cell in enumerate(nb.cells):
+            try:
+                client.execute_cell(cell, index)
+            except CellExecutionError as exc:
+                trace = re.sub(r"\x1b\[[0-9;]*m", "", str(exc))
+                where = f"{qmd}:{cells[index - 1][0]}" if index else f"{qmd}: kernel setup"
+                at = re.search(r"Cell In\[\d+\], line (\d+)", trace)
+                at = f" (at line {cells[index - 1][0] + int(at.group(1))})" if at and index else ""
+                raise RenderError(f"{where}: cell failed with {exc.ename}: {exc.evalue}{at}\n{trace}") from None
+    return [c.outputs for c in nb.cells[1:]]
+
+
+def _cell_markdown(cell: tuple, outputs: list, figdir: Path, echo: bool, warning: bool, qmd: Path) -> str:
+    line, opts, code = cell[:3]
+    if opts.get("include") is False:
+        return ""
+    parts = [_fenced(code, "{.python .cell-code}")] if opts.get("echo", echo) else []
+    output, label = opts.get("output", True), str(opts.get("label", ""))
+    body, images, streams = [], [], []
+    for out in outputs if output is not False else []:
+        if out.output_type == "stream":
+            streams += [out.text] if out.name == "stdout" or warning else []
+            continue
+        if streams:
+            text = "".join(streams)
+            body.append(text if output == "asis" else _fenced(text, "{.cell-output}"))
+            streams = []
+        data = out.get("data", {})
+        mime = next((m for m in ("image/png", "image/jpeg") if m in data), None)
+        if mime:
+            path = figdir / f"cell{line}-{len(images) + 1}.{mime[6:].replace('jpeg', 'jpg')}"
+            path.write_bytes(base64.b64decode(data[mime]))
+            images.append(path)
+            alt = f" fig-alt={_attr_value(opts['fig-alt'])}" if "fig-alt" in opts else ""
+            ident = f"#{label} " if label.startswith("fig-") else ""
+            attrs = f"{ident}{alt}".strip()
+            body.append(f"![{opts.get('fig-cap', '')}]({path.as_posix()})" + (f"{{{attrs}}}" if attrs else ""))
+        elif "text/markdown" in data:
+            body.append(data["text/markdown"])
+        elif "text/plain" in data:
+            body.append(data["text/plain"] if output == "asis" else _fenced(data["text/plain"], "{.cell-output}"))
+    if streams:
+        text = "".join(streams)
+        body.append(text if output == "asis" else _fenced(text, "{.cell-output}"))
+    if label.startswith("fig-") and len(images) != 1:
+        raise RenderError(f"{qmd}:{line}: cell '{label}' produced {len(images)} images (exactly one needed)")
+    if label.startswith("tbl-"):
+        body = [f"::: {{#{label} .rlp-tbl}}", str(opts["tbl-cap"]), *body, ":::"]
+    return "\n\n".join(parts + body)
+
+
+# ---------------------------------------------------------------------------------------- render
+LUA_FILTER = r"""
+local function E(k) return os.getenv("RLP_" .. k) or "" end
+local function visible(div)
+  if div.classes:includes("content-visible") then
+    if div.attributes["when-profile"] == E("PROFILE") then return div.content end
+    return {}
+  end
+end
+local function table_div(div)
+  if div.classes:includes("rlp-tbl") then
+    for i = 2, #div.content do
+      local t = div.content[i]
+      if t.t == "Table" then
+        t.identifier = div.identifier
+        t.caption = {long = {pandoc.Plain(pandoc.utils.blocks_to_inlines({div.content[1]}))}}
+        div.content:remove(1)
+        return div.content
+      end
+    end
+    error("cell " .. div.identifier .. ": its output contains no table")
+  end
+end
+local function image(img)
+  if img.src:match("^%a[%w+.-]*:") then error("remote or data image not supported: " .. img.src) end
+  if not pandoc.path.is_absolute(img.src) then
+    img.src = pandoc.path.normalize(pandoc.path.join({E("BASEDIR"), img.src}))
+  end
+  local f = io.open(img.src, "rb")
+  if not f then error("image not found: " .. img.src) end
+  f:close()
+  if img.attributes["fig-alt"] then
+    img.caption = pandoc.Inlines(img.attributes["fig-alt"])
+    img.attributes["fig-alt"] = nil
+  end
+  if img.identifier:match("^fig%-") then error("figure #" .. img.identifier .. " must be alone in its paragraph") end
+  return img
+end
+local function crossrefs(doc)
+  local num, secs, count = {}, {}, {fig = 0, tbl = 0}
+  local function target(el)
+    local kind = el.identifier:match("^(%a+)%-")
+    if count[kind] and (el.t == "Figure") == (kind == "fig") then
+      if num[el.identifier] then error("duplicate id #" .. el.identifier) end
+      count[kind] = count[kind] + 1
+      num[el.identifier] = count[kind]
+    end
+  end
+  doc:walk({traverse = "topdown", Figure = target, Table = target,
+            Header = function(h) if h.identifier:match("^sec%-") then secs[h.identifier] = h.content end end})
+  local function caption(el)
+    local n, kind = num[el.identifier], el.identifier:sub(1, 3)
+    if n then
+      local pre = pandoc.Inlines({pandoc.Str(E(kind:upper() .. "_TITLE")), pandoc.Space(),
+                                  pandoc.Str(tostring(n) .. E("DELIM")), pandoc.Space()})
+      local long = el.caption.long
+      if #long == 0 then long = pandoc.Blocks({pandoc.Plain({})}) end
+      long[1].content = pre .. long[1].content
+      el.caption.long = long
+      return el
+    end
+  end
+  local function cite(c)
+    local id = c.citations[1].id
+    local kind = id:match("^(%a+)%-")
+    if #c.citations > 1 or c.citations[1].mode ~= "AuthorInText" then
+      error("unsupported reference form " .. pandoc.utils.stringify(c.content))
+    elseif kind == "sec" and secs[id] then return pandoc.Link(secs[id], "#" .. id)
+    elseif num[id] and (kind == "fig" or kind == "tbl") then
+      return pandoc.Link(E(kind:upper() .. "_PREFIX") .. "\u{a0}" .. num[id], "#" .. id)
+    elseif kind == "fig" or kind == "tbl" or kind == "sec" then error("unresolved cross-reference @" .. id)
+    end
+    error("citations are not supported: @" .. id)
+  end
+  return doc:walk({Figure = caption, Table = caption, Cite = cite})
+end
+local function callout(div)
+  for _, kind in ipairs({"note", "warning"}) do
+    if div.classes:includes("callout-" .. kind) then
+      local color = kind == "note" and "#0d6efd" or "#e8a202"
+      local title = pandoc.Para({pandoc.Strong(pandoc.Inlines(div.attributes.title or E(kind:upper())))})
+      if FORMAT:match("typst") then
+        local blocks = pandoc.Blocks({pandoc.RawBlock("typst", string.format(
+          '#block(width: 100%%, inset: 8pt, radius: 3pt, fill: rgb("%s").lighten(92%%), ' ..
+          'stroke: (left: 3pt + rgb("%s"), rest: 0.5pt + rgb("%s")))[', color, color, color)), title})
+        blocks:extend(div.content)
+        blocks:insert(pandoc.RawBlock("typst", "]"))
+        return blocks
+      end
+      div.classes, div.attributes.title = {"callout", "callout-" .. kind}, nil
+      div.content:insert(1, pandoc.Div({title}, pandoc.Attr("", {"callout-title"})))
+      return div
+    end
+  end
+end
+return {{Div = visible}, {Div = table_div, Image = image}, {Pandoc = crossrefs}, {Div = callout}}
+"""
+CALLOUT_CSS = """<style>
+.callout{border:1px solid var(--c);border-left:5px solid var(--c);border-radius:4px;padding:0 1em;margin:1em 0}
+.callout-note{--c:#0d6efd}.callout-warning{--c:#e8a202}.callout-title p{margin:.5em 0}
+</style>
+"""
+# Captions are numbered by the Lua filter; long tables must be allowed to break across pages
+# (a Typst figure is an unbreakable block by default).
+TYPST_HEADER = "#show figure.caption: it => it.body\n#show figure: set block(breakable: true)\n"
+
+
+def _versions() -> str:
+    import nbclient
+    import pypandoc
+    from importlib.metadata import version
+
+    return f"pandoc {pypandoc.get_pandoc_version()}, typst {version('typst')}, nbclient {nbclient.__version__}"
+
+
+def _pandoc(args: list[str], source: str, env: dict, where: Path, cwd: Path) -> None:
+    import pypandoc
+
+    proc = subprocess.run([pypandoc.get_pandoc_path(), *args], input=source, text=True, capture_output=True,
+                          cwd=cwd, env={**os.environ, **env})
+    if proc.returncode:
+        lua = re.search(r"filter\.lua:\d+: (.*)", proc.stderr)
+        message = lua.group(1) if lua else f"pandoc failed: {proc.stderr.strip()}"
+        ref = re.search(r"[@#]([\w-]+)", message)
+        lines = where.read_text(encoding="utf-8").splitlines()
+        hit = next((i + 1 for i, t in enumerate(lines) if ref and ref.group(0) in t), None)
+        raise RenderError(f"{where}{f':{hit}' if hit else ''}: {message}")
+
+
+def _render_file(qmd: Path, config: dict, profile: str, work: Path) -> list[Path]:
+    text = qmd.read_text(encoding="utf-8")
+    problems = check_supported(text)
+    if problems:
+        raise UnsupportedFeature("\n".join(f"{qmd}:{p.line}: unsupported {p.feature}" for p in problems))
+    front, _, items = _parse(text)
+    meta = _merge(config, yaml.safe_load(front) or {}) if front else config
+    lang = str(meta.get("lang", "en"))
+    words = LANG[lang[:2]]
+    xref = meta.get("crossref", {})
+    execute = meta.get("execute", {})
+    cells = []
+    for _, line, _info, body, *_ in (i for i in items if i[0] == "cell"):
+        # the kernel gets the whole cell (options are comments) without the leading empty lines that
+        # IPython drops, so that a traceback's "line k" is the .qmd's line (cell fence + k)
+        kernel = re.sub(r"^(\s*\n)+", lambda m: "#\n" * m.group(0).count("\n"), "\n".join(body))
+        cells.append((line, *_cell_options(line, body)[:2], kernel))
+    setup = "%matplotlib inline\n%config InlineBackend.figure_formats = ['png']"
+    if execute.get("warning", True) is False:
+        setup += "\nimport warnings\nwarnings.filterwarnings('ignore')"
+    outputs = _execute(cells, qmd, profile, setup) if cells else []
+    figdir = work / f"{qmd.stem}_files"
+    figdir.mkdir(exist_ok=True)
+    chunks, k = [], 0
+    for item in items:
+        if item[0] == "cell":
+            chunks.append("\n" + _cell_markdown(cells[k], outputs[k], figdir, execute.get("echo", True),
+                                                execute.get("warning", True), qmd) + "\n")
+            k += 1
+        else:
+            chunks.append(item[4] if item[0] == "code" else item[2])
+    markdown = "\n".join(chunks) + "\n"
+    env = {"RLP_PROFILE": profile, "RLP_BASEDIR": str(qmd.parent),
+           "RLP_FIG_TITLE": str(xref.get("fig-title", "Figure")), "RLP_TBL_TITLE": str(xref.get("tbl-title", "Table")),
+           "RLP_DELIM": str(xref.get("title-delim", words["title-delim"])),
+           "RLP_NOTE": words["note"], "RLP_WARNING": words["warning"]}
+    env["RLP_FIG_PREFIX"] = str(xref.get("fig-prefix", env["RLP_FIG_TITLE"]))
+    env["RLP_TBL_PREFIX"] = str(xref.get("tbl-prefix", env["RLP_TBL_TITLE"]))
+    (work / "filter.lua").write_text(LUA_FILTER, encoding="utf-8")
+    docmeta = {k: meta[k] for k in ("title", "subtitle", "date", "author", "lang") if k in meta}
+    formats = meta.get("format") or {"html": {}}
+    written = []
+    for fmt, opts in formats.items():
+        opts = opts or {}
+        fmeta = dict(docmeta, **{k: opts[k] for k in ("papersize", "margin", "mainfont", "fontsize",
+                                                       "section-numbering") if k in opts})
+        (work / "meta.yaml").write_text(yaml.safe_dump(fmeta, allow_unicode=True), encoding="utf-8")
+        args = ["-f", "markdown", "-s", "--metadata-file", str(work / "meta.yaml"), "--lua-filter",
+                str(work / "filter.lua"), "--resource-path", str(qmd.parent)]
+        if opts.get("toc"):
+            args += ["--toc", f"--toc-depth={int(opts.get('toc-depth', 3))}", "-V", f"toc-title={words['toc']}"]
+        if fmt == "html":
+            (work / "callout.html").write_text(CALLOUT_CSS, encoding="utf-8")
+            args += ["-t", "html5", "--embed-resources", "--include-in-header", str(work / "callout.html")]
+            args += ["--number-sections"] if opts.get("number-sections") else []
+            if opts.get("css"):
+                css = qmd.parent / opts["css"]
+                if not css.exists():
+                    raise RenderError(f"{qmd}: css file not found: {css}")
+                args += ["--css", str(css)]
+            target = work / f"{qmd.stem}.html"
+            _pandoc(args + ["-o", str(target)], markdown, env, qmd, qmd.parent)
+        else:
+            (work / "header.typ").write_text(TYPST_HEADER, encoding="utf-8")
+            typ = work / f"{qmd.stem}.typ"
+            args += ["-t", "typst", "--include-in-header", str(work / "header.typ"), "-o", str(typ)]
+            _pandoc(args, markdown, env, qmd, qmd.parent)
+            target = work / f"{qmd.stem}.pdf"
+            _typst(typ, target, opts.get("mainfont"), qmd)
+        written.append(target)
+    return written
+
+
+def _typst(typ: Path, pdf: Path, mainfont: str | None, qmd: Path) -> None:
+    import typst
+
+    fonts: list[str] = []
+    try:
+        import matplotlib
+
+        fonts.append(str(Path(matplotlib.get_data_path()) / "fonts" / "ttf"))  # DejaVu, no system font needed
+    except ImportError:
+        pass
+    if mainfont and mainfont not in typst.Fonts(include_system_fonts=False, font_paths=fonts).families():
+        raise RenderError(f"{qmd}: font '{mainfont}' is neither embedded in typst nor in matplotlib's DejaVu fonts")
+    stamp = {"timestamp": int(os.environ["SOURCE_DATE_EPOCH"])} if "SOURCE_DATE_EPOCH" in os.environ else {}
+    try:
+        typst.compile(str(typ), output=str(pdf), root="/", font_paths=fonts, ignore_system_fonts=True, **stamp)
+    except Exception as exc:  # typst.TypstError
+        raise RenderError(f"{qmd}: typst failed: {exc}") from None
+
+
+def render(project_dir: str | Path, profile: str, keep_intermediate: bool = False) -> dict:
+    """Render the project for one profile with the fallback renderer; files appear only if all succeed."""
+    project_dir = Path(project_dir).resolve()
+    config = load_config(project_dir, profile)
+    project = config.get("project", {})
+    outdir = (project_dir / project.get("output-dir", ".")).resolve()
+    sources = project.get("render") or [p.name for p in sorted(project_dir.glob("*.qmd"))]
+    outdir.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=".render-", dir=outdir.parent))
+    try:
+        written = []
+        for name in sources:
+            if not str(name).endswith(".qmd"):
+                raise UnsupportedFeature(f"{project_dir / '_quarto.yml'}: render entry '{name}' (only .qmd files)")
+            written += _render_file(project_dir / name, config, profile, work)
+        if keep_intermediate:
+            written += [work / f"{Path(n).stem}.typ" for n in sources if (work / f"{Path(n).stem}.typ").exists()]
+        outdir.mkdir(parents=True, exist_ok=True)
+        files = []
+        for path in written:
+            os.replace(path, outdir / path.name)
+            files.append(str(outdir / path.name))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return {"renderer": f"fallback ({_versions()})", "files": files}
+
+
+def quarto_available() -> bool:
+    return shutil.which("quarto") is not None
+
+
+def renderer_description(prefer_quarto: bool = True) -> str:
+    """Which renderer render_project will use, with its versions (for the build log and the
+    report's provenance record)."""
+    if prefer_quarto and quarto_available():
+        return "quarto " + subprocess.run(["quarto", "--version"], capture_output=True, text=True).stdout.strip()
+    return f"fallback ({_versions()})"
+
+
+def render_project(project_dir: str | Path, profile: str, prefer_quarto: bool = True) -> dict:
+    """Render with real Quarto when it is installed (and preferred), else with the fallback."""
+    if prefer_quarto and quarto_available():
+        version = subprocess.run(["quarto", "--version"], capture_output=True, text=True).stdout.strip()
+        log.info("rendering %s (profile %s) with quarto %s", project_dir, profile, version)
+        config = load_config(Path(project_dir), profile, validate=False)
+        subprocess.run(["quarto", "render", str(project_dir), "--profile", profile], check=True)
+        outdir = Path(project_dir) / config.get("project", {}).get("output-dir", ".")
+        files = [str(outdir / f"{Path(n).stem}{ext}") for n in config.get("project", {}).get("render", [])
+                 for ext, fmt in ((".html", "html"), (".pdf", "typst")) if fmt in config.get("format", {})]
+        return {"renderer": f"quarto {version}", "files": files}
+    result = render(project_dir, profile)
+    log.info("rendered %s (profile %s) with %s", project_dir, profile, result["renderer"])
+    return result
+
+
+if __name__ == "__main__":  # python -m rlp_pipeline.render report fr
+    logging.basicConfig(level=logging.INFO)
+    print(render_project(sys.argv[1], sys.argv[2]))

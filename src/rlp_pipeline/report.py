@@ -1,0 +1,541 @@
+"""Markdown pieces of the bilingual report, generated from the derived tables.
+
+The report's code cells (report/index.qmd) call these functions and print their Markdown with
+`output: asis`: every number, table, verdict and generated sentence comes from a file the
+pipeline wrote, formatted for the language of the document. Labels come from the codebook;
+the few sentence templates live in TEXT, one entry per language with the same keys (a test
+checks that both languages have every key). Text from the data (names, excerpts) is escaped
+so that it always shows as text, never as markup.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .codebook import Codebook, load_codebook
+from .registry import Registry, load_registry
+from .fmt import format_count, format_interval, format_number, format_p, format_percent
+from .render import escape_markdown, render_project, renderer_description
+
+log = logging.getLogger("rlp_pipeline.report")
+
+TEXT = {
+    "fr": {
+        "simulated": "**Données simulées.** Les plans codés analysés ici ne sont pas réels : ils ont été "
+                     "produits par un simulateur documenté (graine {seed}). Les constats et verdicts illustrent "
+                     "la méthode; ils ne décrivent pas les RLP.",
+        "switch": "English version",
+        "summary_head": ["Constat", "Énoncé", "Valeur mesurée", "Verdict"],
+        "source": "Texte source",
+        "rendering": "Traduction anglaise",
+        "measure": "Mesure",
+        "test": "Test",
+        "effect": "Taille d'effet",
+        "verdict": "Verdict",
+        "adjusted": "p ajustée (Holm)",
+        "components": "Composantes",
+        "component_head": ["#", "Comparaison", "Valeurs", "Test", "p", "p ajustée", "Effet [IC 95 %]", "Sens"],
+        "direction": {"as expected": "dans le sens énoncé", "opposite": "sens contraire", "none": "aucune différence", "": "–"},
+        "interpretation": {
+            "reproduced": "Les données reproduisent ce constat : chaque composante va dans le sens énoncé et est significative au seuil de {alpha}.",
+            "trend only": "Les données vont dans le sens de ce constat, mais pas toutes les composantes sont significatives au seuil de {alpha} ({weak}).",
+            "not reproduced": "Les données ne reproduisent pas ce constat : {weak}.",
+            "not testable": "Ce constat ne peut pas être testé avec ces données : {weak}.",
+        },
+        "weakest": "la composante la plus faible donne {p}",
+        "n_plans": "{n} plans",
+        "sample_sentence": "Le cadre d'échantillonnage compte {N} plans déposés; {n} ont été tirés au hasard ({fraction}), avec la graine {seed} ({method}). {analysed} plans tirés ont au moins un passage codé et sont analysés.",
+        "balance_head": ["Variable", "Catégorie", "Population", "Échantillon", "Écart (points)"],
+        "level_head": ["Niveau", "Définition", "Plans (échantillon)", "Part"],
+        "code_head": ["Code", "Libellé", "Définition"],
+        "strategy_head": ["Rang de complexité", "Code", "Libellé", "Définition"],
+        "sub_head": ["Stratégie", "Sous-stratégie", "Plans", "Part dans la stratégie [IC 95 %]"],
+        "table_head": ["Code", "Plans", "Part [IC 95 %]"],
+        "battery_head": ["Code", "Niveaux 1-2", "Niveaux 3-4", "Test", "p", "p Holm", "RC [IC 95 %]"],
+        "status_head": ["Stratégie (complexité)", "Déjà appliquée", "Intention"],
+        "diversity_head": ["Mesure", "Groupe", "n", "Moyenne", "Médiane [Q1 ; Q3]"],
+        "dict_head": ["Fichier", "Contenu", "Colonnes"],
+        "prov_head": ["Élément", "Valeur"],
+        "captions": {
+            "tbl-summary": "Constats du document source et verdicts calculés",
+            "tbl-balance": "Échantillon et population selon le niveau de mobilisation et la région",
+            "tbl-levels": "Échelle de mobilisation d'Himmelman et répartition de l'échantillon",
+            "tbl-objects": "Objets de pérennité (livre de codes)",
+            "tbl-strategies": "Stratégies de pérennisation, de la plus simple à la plus complexe (livre de codes)",
+            "tbl-substrategies": "Sous-stratégies : part des plans qui utilisent la stratégie",
+            "tbl-status": "Part des plans qui appliquent déjà ou prévoient chaque stratégie",
+            "tbl-diversity": "Nombre et diversité des stratégies par plan selon le groupe de mobilisation",
+            "tbl-battery": "Utilisation selon le groupe de mobilisation",
+            "tbl-dictionary": "Tables dérivées",
+            "tbl-provenance": "Provenance",
+        },
+        "figure_ref": "Voir la @{ref}.",
+        "table_ref": "Voir le @{ref}.",
+        "measures": {"n_strategies": "Nombre de stratégies", "shannon_strategies": "Diversité de Shannon des stratégies", "n_objects": "Nombre d'objets",
+                     "mean_complexity_intended": "complexité moyenne des stratégies prévues", "mean_complexity_applied": "complexité moyenne des stratégies appliquées"},
+        "groups_all": "Tous",
+        "kinds": {
+            "majority": "test hypergéométrique unilatéral (plus de la moitié)", "trend_levels": "Jonckheere-Terpstra",
+            "group_shift": "Mann-Whitney", "paired_difference": "McNemar exact", "sign_test": "test des signes exact",
+            "presence": "présence (descriptif)", "balance": "khi-deux, p de Monte Carlo (Holm)", "coverage": "dénombrement",
+            "chi-square": "khi-deux de Pearson", "fisher": "test exact de Fisher", "exact": "test exact conditionnel",
+        },
+        "indicator": {
+            "several_strategies": "au moins 2 stratégies", "several_strategies_one_status": "au moins 2 stratégies appliquées ou 2 prévues",
+            "only": "seulement {codes}", "pair": "{strategy} pour {object}", "among": "parmi les plans avec {within}",
+            "group": "niveaux 3-4 contre 1-2", "levels": "tendance sur les 4 niveaux", "versus": "{a} contre {b}",
+            "balance": "échantillon contre plans non tirés (niveau, région)", "coverage": "plans tirés avec cote et codage",
+            "presence": "sous-stratégies de : {strategy}", "sign": "{a} contre {b} (mêmes plans)",
+        },
+        "provenance": {
+            "commit": "Version du code (commit git)", "renderer": "Moteur de rendu", "seed_sampling": "Graine du tirage",
+            "seed_statistics": "Graine des procédures aléatoires", "versions": "Logiciels", "input": "Somme SHA-256 de {path}",
+            "simulated": "Données simulées", "yes": "oui", "no": "non",
+        },
+    },
+    "en": {
+        "simulated": "**Simulated data.** The coded plans analysed here are not real: they were produced by a "
+                     "documented simulator (seed {seed}). The findings and verdicts illustrate the method; they do "
+                     "not describe the RLP.",
+        "switch": "Version française",
+        "summary_head": ["Finding", "Statement", "Measured value", "Verdict"],
+        "source": "Source text",
+        "rendering": "English rendering",
+        "measure": "Measure",
+        "test": "Test",
+        "effect": "Effect size",
+        "verdict": "Verdict",
+        "adjusted": "adjusted p (Holm)",
+        "components": "Components",
+        "component_head": ["#", "Comparison", "Values", "Test", "p", "adjusted p", "Effect [95% CI]", "Direction"],
+        "direction": {"as expected": "as stated", "opposite": "opposite", "none": "no difference", "": "–"},
+        "interpretation": {
+            "reproduced": "The data reproduce this finding: every component goes in the stated direction and is significant at the {alpha} level.",
+            "trend only": "The data point the same way as this finding, but not every component is significant at the {alpha} level ({weak}).",
+            "not reproduced": "The data do not reproduce this finding: {weak}.",
+            "not testable": "This finding cannot be tested with these data: {weak}.",
+        },
+        "weakest": "the weakest component gives {p}",
+        "n_plans": "{n} plans",
+        "sample_sentence": "The sampling frame holds {N} deposited plans; {n} were drawn at random ({fraction}), with seed {seed} ({method}). {analysed} sampled plans have at least one coded passage and are analysed.",
+        "balance_head": ["Variable", "Category", "Population", "Sample", "Difference (points)"],
+        "level_head": ["Level", "Definition", "Plans (sample)", "Share"],
+        "code_head": ["Code", "Label", "Definition"],
+        "strategy_head": ["Complexity rank", "Code", "Label", "Definition"],
+        "sub_head": ["Strategy", "Sub-strategy", "Plans", "Share within the strategy [95% CI]"],
+        "table_head": ["Code", "Plans", "Share [95% CI]"],
+        "battery_head": ["Code", "Levels 1-2", "Levels 3-4", "Test", "p", "Holm p", "OR [95% CI]"],
+        "status_head": ["Strategy (complexity)", "Already applied", "Intended"],
+        "diversity_head": ["Measure", "Group", "n", "Mean", "Median [Q1; Q3]"],
+        "dict_head": ["File", "Content", "Columns"],
+        "prov_head": ["Item", "Value"],
+        "captions": {
+            "tbl-summary": "Findings of the source document and computed verdicts",
+            "tbl-balance": "Sample and population by mobilisation level and region",
+            "tbl-levels": "Himmelman's mobilisation scale and the sample's distribution",
+            "tbl-objects": "Objects of sustainability (codebook)",
+            "tbl-strategies": "Sustainability strategies, from the simplest to the most complex (codebook)",
+            "tbl-substrategies": "Sub-strategies: share of the plans that use the strategy",
+            "tbl-status": "Share of plans already applying or intending each strategy",
+            "tbl-diversity": "Number and diversity of strategies per plan by mobilisation group",
+            "tbl-battery": "Use by mobilisation group",
+            "tbl-dictionary": "Derived tables",
+            "tbl-provenance": "Provenance",
+        },
+        "figure_ref": "See @{ref}.",
+        "table_ref": "See @{ref}.",
+        "measures": {"n_strategies": "Number of strategies", "shannon_strategies": "Shannon diversity of strategies", "n_objects": "Number of objects",
+                     "mean_complexity_intended": "mean complexity of intended strategies", "mean_complexity_applied": "mean complexity of applied strategies"},
+        "groups_all": "All",
+        "kinds": {
+            "majority": "one-sided hypergeometric test (more than half)", "trend_levels": "Jonckheere-Terpstra",
+            "group_shift": "Mann-Whitney", "paired_difference": "exact McNemar", "sign_test": "exact sign test",
+            "presence": "presence (descriptive)", "balance": "chi-square, Monte Carlo p (Holm)", "coverage": "count",
+            "chi-square": "Pearson chi-square", "fisher": "Fisher's exact test", "exact": "exact conditional test",
+        },
+        "indicator": {
+            "several_strategies": "at least 2 strategies", "several_strategies_one_status": "at least 2 strategies applied or 2 intended",
+            "only": "only {codes}", "pair": "{strategy} for {object}", "among": "among plans with {within}",
+            "group": "levels 3-4 against 1-2", "levels": "trend across the 4 levels", "versus": "{a} against {b}",
+            "balance": "sample against plans left out (level, region)", "coverage": "sampled plans with rating and coding",
+            "presence": "sub-strategies of: {strategy}", "sign": "{a} against {b} (same plans)",
+        },
+        "provenance": {
+            "commit": "Code version (git commit)", "renderer": "Renderer", "seed_sampling": "Sampling seed",
+            "seed_statistics": "Seed of the random procedures", "versions": "Software", "input": "SHA-256 of {path}",
+            "simulated": "Simulated data", "yes": "yes", "no": "no",
+        },
+    },
+}
+
+
+def table_markdown(header: list[str], rows: list[list[str]], caption: str | None = None, label: str | None = None) -> str:
+    """A pipe table; cells are already formatted Markdown. With a label, a captioned table that
+    both Quarto and the fallback renderer number as a cross-reference target."""
+    # Dashes proportional to each column's typical width: Pandoc turns them into relative column
+    # widths when rows are long, so wordy columns get the room and numbers stay on one line.
+    widths = [max(len(header[i]), sorted(len(row[i]) for row in rows)[len(rows) // 2] if rows else 0) for i in range(len(header))]
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("-" * min(max(w, 3), 40) for w in widths) + "|"]
+    lines += ["| " + " | ".join(cell.replace("|", "\\|") if "\\|" not in cell else cell for cell in row) + " |" for row in rows]
+    if caption:
+        lines += ["", f": {caption}" + (f" {{#{label}}}" if label else "")]
+    return "\n".join(lines) + "\n"
+
+
+@dataclass
+class Report:
+    """The derived tables of one build, and the Markdown pieces made from them in one language."""
+
+    derived: Path
+    codebook_path: Path
+    language: str
+    registry_path: Path = Path("../config/findings.yaml")
+
+    def __post_init__(self) -> None:
+        self.derived = Path(self.derived)
+        self.text = TEXT[self.language]
+
+    # --- data ----------------------------------------------------------------------------------
+
+    @cached_property
+    def codebook(self) -> Codebook:
+        return load_codebook(self.codebook_path)
+
+    def table(self, relative: str) -> pd.DataFrame:
+        return pd.read_csv(self.derived / relative, keep_default_na=False, na_values=[""])
+
+    @cached_property
+    def findings(self) -> pd.DataFrame:
+        return self.table("findings/findings.csv")
+
+    @cached_property
+    def components(self) -> pd.DataFrame:
+        table = self.table("tests/components.csv")
+        for column in ("direction", "not_testable_reason", "label_a", "label_b", "method", "detail", "effect_name"):
+            table[column] = table[column].astype("string").fillna("").astype(str)
+        return table
+
+    @cached_property
+    def registry(self) -> Registry:
+        return load_registry(self.registry_path, self.codebook)
+
+    def component_spec(self, finding_id: str, number: int) -> dict[str, Any]:
+        finding = next(f for f in self.registry.findings if f.id == finding_id)
+        return finding.components[int(number) - 1]
+
+    def indicator_label(self, name: str) -> str:
+        """An indicator of the registry in words, with codebook labels."""
+        words = self.text["indicator"]
+        kind, _, rest = name.partition(":")
+        section = {"object": "objects", "strategy": "strategies", "substrategy": "substrategies"}.get(kind)
+        if section:
+            return self.label(section, rest)
+        if kind == "pair":
+            object_id, _, strategy_id = rest.partition(":")
+            return words["pair"].format(strategy=self.label("strategies", strategy_id), object=self.label("objects", object_id))
+        if kind in ("only_objects", "only_strategies"):
+            section = "objects" if kind == "only_objects" else "strategies"
+            return words["only"].format(codes=" / ".join(self.label(section, code) for code in rest.split("+")))
+        return words[name]
+
+    def component_label(self, spec: dict[str, Any]) -> str:
+        """A component of the registry in words, in the document's language."""
+        words, kind = self.text["indicator"], spec["kind"]
+        if kind == "majority":
+            return self.indicator_label(spec["indicator"])
+        if kind in ("trend_levels", "group_shift"):
+            return f"{self.text['measures'][spec['measure']]} : {words['levels' if kind == 'trend_levels' else 'group']}" \
+                if self.language == "fr" else f"{self.text['measures'][spec['measure']]}: {words['levels' if kind == 'trend_levels' else 'group']}"
+        if kind == "group_difference":
+            return f"{self.indicator_label(spec['indicator'])}, {words['group']}"
+        if kind == "paired_difference":
+            text = words["versus"].format(a=self.indicator_label(spec["indicator"]), b=self.indicator_label(spec["versus"]))
+            return text + (", " + words["among"].format(within=self.indicator_label(spec["within"])) if "within" in spec else "")
+        if kind == "sign_test":
+            return words["sign"].format(a=self.text["measures"][spec["measure"]], b=self.text["measures"][spec["versus"]])
+        if kind == "presence":
+            return words["presence"].format(strategy=self.label("strategies", spec["strategy"]))
+        return words[kind]
+
+    def test_label(self, kind: str, method: str) -> str:
+        """The test of a component in the document's language."""
+        names = self.text["kinds"]
+        if kind == "group_difference":
+            key = "chi-square" if method.startswith("Pearson") else "fisher" if method.startswith("Fisher") else "exact"
+            return names[key]
+        return names[kind]
+
+    @cached_property
+    def record(self) -> dict[str, Any]:
+        return json.loads((self.derived / "sample" / "sampling_record.json").read_text(encoding="utf-8"))
+
+    @cached_property
+    def figures(self) -> dict[str, dict[str, Any]]:
+        entries = json.loads((self.derived / "figures" / "figures.json").read_text(encoding="utf-8"))
+        return {entry["id"]: entry for entry in entries}
+
+    def label(self, section: str, code: Any) -> str:
+        return escape_markdown(self.codebook.label(section, code, self.language))
+
+    # --- small formatters ----------------------------------------------------------------------
+
+    def pct(self, share: float) -> str:
+        return format_percent(share, self.language)
+
+    def share_ci(self, share: float, low: float, high: float) -> str:
+        return f"{self.pct(share)} {format_interval(low, high, self.language, percent=True)}"
+
+    def badge(self, verdict: str) -> str:
+        """A verdict as a readable badge: symbol and words (never colour alone)."""
+        code = self.codebook.code("verdicts", verdict)
+        css = verdict.replace(" ", "-")
+        return f"[{code.attributes['symbol']} {escape_markdown(code.label[self.language])}]{{.verdict .verdict-{css}}}"
+
+    # --- pieces ----------------------------------------------------------------------------------
+
+    def simulated_notice(self) -> str:
+        """A warning callout on the first page when the data is simulated (empty otherwise)."""
+        if not self.record.get("simulated"):
+            return ""
+        return "::: {.callout-warning}\n" + self.text["simulated"].format(seed=self.record["seed"]) + "\n:::\n"
+
+    def language_switch(self) -> str:
+        """A raw HTML link to the other language's document (HTML output only)."""
+        other = "en" if self.language == "fr" else "fr"
+        return (f'```{{=html}}\n<p class="lang-switch"><a href="../{other}/index.html" hreflang="{other}" '
+                f'lang="{other}">{self.text["switch"]}</a></p>\n```\n')
+
+    def summary_table(self) -> str:
+        """Every finding: id linking to its section, short statement, measured value, badge."""
+        rows = []
+        for row in self.findings.itertuples():
+            rows.append([
+                f"[{row.id}](#sec-{row.id.lower()})",
+                escape_markdown(row.short_fr if self.language == "fr" else row.short_en),
+                self.measured_value(row),
+                self.badge(row.verdict),
+            ])
+        return table_markdown(self.text["summary_head"], rows, self.text["captions"]["tbl-summary"], "tbl-summary")
+
+    def measured_value(self, row) -> str:
+        """The deciding component's values in a few words."""
+        if pd.isna(row.value_a):
+            return "–"
+        if isinstance(row.label_a, str) and row.label_a.startswith("share") or row.rule == "majority":
+            first = self.pct(row.value_a)
+            second = self.pct(row.value_b) if not pd.isna(row.value_b) else ""
+            return f"{first} / {second}" if second else first
+        if row.rule in ("presence", "coverage"):
+            return f"{format_count(row.value_a, self.language)} / {format_count(row.value_b, self.language)}"
+        return f"{format_number(row.value_a, self.language, 2)} / {format_number(row.value_b, self.language, 2)}"
+
+    def finding_section(self, finding_id: str, evidence: str = "") -> str:
+        """A finding's section: heading, quoted source, rendering, evidence, numbers, verdict."""
+        row = self.findings.set_index("id").loc[finding_id]
+        short = row["short_fr"] if self.language == "fr" else row["short_en"]
+        parts = [f"## {finding_id} — {escape_markdown(short)} {{#sec-{finding_id.lower()}}}", ""]
+        parts += [f"> « {escape_markdown(row['source_fr'])} »" if self.language == "fr" else f"> *{escape_markdown(row['source_fr'])}*", ""]
+        if self.language == "en":
+            parts += [f"{self.text['rendering']}: {escape_markdown(row['statement_en'])}", ""]
+        if evidence:
+            parts += [evidence, ""]
+        parts += [self.components_table(finding_id), ""]
+        parts += [f"**{self.text['verdict']} :** {self.badge(row['verdict'])} {self.interpretation(row)}"
+                  if self.language == "fr" else f"**{self.text['verdict']}:** {self.badge(row['verdict'])} {self.interpretation(row)}", ""]
+        return "\n".join(parts)
+
+    def interpretation(self, row: pd.Series) -> str:
+        """One sentence generated from the verdict and the deciding component's numbers."""
+        alpha = format_number(row["alpha"], self.language, 2)
+        own = self.components[self.components["finding"] == row.name]
+        if row["verdict"] == "not testable":
+            weak = escape_markdown(own.loc[own["not_testable_reason"] != "", "not_testable_reason"].iloc[0])
+        elif row["verdict"] == "not reproduced":
+            wrong = own[own["direction"] != "as expected"].iloc[0]
+            weak = f"{self.text['components'].lower()} {wrong['component']} : {self.text['direction'][wrong['direction']]}" \
+                if self.language == "fr" else f"component {wrong['component']} goes {self.text['direction'][wrong['direction']]}"
+        elif pd.isna(row["p_adjusted"]):
+            weak = ""
+        else:
+            weak = self.text["weakest"].format(p=format_p(row["p_adjusted"], self.language))
+        return self.text["interpretation"][row["verdict"]].format(alpha=alpha, weak=weak)
+
+    def components_table(self, finding_id: str) -> str:
+        """Every component of a finding with its test, raw and adjusted p, effect and direction."""
+        rows = []
+        for c in self.components[self.components["finding"] == finding_id].itertuples():
+            values = self.component_values(c)
+            effect = "–" if pd.isna(c.effect) else (
+                format_number(c.effect, self.language, 2)
+                + ("" if pd.isna(c.ci_low) else " " + format_interval(c.ci_low, c.ci_high, self.language, digits=2)))
+            rows.append([
+                str(c.component), self.component_label(self.component_spec(finding_id, c.component)), values,
+                self.test_label(c.kind, c.method),
+                format_p(c.p_value, self.language), format_p(c.p_adjusted, self.language) if c.family else "–",
+                effect, self.text["direction"].get(c.direction, c.direction),
+            ])
+        return table_markdown(self.text["component_head"], rows)
+
+    def component_values(self, c) -> str:
+        if pd.isna(c.value_a):
+            return escape_markdown(c.detail)
+        if c.kind in ("majority", "paired_difference", "group_difference"):
+            return f"{self.pct(c.value_a)} / {self.pct(c.value_b)}"
+        if c.kind in ("presence", "coverage"):
+            return f"{format_count(c.value_a, self.language)} / {format_count(c.value_b, self.language)}"
+        return f"{format_number(c.value_a, self.language, 2)} / {format_number(c.value_b, self.language, 2)}"
+
+    def figure(self, figure_id: str) -> str:
+        """A figure of the figures stage with its caption and alt text, as a cross-reference target."""
+        entry = self.figures[figure_id]
+        # Relative to the document's folder (cells run there), as Quarto expects local images.
+        path = os.path.relpath((self.derived / "figures" / entry["files"][self.language]).resolve(), Path.cwd())
+        alt = entry["alt"][self.language].replace('"', "'")
+        return f'![{escape_markdown(entry["caption"][self.language])}]({Path(path).as_posix()}){{#fig-{figure_id.replace("_", "-")} fig-alt="{alt}"}}\n'
+
+    def sample_paragraph(self) -> str:
+        record = self.record
+        method = "simple random sample" if record["stratify_by"] is None else f"stratified by {record['stratify_by']}"
+        if self.language == "fr":
+            method = "échantillon aléatoire simple" if record["stratify_by"] is None else f"stratifié selon {record['stratify_by']}"
+        analysed = len(self.table("frequencies/analysed_plans.csv"))
+        return self.text["sample_sentence"].format(
+            N=format_count(record["population_size"], self.language), n=format_count(record["sample_size"], self.language),
+            fraction=self.pct(record["sample_size"] / record["population_size"]), seed=record["seed"], method=method,
+            analysed=format_count(analysed, self.language)) + "\n"
+
+    def balance_table(self) -> str:
+        balance = self.table("sample/balance.csv")
+        rows = [[escape_markdown(r.variable), escape_markdown(r.label_fr if self.language == "fr" else r.label_en),
+                 f"{format_count(r.population_n, self.language)} ({self.pct(r.population_pct / 100)})",
+                 f"{format_count(r.sample_n, self.language)} ({self.pct(r.sample_pct / 100)})",
+                 format_number(r.difference_pct_points, self.language)] for r in balance.itertuples()]
+        return table_markdown(self.text["balance_head"], rows, self.text["captions"]["tbl-balance"], "tbl-balance")
+
+    def levels_table(self) -> str:
+        plans = self.table("frequencies/analysed_plans.csv")
+        rows = []
+        for code in self.codebook.codes("mobilisation_levels"):
+            count = int((plans["mobilisation_level"] == code.id).sum())
+            rows.append([f"{code.id} — {self.label('mobilisation_levels', code.id)}", escape_markdown(code.definition[self.language]),
+                         format_count(count, self.language), self.pct(count / len(plans))])
+        return table_markdown(self.text["level_head"], rows, self.text["captions"]["tbl-levels"], "tbl-levels")
+
+    def codebook_table(self, section: str, label: str) -> str:
+        if section == "strategies":
+            rows = [[str(c.attributes["complexity_rank"]), f"`{c.id}`", self.label(section, c.id), escape_markdown(c.definition[self.language])]
+                    for c in self.codebook.codes(section)]
+            return table_markdown(self.text["strategy_head"], rows, self.text["captions"][label], label)
+        rows = [[f"`{c.id}`", self.label(section, c.id), escape_markdown(c.definition[self.language])] for c in self.codebook.codes(section)]
+        return table_markdown(self.text["code_head"], rows, self.text["captions"].get(label), label if label in self.text["captions"] else None)
+
+    def substrategies_table(self, strategy: str | None = None) -> str:
+        subs = self.table("frequencies/substrategies.csv")
+        if strategy:
+            subs = subs[subs["strategy"] == strategy]
+        rows = [[self.label("strategies", r.strategy), self.label("substrategies", r.substrategy),
+                 f"{format_count(r.plans_using, self.language)} / {format_count(r.plans_using_strategy, self.language)}",
+                 self.share_ci(r.share_within_strategy, r.ci_low, r.ci_high)] for r in subs.itertuples()]
+        label = None if strategy else "tbl-substrategies"
+        return table_markdown(self.text["sub_head"], rows, None if strategy else self.text["captions"]["tbl-substrategies"], label)
+
+    def status_table(self) -> str:
+        status = self.table("frequencies/strategy_status.csv")
+        rows = []
+        for code in self.codebook.codes("strategies"):
+            cells = [f"{self.label('strategies', code.id)} ({code.attributes['complexity_rank']})"]
+            for status_id in self.codebook.ids("statuses"):
+                r = status[(status["strategy"] == code.id) & (status["status"] == status_id)].iloc[0]
+                cells.append(self.share_ci(r["share"], r["ci_low"], r["ci_high"]))
+            rows.append(cells)
+        return table_markdown(self.text["status_head"], rows, self.text["captions"]["tbl-status"], "tbl-status")
+
+    def diversity_table(self) -> str:
+        summary = self.table("diversity/summary.csv")
+        rows = []
+        for measure in ("n_objects", "n_strategies", "shannon_strategies"):
+            for r in summary[(summary["measure"] == measure) & (summary["grouping"].isin(["group", "all"]))].itertuples():
+                group = self.text["groups_all"] if r.grouping == "all" else escape_markdown(r.group_label_fr if self.language == "fr" else r.group_label_en)
+                quartiles = format_interval(r.q1, r.q3, self.language, digits=2)
+                rows.append([self.text["measures"][measure], group, format_count(r.n, self.language),
+                             format_number(r.mean, self.language, 2), f"{format_number(r.median, self.language, 2)} {quartiles}"])
+        return table_markdown(self.text["diversity_head"], rows, self.text["captions"]["tbl-diversity"], "tbl-diversity")
+
+    def battery_table(self, codes: list[tuple[str, str]]) -> str:
+        """Use by group for the given (variable_type, code) pairs, with the battery's tests."""
+        battery = self.table("tests/battery.csv")
+        rows = []
+        for variable_type, code in codes:
+            r = battery[(battery["variable_type"] == variable_type) & (battery["code"] == code) & (battery["grouping"] == "group")].iloc[0]
+            using = [int(x) for x in str(r["plans_using"]).split("|")]
+            totals = [int(x) for x in str(r["plans_in_category"]).split("|")]
+            section = {"object": "objects", "strategy": "strategies", "substrategy": "substrategies"}[variable_type]
+            odds = "–" if pd.isna(r["odds_ratio"]) else f"{format_number(r['odds_ratio'], self.language, 2)} {format_interval(r['odds_ratio_ci_low'], r['odds_ratio_ci_high'], self.language, digits=2)}"
+            rows.append([self.label(section, code)] + [f"{self.pct(u / t)} ({u}/{t})" for u, t in zip(using, totals)]
+                        + [escape_markdown(str(r["method"])), format_p(r["p_value"], self.language), format_p(r["p_holm"], self.language), odds])
+        return table_markdown(self.text["battery_head"], rows)
+
+    def dictionary_table(self) -> str:
+        """Every derived table with its path, title and columns, from the stages' data packages."""
+        rows = []
+        for package_path in sorted(self.derived.glob("*/datapackage.json")):
+            package = json.loads(package_path.read_text(encoding="utf-8"))
+            for resource in package["resources"]:
+                columns = ", ".join(f"`{field['name']}`" for field in resource["schema"]["fields"])
+                rows.append([f"`data/derived/{package_path.parent.name}/{resource['path']}`", escape_markdown(resource["title"]), columns])
+        return table_markdown(self.text["dict_head"], rows, self.text["captions"]["tbl-dictionary"], "tbl-dictionary")
+
+    def provenance_table(self, renderer: str, commit: str) -> str:
+        words = self.text["provenance"]
+        provenance = json.loads((self.derived / "validated" / "provenance.json").read_text(encoding="utf-8"))
+        versions = ", ".join(f"{name} {version}" for name, version in sorted(self.record["versions"].items()))
+        rows = [[words["simulated"], words["yes"] if self.record["simulated"] else words["no"]],
+                [words["commit"], f"`{escape_markdown(commit)}`"], [words["renderer"], escape_markdown(renderer)],
+                [words["seed_sampling"], str(self.record["seed"])], [words["versions"], escape_markdown(versions)]]
+        rows += [[words["input"].format(path=f"`{path}`"), f"`{facts['sha256']}`"] for path, facts in provenance["inputs"].items()]
+        return table_markdown(self.text["prov_head"], rows, self.text["captions"]["tbl-provenance"], "tbl-provenance")
+
+
+def git_commit(folder: Path) -> str:
+    """The code version the report was built from (`git describe --always --dirty`), or
+    'unknown' outside a git checkout."""
+    try:
+        result = subprocess.run(["git", "describe", "--always", "--dirty", "--abbrev=12"], cwd=folder,
+                                capture_output=True, text=True, timeout=20)
+    except (OSError, subprocess.TimeoutExpired):
+        return "unknown"
+    return result.stdout.strip() if result.returncode == 0 and result.stdout.strip() else "unknown"
+
+
+def run_report(project_dir: Path | str, derived_dir: Path | str, codebook_path: Path | str, registry_path: Path | str,
+               languages: tuple[str, ...] = ("fr", "en"), prefer_quarto: bool = True) -> list[str]:
+    """The report stage: render the Quarto project once per language profile (HTML and PDF).
+
+    The code cells find the derived tables and the codebook through RLP_DERIVED and
+    RLP_CODEBOOK, and the renderer and code version for the provenance record through
+    RLP_RENDERER and RLP_GIT_COMMIT. Real Quarto is used when installed, else the fallback.
+    """
+    project_dir = Path(project_dir)
+    renderer = renderer_description(prefer_quarto)
+    log.info("Rendering the report (%s) with %s", ", ".join(languages), renderer)
+    os.environ.update({
+        "RLP_DERIVED": str(Path(derived_dir).resolve()),
+        "RLP_CODEBOOK": str(Path(codebook_path).resolve()),
+        "RLP_REGISTRY": str(Path(registry_path).resolve()),
+        "RLP_RENDERER": renderer,
+        "RLP_GIT_COMMIT": git_commit(project_dir),
+    })
+    files: list[str] = []
+    for language in languages:
+        files += render_project(project_dir, language, prefer_quarto)["files"]
+    log.info("Wrote %s", ", ".join(files))
+    return files
