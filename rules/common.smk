@@ -38,6 +38,8 @@ REPORT_INPUTS = [
     "data/derived/frequencies/strategy_status.csv",
     "data/derived/sample/sampling_record.json",
     "data/derived/sample/balance.csv",
+    "data/derived/sample/codings.csv",
+    "data/derived/sample/sampled_plans.csv",
     "data/derived/validated/provenance.json",
 ] + [
     f"data/derived/{stage}/datapackage.json"

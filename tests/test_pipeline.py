@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -20,7 +21,7 @@ from conftest import REPO, SMALL_CODINGS, folder_digest
 
 pytestmark = pytest.mark.slow
 
-PROJECT_PARTS = ("Snakefile", "rules", "config", "data/raw", "src", "environment.yml")
+PROJECT_PARTS = ("Snakefile", "rules", "config", "data/raw", "src", "report", "environment.yml")
 
 
 def copy_project(destination: Path) -> Path:
@@ -28,7 +29,7 @@ def copy_project(destination: Path) -> Path:
         source = REPO / part
         target = destination / part
         if source.is_dir():
-            shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+            shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info", "_output", ".quarto"))
         else:
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(source, target)
@@ -93,7 +94,7 @@ def test_second_run_does_nothing_and_changing_codings_reruns_its_dependants(buil
     original = codings.read_text(encoding="utf-8")
     codings.write_text(original + original.splitlines()[-1] + "\n", encoding="utf-8")
     try:
-        assert jobs_planned(built_project) == {"validate", "sample", "frequencies", "diversity", "tests", "findings", "all"}
+        assert jobs_planned(built_project) == {"validate", "sample", "frequencies", "diversity", "tests", "findings", "figures", "report", "all"}
     finally:
         codings.write_text(original, encoding="utf-8")
     assert jobs_planned(built_project) == set()
@@ -105,7 +106,7 @@ def test_changing_the_seed_reruns_the_sample_and_what_follows_it_only(tmp_path):
     first = (project / "data/derived/sample/sampled_plans.csv").read_bytes()
     config = project / "config" / "config.yaml"
     config.write_text(config.read_text().replace("seed: 20180517", "seed: 7"))
-    assert jobs_planned(project) == {"sample", "frequencies", "diversity", "tests", "findings", "all"}
+    assert jobs_planned(project) == {"sample", "frequencies", "diversity", "tests", "findings", "figures", "report", "all"}
     assert snakemake(project).returncode == 0
     assert (project / "data/derived/sample/sampled_plans.csv").read_bytes() != first
 
@@ -153,3 +154,116 @@ def test_a_forced_second_build_gives_byte_identical_derived_tables(built_project
     result = snakemake(built_project, "--forceall")
     assert result.returncode == 0, result.stderr
     assert folder_digest(built_project / "data" / "derived") == before
+
+
+# --- the report --------------------------------------------------------------------------------
+
+NARROW_NBSP = "\u202f"
+
+
+def html_text(path: Path) -> str:
+    import html as html_module
+
+    return html_module.unescape(path.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_each_document_shows_every_finding_with_its_computed_verdict(built_project, language):
+    from rlp_pipeline.codebook import load_codebook
+
+    codebook = load_codebook(built_project / "data" / "raw" / "codebook.yaml")
+    output = built_project / "report" / "_output" / language
+    text = html_text(output / "index.html")
+    findings = pd.read_csv(built_project / "data" / "derived" / "findings" / "findings.csv", keep_default_na=False)
+    for row in findings.itertuples():
+        assert f'id="sec-{row.id.lower()}"' in text, row.id
+        section = text.split(f'id="sec-{row.id.lower()}"', 1)[1].split('id="sec-', 1)[0]
+        assert codebook.label("verdicts", row.verdict, language) in section, (row.id, row.verdict)
+    assert f'lang="{language}"' in text
+    notice = "Données simulées" if language == "fr" else "Simulated data"
+    assert notice in text.split("<h1", 2)[1] or notice in text[: text.index('id="sec-f01"')]
+    assert text.count("data:image/png;base64") >= 7, "the figures must be embedded"
+    other = "en" if language == "fr" else "fr"
+    assert f'href="../{other}/index.html"' in text, "the HTML links to the other language"
+    assert (output / "index.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_documents_follow_their_language(built_project):
+    french = html_text(built_project / "report" / "_output" / "fr" / "index.html")
+    english = html_text(built_project / "report" / "_output" / "en" / "index.html")
+    assert "Tableau 1" in french and "Table 1" in english and "Tableau" not in english
+    assert "Institutionnalisation" in french and "Reproduit" in french
+    assert "Institutionalisation" in english and "Reproduced" in english and "Reproduit" not in english
+    assert f"{NARROW_NBSP}%" in french and f"{NARROW_NBSP}%" not in english
+    assert re.search(r"\d+,\d" + NARROW_NBSP + "%", french) and re.search(r"\d+\.\d%", english)
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_pdf_text_is_in_the_documents_language(built_project, language):
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    pdf = built_project / "report" / "_output" / language / "index.pdf"
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    expected, unexpected = ("Reproduit", "Reproduced") if language == "fr" else ("Reproduced", "Reproduit")
+    assert expected in text and unexpected not in text
+    assert "F17" in text and "M2" in text
+
+
+def test_editing_the_report_text_rerenders_only_the_report(built_project):
+    source = built_project / "report" / "index.qmd"
+    original = source.read_text(encoding="utf-8")
+    source.write_text(original.replace("This report reproduces", "This report faithfully reproduces"), encoding="utf-8")
+    try:
+        assert jobs_planned(built_project) == {"report", "all"}
+    finally:
+        source.write_text(original, encoding="utf-8")
+
+
+HOSTILE = "<script>alert(1)</script> **bold** #set page(width: 1cm) $x$ @fig-x {{< meta title >}}"
+
+
+def test_markup_in_the_data_shows_as_text_in_both_formats(tmp_path):
+    project = copy_project(tmp_path)
+    raw = project / "data" / "raw"
+    plans = pd.read_csv(raw / "plans.csv", dtype=str, keep_default_na=False)
+    plans["name"] = HOSTILE
+    plans.to_csv(raw / "plans.csv", index=False)
+    codings = pd.read_csv(raw / "codings.csv", dtype=str, keep_default_na=False)
+    codings.loc[codings["excerpt"] != "", "excerpt"] = HOSTILE
+    codings.to_csv(raw / "codings.csv", index=False)
+    result = snakemake(project)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    for language in ("fr", "en"):
+        output = project / "report" / "_output" / language
+        source = (output / "index.html").read_text(encoding="utf-8")
+        assert "<script>alert(1)</script>" not in source
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in source
+        text = html_text(output / "index.html")
+        assert "**bold** #set page(width: 1cm) $x$ @fig-x {{< meta title >}}" in text
+        if shutil.which("pdftotext"):
+            pdf_text = subprocess.run(["pdftotext", str(output / "index.pdf"), "-"], capture_output=True,
+                                      text=True, check=True).stdout
+            assert "#set page(width: 1cm)" in " ".join(pdf_text.split())
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium package is not installed")
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_html_opens_offline_in_headless_chromium_without_console_errors(built_project, tmp_path, language):
+    page = built_project / "report" / "_output" / language / "index.html"
+    source = page.read_text(encoding="utf-8")
+    assert not re.search(r'(src|href)="https?://', source), "the HTML must not load anything from the network"
+    screenshot = tmp_path / f"first-screen-{language}.png"
+    result = subprocess.run(
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         f"--user-data-dir={tmp_path / 'profile'}", "--enable-logging=stderr", "--v=0",
+         "--window-size=1280,900", f"--screenshot={screenshot}", page.as_uri()],
+        capture_output=True, text=True, timeout=120,
+    )
+    console = [line for line in result.stderr.splitlines() if ":CONSOLE" in line]
+    assert console == [], console
+    assert screenshot.read_bytes().startswith(b"\x89PNG")
+    assert screenshot.stat().st_size > 20_000, "the first screen should not be blank"

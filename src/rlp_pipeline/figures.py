@@ -46,6 +46,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator, MultipleLocator  # noqa: E402
 
+from . import fmt
 from .codebook import Codebook, load_codebook  # noqa: E402
 from .outputs import json_bytes, write_outputs  # noqa: E402
 from .problems import InputError, Problem, display_path  # noqa: E402
@@ -255,24 +256,17 @@ PHRASES = {
 
 
 def format_number(value: float, language: str, decimals: int = 0) -> str:
-    """A number with a decimal comma in French ("1,25") and a decimal point in English ("1.25");
-    thousands separated by a narrow no-break space in French, a comma in English."""
+    """A number as the language writes it (see rlp_pipeline.fmt), or the language's "n/a"."""
     if value is None or not math.isfinite(value):
         return WORDS[language]["not_available"]
-    text = f"{value:,.{decimals}f}"
-    if text.startswith("-") and float(text.replace(",", "")) == 0:
-        text = text[1:]  # no "-0"
-    if language == "fr":
-        text = text.replace(",", NNBSP).replace(".", ",")
-    return text.replace("-", "\u2212")
+    return fmt.format_number(value, language, decimals)
 
 
 def format_percent(share: float, language: str, decimals: int = 0) -> str:
-    """A proportion (0-1) as a percentage: « 12 % » (narrow no-break space) in French, "12%" in English."""
+    """A proportion (0-1) as a percentage in the language's style (see rlp_pipeline.fmt)."""
     if share is None or not math.isfinite(share):
         return WORDS[language]["not_available"]
-    number = format_number(100 * share, language, decimals)
-    return f"{number}{NNBSP}%" if language == "fr" else f"{number}%"
+    return fmt.format_percent(share, language, decimals)
 
 
 def _lower_first(label: str) -> str:

@@ -28,6 +28,8 @@ def format_number(value: float, language: str, digits: int = 1) -> str:
     if math.isinf(value):
         return "∞" if value > 0 else "−∞"
     text = f"{value:,.{digits}f}"
+    if text.startswith("-") and float(text.replace(",", "")) == 0:
+        text = text[1:]  # no "-0"
     if language == "fr":
         text = text.replace(",", NARROW_NBSP).replace(".", ",")
     return text.replace("-", "−")

@@ -60,7 +60,7 @@ TEXT = {
         "strategy_head": ["Rang de complexité", "Code", "Libellé", "Définition"],
         "sub_head": ["Stratégie", "Sous-stratégie", "Plans", "Part dans la stratégie [IC 95 %]"],
         "table_head": ["Code", "Plans", "Part [IC 95 %]"],
-        "battery_head": ["Code", "Niveaux 1-2", "Niveaux 3-4", "Test", "p", "p Holm", "RC [IC 95 %]"],
+        "battery_head": ["Code", "Niveaux 1-2", "Niveaux 3-4", "Test", "p", "p Holm", "RC 1-2 / 3-4 [IC 95 %]"],
         "status_head": ["Stratégie (complexité)", "Déjà appliquée", "Intention"],
         "diversity_head": ["Mesure", "Groupe", "n", "Moyenne", "Médiane [Q1 ; Q3]"],
         "dict_head": ["Fichier", "Contenu", "Colonnes"],
@@ -83,6 +83,8 @@ TEXT = {
         "measures": {"n_strategies": "Nombre de stratégies", "shannon_strategies": "Diversité de Shannon des stratégies", "n_objects": "Nombre d'objets",
                      "mean_complexity_intended": "complexité moyenne des stratégies prévues", "mean_complexity_applied": "complexité moyenne des stratégies appliquées"},
         "groups_all": "Tous",
+        "examples": "Exemples de passages codés (premier extrait de l'échantillon pour chaque sous-stratégie) :",
+        "no_example": "aucun extrait",
         "kinds": {
             "majority": "test hypergéométrique unilatéral (plus de la moitié)", "trend_levels": "Jonckheere-Terpstra",
             "group_shift": "Mann-Whitney", "paired_difference": "McNemar exact", "sign_test": "test des signes exact",
@@ -92,7 +94,7 @@ TEXT = {
         "indicator": {
             "several_strategies": "au moins 2 stratégies", "several_strategies_one_status": "au moins 2 stratégies appliquées ou 2 prévues",
             "only": "seulement {codes}", "pair": "{strategy} pour {object}", "among": "parmi les plans avec {within}",
-            "group": "niveaux 3-4 contre 1-2", "levels": "tendance sur les 4 niveaux", "versus": "{a} contre {b}",
+            "group": "niveaux {high} contre {low}", "levels": "tendance sur les 4 niveaux", "versus": "{a} contre {b}",
             "balance": "échantillon contre plans non tirés (niveau, région)", "coverage": "plans tirés avec cote et codage",
             "presence": "sous-stratégies de : {strategy}", "sign": "{a} contre {b} (mêmes plans)",
         },
@@ -133,7 +135,7 @@ TEXT = {
         "strategy_head": ["Complexity rank", "Code", "Label", "Definition"],
         "sub_head": ["Strategy", "Sub-strategy", "Plans", "Share within the strategy [95% CI]"],
         "table_head": ["Code", "Plans", "Share [95% CI]"],
-        "battery_head": ["Code", "Levels 1-2", "Levels 3-4", "Test", "p", "Holm p", "OR [95% CI]"],
+        "battery_head": ["Code", "Levels 1-2", "Levels 3-4", "Test", "p", "Holm p", "OR 1-2 vs 3-4 [95% CI]"],
         "status_head": ["Strategy (complexity)", "Already applied", "Intended"],
         "diversity_head": ["Measure", "Group", "n", "Mean", "Median [Q1; Q3]"],
         "dict_head": ["File", "Content", "Columns"],
@@ -156,6 +158,8 @@ TEXT = {
         "measures": {"n_strategies": "Number of strategies", "shannon_strategies": "Shannon diversity of strategies", "n_objects": "Number of objects",
                      "mean_complexity_intended": "mean complexity of intended strategies", "mean_complexity_applied": "mean complexity of applied strategies"},
         "groups_all": "All",
+        "examples": "Examples of coded passages (first excerpt of the sample for each sub-strategy; quoted in French):",
+        "no_example": "no excerpt",
         "kinds": {
             "majority": "one-sided hypergeometric test (more than half)", "trend_levels": "Jonckheere-Terpstra",
             "group_shift": "Mann-Whitney", "paired_difference": "exact McNemar", "sign_test": "exact sign test",
@@ -165,7 +169,7 @@ TEXT = {
         "indicator": {
             "several_strategies": "at least 2 strategies", "several_strategies_one_status": "at least 2 strategies applied or 2 intended",
             "only": "only {codes}", "pair": "{strategy} for {object}", "among": "among plans with {within}",
-            "group": "levels 3-4 against 1-2", "levels": "trend across the 4 levels", "versus": "{a} against {b}",
+            "group": "levels {high} against {low}", "levels": "trend across the 4 levels", "versus": "{a} against {b}",
             "balance": "sample against plans left out (level, region)", "coverage": "sampled plans with rating and coding",
             "presence": "sub-strategies of: {strategy}", "sign": "{a} against {b} (same plans)",
         },
@@ -249,7 +253,10 @@ class Report:
 
     def component_label(self, spec: dict[str, Any]) -> str:
         """A component of the registry in words, in the document's language."""
-        words, kind = self.text["indicator"], spec["kind"]
+        words, kind = dict(self.text["indicator"]), spec["kind"]
+        if isinstance(spec.get("expected"), dict):
+            high = spec["expected"]["higher_in"]
+            words["group"] = words["group"].format(high=high, low="3-4" if high == "1-2" else "1-2")
         if kind == "majority":
             return self.indicator_label(spec["indicator"])
         if kind in ("trend_levels", "group_shift"):
@@ -447,6 +454,25 @@ class Report:
                  self.share_ci(r.share_within_strategy, r.ci_low, r.ci_high)] for r in subs.itertuples()]
         label = None if strategy else "tbl-substrategies"
         return table_markdown(self.text["sub_head"], rows, None if strategy else self.text["captions"]["tbl-substrategies"], label)
+
+    def examples(self, strategy: str) -> str:
+        """One quoted excerpt per sub-strategy of a strategy, with the plan's name: the first
+        coded passage of the sample (file order) that has an excerpt. Excerpts and names are
+        data, so they are escaped and always show as plain text."""
+        codings = self.table("sample/codings.csv").fillna("")
+        names = self.table("sample/sampled_plans.csv").fillna("").set_index("plan_id")["name"]
+        lines = [self.text["examples"], ""]
+        for sub in self.codebook.substrategies_of(strategy):
+            quoted = codings[(codings["substrategy"] == sub) & (codings["excerpt"].astype(str) != "")]
+            if len(quoted):
+                first = quoted.iloc[0]
+                name = str(names.get(first["plan_id"], "")) or str(first["plan_id"])
+                example = f"« {escape_markdown(str(first['excerpt']))} » ({escape_markdown(name)})"
+            else:
+                example = self.text["no_example"]
+            lines.append(f"- *{self.label('substrategies', sub)}* : {example}" if self.language == "fr"
+                         else f"- *{self.label('substrategies', sub)}*: {example}")
+        return "\n".join(lines) + "\n"
 
     def status_table(self) -> str:
         status = self.table("frequencies/strategy_status.csv")
