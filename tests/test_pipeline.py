@@ -29,7 +29,7 @@ def copy_project(destination: Path) -> Path:
         source = REPO / part
         target = destination / part
         if source.is_dir():
-            shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info", "_output", ".quarto"))
+            shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info", "_output", ".quarto", "_figures"))
         else:
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(source, target)

@@ -10,9 +10,11 @@ so that it always shows as text, never as markup.
 
 from __future__ import annotations
 
+import datetime
 import json
 import logging
 import os
+import shutil
 import subprocess
 from dataclasses import dataclass
 from functools import cached_property
@@ -83,6 +85,9 @@ TEXT = {
         "measures": {"n_strategies": "Nombre de stratégies", "shannon_strategies": "Diversité de Shannon des stratégies", "n_objects": "Nombre d'objets",
                      "mean_complexity_intended": "complexité moyenne des stratégies prévues", "mean_complexity_applied": "complexité moyenne des stratégies appliquées"},
         "groups_all": "Tous",
+        "byline": "Version du {date} (code {commit}). Données : {N} plans déposés{simulated}, échantillon aléatoire de {n} plans (graine {seed}); sommes de contrôle en annexe.",
+        "simulated_short": " (simulés)",
+        "drawn_by": "Figure tracée par",
         "examples": "Exemples de passages codés (premier extrait de l'échantillon pour chaque sous-stratégie) :",
         "no_example": "aucun extrait",
         "kinds": {
@@ -158,6 +163,9 @@ TEXT = {
         "measures": {"n_strategies": "Number of strategies", "shannon_strategies": "Shannon diversity of strategies", "n_objects": "Number of objects",
                      "mean_complexity_intended": "mean complexity of intended strategies", "mean_complexity_applied": "mean complexity of applied strategies"},
         "groups_all": "All",
+        "byline": "Version of {date} (code {commit}). Data: {N} deposited plans{simulated}, a random sample of {n} plans (seed {seed}); checksums in the appendix.",
+        "simulated_short": " (simulated)",
+        "drawn_by": "Figure drawn by",
         "examples": "Examples of coded passages (first excerpt of the sample for each sub-strategy; quoted in French):",
         "no_example": "no excerpt",
         "kinds": {
@@ -315,6 +323,14 @@ class Report:
             return ""
         return "::: {.callout-warning}\n" + self.text["simulated"].format(seed=self.record["seed"]) + "\n:::\n"
 
+    def byline(self, date: str, commit: str) -> str:
+        """Date, code version and data provenance in one line under the title."""
+        return self.text["byline"].format(
+            date=escape_markdown(date), commit=f"`{escape_markdown(commit)}`",
+            N=format_count(self.record["population_size"], self.language),
+            simulated=self.text["simulated_short"] if self.record["simulated"] else "",
+            n=format_count(self.record["sample_size"], self.language), seed=self.record["seed"]) + "\n"
+
     def language_switch(self) -> str:
         """A raw HTML link to the other language's document (HTML output only)."""
         other = "en" if self.language == "fr" else "fr"
@@ -404,10 +420,15 @@ class Report:
     def figure(self, figure_id: str) -> str:
         """A figure of the figures stage with its caption and alt text, as a cross-reference target."""
         entry = self.figures[figure_id]
-        # Relative to the document's folder (cells run there), as Quarto expects local images.
-        path = os.path.relpath((self.derived / "figures" / entry["files"][self.language]).resolve(), Path.cwd())
+        # Copied beside the document (cells run in its folder): Typst only reads files under the
+        # project's root, and Quarto expects local images.
+        source = self.derived / "figures" / entry["files"][self.language]
+        path = Path("_figures") / entry["files"][self.language]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, path)
         alt = entry["alt"][self.language].replace('"', "'")
-        return f'![{escape_markdown(entry["caption"][self.language])}]({Path(path).as_posix()}){{#fig-{figure_id.replace("_", "-")} fig-alt="{alt}"}}\n'
+        caption = f'{escape_markdown(entry["caption"][self.language])} {self.text["drawn_by"]} `{entry["function"]}`.'
+        return f'![{caption}]({Path(path).as_posix()}){{#fig-{figure_id.replace("_", "-")} fig-alt="{alt}"}}\n'
 
     def sample_paragraph(self) -> str:
         record = self.record
@@ -542,6 +563,18 @@ def git_commit(folder: Path) -> str:
     return result.stdout.strip() if result.returncode == 0 and result.stdout.strip() else "unknown"
 
 
+def commit_date(folder: Path) -> str:
+    """The date of the code version (YYYY-MM-DD), so that the report's date does not change
+    from one rebuild to the next; today's date outside a git checkout."""
+    try:
+        result = subprocess.run(["git", "log", "-1", "--format=%cs"], cwd=folder, capture_output=True, text=True, timeout=20)
+        if result.returncode == 0 and result.stdout.strip():
+            return result.stdout.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        pass
+    return datetime.date.today().isoformat()
+
+
 def run_report(project_dir: Path | str, derived_dir: Path | str, codebook_path: Path | str, registry_path: Path | str,
                languages: tuple[str, ...] = ("fr", "en"), prefer_quarto: bool = True) -> list[str]:
     """The report stage: render the Quarto project once per language profile (HTML and PDF).
@@ -559,6 +592,7 @@ def run_report(project_dir: Path | str, derived_dir: Path | str, codebook_path: 
         "RLP_REGISTRY": str(Path(registry_path).resolve()),
         "RLP_RENDERER": renderer,
         "RLP_GIT_COMMIT": git_commit(project_dir),
+        "RLP_BUILD_DATE": commit_date(project_dir),
     })
     files: list[str] = []
     for language in languages:
