@@ -1,5 +1,7 @@
 # Facts shared by the rules, read once when the workflow is parsed.
 
+from pathlib import Path
+
 from rlp_pipeline.datapackage import load_datapackage
 
 # The raw tables are named in the data package: list them as inputs so that editing one of them
@@ -52,3 +54,7 @@ REPORT_INPUTS = [
         "findings",
     )
 ]
+
+# The package's code: every stage depends on it, so that changing how something is computed
+# re-runs what it computes (Snakemake only tracks the rules' own code).
+PACKAGE_CODE = sorted(str(path) for path in Path("src/rlp_pipeline").glob("*.py"))

@@ -1,5 +1,6 @@
 rule figures:
     input:
+        code=PACKAGE_CODE,
         codebook=config["codebook"],
         objects="data/derived/frequencies/objects.csv",
         strategies="data/derived/frequencies/strategies.csv",
@@ -29,6 +30,7 @@ rule figures:
 
 rule report:
     input:
+        code=PACKAGE_CODE,
         sources=REPORT_SOURCES,
         codebook=config["codebook"],
         registry=config["registry"],

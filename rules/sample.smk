@@ -1,5 +1,6 @@
 rule sample:
     input:
+        code=PACKAGE_CODE,
         codebook=config["codebook"],
         plans="data/derived/validated/plans.csv",
         codings="data/derived/validated/codings.csv",

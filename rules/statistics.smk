@@ -1,5 +1,6 @@
 rule frequencies:
     input:
+        code=PACKAGE_CODE,
         codebook=config["codebook"],
         sampled_plans="data/derived/sample/sampled_plans.csv",
         codings="data/derived/sample/codings.csv",
@@ -28,6 +29,7 @@ rule frequencies:
 
 rule diversity:
     input:
+        code=PACKAGE_CODE,
         codebook=config["codebook"],
         sampled_plans="data/derived/sample/sampled_plans.csv",
         codings="data/derived/sample/codings.csv",
@@ -50,6 +52,7 @@ rule diversity:
 
 rule tests:
     input:
+        code=PACKAGE_CODE,
         codebook=config["codebook"],
         registry=config["registry"],
         sampled_plans="data/derived/sample/sampled_plans.csv",
@@ -80,6 +83,7 @@ rule tests:
 
 rule findings:
     input:
+        code=PACKAGE_CODE,
         codebook=config["codebook"],
         registry=config["registry"],
         components="data/derived/tests/components.csv",

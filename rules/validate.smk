@@ -1,5 +1,6 @@
 rule validate:
     input:
+        code=PACKAGE_CODE,
         codebook=config["codebook"],
         datapackage=config["datapackage"],
         plans=RAW_PLANS,

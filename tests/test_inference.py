@@ -718,6 +718,8 @@ def test_jonckheere_terpstra_against_complete_permutation_distribution():
     assert null.mean() == pytest.approx((10**2 - sum(s * s for s in sizes)) / 4, rel=TOL)
     exact_p = np.mean(null >= observed)
     assert abs(result["p_value_permutation_increasing"] - exact_p) <= 4 * result["permutation_se"]
+    exact_two_sided = np.mean(np.abs(null - null.mean()) >= abs(observed - null.mean()) - 1e-9)
+    assert abs(result["p_value_permutation_two_sided"] - exact_two_sided) <= 4 * result["permutation_two_sided_se"]
     # The rank identity used for the resampling gives the pair-count J on any arrangement.
     rng = np.random.default_rng(0)
     for _ in range(20):

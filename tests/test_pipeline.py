@@ -267,3 +267,14 @@ def test_html_opens_offline_in_headless_chromium_without_console_errors(built_pr
     assert console == [], console
     assert screenshot.read_bytes().startswith(b"\x89PNG")
     assert screenshot.stat().st_size > 20_000, "the first screen should not be blank"
+
+
+def test_changing_the_package_code_reruns_the_stages(built_project):
+    module = built_project / "src" / "rlp_pipeline" / "fmt.py"
+    original = module.read_text(encoding="utf-8")
+    module.write_text(original + "\n# a change of code\n", encoding="utf-8")
+    try:
+        assert jobs_planned(built_project) == {"validate", "sample", "frequencies", "diversity", "tests", "findings",
+                                               "figures", "report", "all"}
+    finally:
+        module.write_text(original, encoding="utf-8")

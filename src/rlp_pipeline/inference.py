@@ -808,7 +808,8 @@ def jonckheere_terpstra(groups: Sequence, *, seed: int, resamples: int = 20000) 
         raise NotTestable("J has no variance under the null hypothesis for these data")
     z = (j_value - mean) / math.sqrt(variance)
 
-    p_perm, se_perm = _jt_permutation(pooled, sizes.astype(int), j_value, int(resamples), seed)
+    p_perm, se_perm, p_perm_two, se_perm_two = _jt_permutation(pooled, sizes.astype(int), j_value, mean,
+                                                               int(resamples), seed)
     return {
         "J": j_value,
         "z": float(z),
@@ -816,9 +817,11 @@ def jonckheere_terpstra(groups: Sequence, *, seed: int, resamples: int = 20000) 
         "p_two_sided": float(2.0 * scipy.stats.norm.sf(abs(z))),
         "p_value_permutation_increasing": p_perm,
         "permutation_se": se_perm,
+        "p_value_permutation_two_sided": p_perm_two,
+        "permutation_two_sided_se": se_perm_two,
         "method": (
-            "Jonckheere-Terpstra test, normal approximation with tie-corrected variance; "
-            f"permutation p-value from {int(resamples)} resamples, seed {seed}"
+            f"Jonckheere-Terpstra test, permutation p-value from {int(resamples)} resamples (seed {seed}); "
+            "normal approximation with tie-corrected variance for z"
         ),
     }
 
@@ -841,24 +844,30 @@ def _jt_from_ranks(arranged: np.ndarray, sizes: np.ndarray) -> np.ndarray:
 
 
 def _jt_permutation(
-    pooled: np.ndarray, sizes: np.ndarray, observed: float, resamples: int, seed: int
+    pooled: np.ndarray, sizes: np.ndarray, observed: float, mean: float, resamples: int, seed: int
 ):
-    """Permutation p-value of J for the increasing alternative (vectorised over resamples)."""
+    """Permutation p-values of J (vectorised over resamples): for the increasing alternative
+    (J* >= J), and two-sided (|J* - E(J)| >= |J - E(J)|), each with its standard error."""
     if resamples < 1:
         raise ValueError("resamples must be at least 1")
     n = pooled.size
     rng = np.random.Generator(np.random.PCG64(seed))
     chunk = max(1, min(resamples, _CHUNK_ELEMENTS // max(n, 1)))
     threshold = observed - 1e-9 * max(1.0, abs(observed))  # J is a multiple of 1/2
-    exceed = 0
+    distance = abs(observed - mean) - 1e-9 * max(1.0, abs(observed))
+    exceed = exceed_two = 0
     done = 0
     while done < resamples:
         size = min(chunk, resamples - done)
         shuffled = rng.permuted(np.broadcast_to(pooled, (size, n)), axis=1)
-        exceed += int(np.count_nonzero(_jt_from_ranks(shuffled, sizes) >= threshold))
+        permuted = _jt_from_ranks(shuffled, sizes)
+        exceed += int(np.count_nonzero(permuted >= threshold))
+        exceed_two += int(np.count_nonzero(np.abs(permuted - mean) >= distance))
         done += size
     p_value = (1 + exceed) / (resamples + 1)
-    return float(p_value), float(math.sqrt(p_value * (1.0 - p_value) / resamples))
+    p_two = (1 + exceed_two) / (resamples + 1)
+    return (float(p_value), float(math.sqrt(p_value * (1.0 - p_value) / resamples)),
+            float(p_two), float(math.sqrt(p_two * (1.0 - p_two) / resamples)))
 
 
 # ----------------------------------------------------------------------------------------------
