@@ -45,6 +45,7 @@ include: "rules/validate.smk"
 include: "rules/sample.smk"
 include: "rules/statistics.smk"
 include: "rules/report.smk"
+include: "rules/audit.smk"
 
 
 rule all:
@@ -58,3 +59,4 @@ rule all:
         "data/derived/tests/battery.csv",
         "data/derived/findings/findings.csv",
         rules.report.output,
+        rules.audit.output,

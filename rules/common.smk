@@ -58,3 +58,7 @@ REPORT_INPUTS = [
 # The package's code: every stage depends on it, so that changing how something is computed
 # re-runs what it computes (Snakemake only tracks the rules' own code).
 PACKAGE_CODE = sorted(str(path) for path in Path("src/rlp_pipeline").glob("*.py"))
+
+# Reviewers' notebooks, executed after each build (rules/audit.smk).
+AUDIT_NOTEBOOKS = sorted(str(path) for path in Path("notebooks").glob("*.ipynb"))
+AUDIT_NOTEBOOK_NAMES = [Path(path).name for path in AUDIT_NOTEBOOKS]

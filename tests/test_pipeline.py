@@ -21,7 +21,7 @@ from conftest import REPO, SMALL_CODINGS, folder_digest
 
 pytestmark = pytest.mark.slow
 
-PROJECT_PARTS = ("Snakefile", "rules", "config", "data/raw", "src", "report", "environment.yml")
+PROJECT_PARTS = ("Snakefile", "rules", "config", "data/raw", "src", "report", "notebooks", "environment.yml")
 
 
 def copy_project(destination: Path) -> Path:
@@ -78,6 +78,9 @@ def test_main_command_builds_validated_tables_and_sample(built_project):
     sample_codings = pd.read_csv(derived / "sample" / "codings.csv", dtype=str, keep_default_na=False)
     assert set(sample_codings["plan_id"]) <= set(sampled["plan_id"])
     assert (built_project / "logs" / "validate.log").is_file() and (built_project / "logs" / "sample.log").is_file()
+    executed = json.loads((derived / "notebooks" / "audit_tests.ipynb").read_text())
+    printed = [o.get("text", "") for c in executed["cells"] if c["cell_type"] == "code" for o in c.get("outputs", [])]
+    assert any("group comparisons recomputed" in text for text in printed)
 
 
 def test_raw_data_is_never_modified(built_project):
@@ -94,7 +97,7 @@ def test_second_run_does_nothing_and_changing_codings_reruns_its_dependants(buil
     original = codings.read_text(encoding="utf-8")
     codings.write_text(original + original.splitlines()[-1] + "\n", encoding="utf-8")
     try:
-        assert jobs_planned(built_project) == {"validate", "sample", "frequencies", "diversity", "tests", "findings", "figures", "report", "all"}
+        assert jobs_planned(built_project) == {"validate", "sample", "frequencies", "diversity", "tests", "findings", "figures", "report", "audit", "all"}
     finally:
         codings.write_text(original, encoding="utf-8")
     assert jobs_planned(built_project) == set()
@@ -106,7 +109,7 @@ def test_changing_the_seed_reruns_the_sample_and_what_follows_it_only(tmp_path):
     first = (project / "data/derived/sample/sampled_plans.csv").read_bytes()
     config = project / "config" / "config.yaml"
     config.write_text(config.read_text().replace("seed: 20180517", "seed: 7"))
-    assert jobs_planned(project) == {"sample", "frequencies", "diversity", "tests", "findings", "figures", "report", "all"}
+    assert jobs_planned(project) == {"sample", "frequencies", "diversity", "tests", "findings", "figures", "report", "audit", "all"}
     assert snakemake(project).returncode == 0
     assert (project / "data/derived/sample/sampled_plans.csv").read_bytes() != first
 
@@ -275,6 +278,6 @@ def test_changing_the_package_code_reruns_the_stages(built_project):
     module.write_text(original + "\n# a change of code\n", encoding="utf-8")
     try:
         assert jobs_planned(built_project) == {"validate", "sample", "frequencies", "diversity", "tests", "findings",
-                                               "figures", "report", "all"}
+                                               "figures", "report", "audit", "all"}
     finally:
         module.write_text(original, encoding="utf-8")

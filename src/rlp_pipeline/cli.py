@@ -98,6 +98,13 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--language", action="append", choices=("fr", "en"), help="render only this language (repeatable; default: both)")
     report.add_argument("--no-quarto", action="store_true", help="use the fallback renderer even if quarto is installed")
 
+    audit = commands.add_parser("audit", help="execute the reviewers' audit notebooks on the derived tables",
+                                description="Execute notebooks/*.ipynb (or the ones given) and write the executed "
+                                "copies, with their outputs, to data/derived/notebooks/.")
+    audit.add_argument("notebooks", type=Path, nargs="*", help="notebooks to execute (default: notebooks/*.ipynb)")
+    audit.add_argument("--derived", type=Path, default=Path("data/derived"), help="derived data folder (default: %(default)s)")
+    audit.add_argument("--out", type=Path, default=Path("data/derived/notebooks"), help="output folder (default: %(default)s)")
+
     simulate = commands.add_parser(
         "simulate", help="write simulated plans.csv and codings.csv (the shipped default data)",
         description="Write a simulated population of coded plans from the parameters file. "
@@ -172,6 +179,10 @@ def run(arguments: argparse.Namespace) -> None:
 
         run_report(arguments.project, arguments.derived, arguments.codebook, arguments.registry,
                    tuple(arguments.language or ("fr", "en")), prefer_quarto=not arguments.no_quarto)
+    elif arguments.command == "audit":
+        from .notebooks import run_notebooks
+
+        run_notebooks(arguments.notebooks or sorted(Path("notebooks").glob("*.ipynb")), arguments.derived, arguments.out)
     elif arguments.command == "simulate":
         from .simulate import write_simulated_tables
 

@@ -1,0 +1,40 @@
+"""The audit stage: execute the reviewers' notebooks (notebooks/*.ipynb) on the derived tables.
+
+Each notebook recomputes or explains a stage from the files in data/derived/; executing them
+after every build keeps them from going stale, and a notebook whose checks fail stops the build
+with the failing cell. The executed copies (with their outputs) are written to
+data/derived/notebooks/ for reviewers to open.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+from .outputs import write_outputs
+
+log = logging.getLogger("rlp_pipeline.notebooks")
+
+
+def execute_notebook(path: Path, derived_dir: Path, timeout: int = 600) -> nbformat.NotebookNode:
+    """Run every cell of a notebook in a fresh python3 kernel, in the notebook's folder, with
+    RLP_DERIVED pointing at the derived tables; return the executed notebook."""
+    notebook = nbformat.read(path, as_version=4)
+    os.environ["RLP_DERIVED"] = str(Path(derived_dir).resolve())
+    NotebookClient(notebook, kernel_name="python3", timeout=timeout,
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    return notebook
+
+
+def run_notebooks(notebooks: list[Path | str], derived_dir: Path | str, out_dir: Path | str) -> None:
+    """Execute each notebook and write the executed copies into `out_dir` (all or nothing)."""
+    executed = {}
+    for path in map(Path, notebooks):
+        log.info("Executing %s", path)
+        executed[Path(out_dir) / path.name] = nbformat.writes(execute_notebook(path, Path(derived_dir))).encode("utf-8")
+    write_outputs(executed)
+    log.info("Wrote %d executed notebooks to %s", len(executed), out_dir)
