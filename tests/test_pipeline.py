@@ -79,7 +79,7 @@ def test_main_command_builds_validated_tables_and_sample(built_project):
     assert set(sample_codings["plan_id"]) <= set(sampled["plan_id"])
     assert (built_project / "logs" / "validate.log").is_file() and (built_project / "logs" / "sample.log").is_file()
     executed = json.loads((derived / "notebooks" / "audit_tests.ipynb").read_text())
-    printed = [o.get("text", "") for c in executed["cells"] if c["cell_type"] == "code" for o in c.get("outputs", [])]
+    printed = ["".join(o.get("text", "")) for c in executed["cells"] if c["cell_type"] == "code" for o in c.get("outputs", [])]
     assert any("group comparisons recomputed" in text for text in printed)
 
 
