@@ -1,0 +1,434 @@
+"""How fast is the pipeline, on this machine? Measures and prints; asserts nothing.
+
+1. Cold build: copies the project (Snakefile, rules, config, data/raw, src, report without its
+   outputs, environment.yml) into a temporary folder and runs `python -m snakemake --cores N`
+   there with this interpreter; prints the total wall time and the time of each job read from
+   Snakemake's own log (its timestamps have a resolution of one second). Then, in a second fresh
+   copy, builds the stages one command at a time (`snakemake --cores N validate`, then `sample`,
+   `frequencies`, `diversity`, `tests`, `findings`, `figures`, `report`), so that each command
+   builds exactly one more stage, and prints each command's raw time and its time net of
+   Snakemake's start-up floor (part 2). Nothing is added to the rules.
+2. No-op rebuild: `snakemake --cores N` again in the built copy ("Nothing to be done"), beside
+   Snakemake's start-up on an empty workflow (one rule whose output already exists); min and
+   median of --repetitions runs each, interleaved, after one untimed warm-up run of each.
+3. Analysis stages (validation to findings; no figures, no report) on simulated populations of
+   --sizes plans (config/simulation.yaml with n_plans overridden, same seed). Each population is
+   generated in one subprocess and analysed in another (rlp_pipeline.analysis.run_analysis), so
+   the peak memory (ru_maxrss, read inside the child) is that run's alone; per-stage times are
+   taken inside the child and printed as each stage ends.
+4. Stability redraw throughput: not measured yet (the stability stage does not exist yet).
+
+    python benchmarks/speed.py                       # everything (the 100,000-plan run is long)
+    python benchmarks/speed.py --sizes 1000 10000    # smaller populations only
+    python benchmarks/speed.py --skip-build          # part 3 only
+
+Only the standard library and the project's own dependencies are used. Other jobs running on
+the machine slow every figure down: the load average is printed at the start of each part.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime
+import json
+import logging
+import os
+import platform
+import re
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from importlib import metadata
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+# What the cold copy of the project holds (paths relative to the repository).
+PROJECT_FILES = ["Snakefile", "environment.yml"]
+PROJECT_FOLDERS = ["rules", "config", "data/raw", "src", "report", "notebooks"]
+IGNORED = shutil.ignore_patterns("_output", "_figures", ".quarto", "__pycache__", "*.pyc", ".ipynb_checkpoints",
+                               "*.egg-info")
+
+# The stages in pipeline order: each is a rule name (a Snakemake target without wildcards).
+STAGES = ["validate", "sample", "frequencies", "diversity", "tests", "findings", "figures", "report", "audit"]
+# The stage functions run_analysis calls, in its order.
+ANALYSIS_STAGES = ["run_validation", "run_sampling", "run_frequencies", "run_diversity", "run_tests", "run_findings"]
+SAMPLING = {"fraction": 0.4, "seed": 20180517, "stratify_by": None, "balance_resamples": 10000}
+STATISTICS_SEED = 20180517
+
+EMPTY_SNAKEFILE = 'rule all:\n    output:\n        "done.txt",\n    shell:\n        "touch {output}"\n'
+
+
+# --------------------------------------------------------------------------------------------
+# Helpers
+# --------------------------------------------------------------------------------------------
+
+
+def progress(message: str) -> None:
+    """A progress line on stderr (results go to stdout)."""
+    print(f"  [{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} / {five:.2f} / {fifteen:.2f} (1 / 5 / 15 min) on {os.cpu_count()} CPUs"
+
+
+def version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def git_state() -> str:
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True,
+                              check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO,
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown (git unavailable)"
+    return f"{head}" + (" with uncommitted changes to tracked files" if dirty else "")
+
+
+def header(arguments: argparse.Namespace) -> None:
+    print("RLP pipeline speed benchmark")
+    print(f"  date        {datetime.datetime.now().astimezone().isoformat(timespec='seconds')}")
+    print(f"  machine     {platform.platform()}; os.cpu_count() = {os.cpu_count()}")
+    print(f"  load        {load()}")
+    print(f"  python      {platform.python_version()} ({sys.executable})")
+    print(f"  numpy {version('numpy')}, pandas {version('pandas')}, scipy {version('scipy')}, "
+          f"snakemake {version('snakemake')}")
+    print(f"  repository  {REPO} at {git_state()}")
+    print(f"  options     cores {arguments.cores}, repetitions {arguments.repetitions}, "
+          f"sizes {' '.join(str(s) for s in arguments.sizes)}, skip build {arguments.skip_build}")
+    print("  Every time is wall-clock (time.perf_counter), from one run unless said otherwise.")
+
+
+def snakemake(folder: Path, cores: int, targets: list[str], log_path: Path) -> tuple[float, int, str]:
+    """Run `python -m snakemake --cores N targets` in `folder`; (seconds, exit status, output)."""
+    command = [sys.executable, "-m", "snakemake", "--cores", str(cores), *targets]
+    started = time.perf_counter()
+    completed = subprocess.run(command, cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    elapsed = time.perf_counter() - started
+    log_path.write_text(completed.stdout, encoding="utf-8")
+    return elapsed, completed.returncode, completed.stdout
+
+
+def finished_jobs(output: str) -> list[str]:
+    """The rules of the jobs Snakemake reports as finished, in order."""
+    return re.findall(r"^Finished jobid: \d+ \(Rule: (\w+)\)", output, flags=re.MULTILINE)
+
+
+def job_spans(output: str) -> dict[str, float]:
+    """Per rule, seconds from its start to its end as stamped in Snakemake's log (1 s resolution).
+
+    Snakemake prints a line "[Thu Nov 26 02:29:10 2026]" just before "Job N: <message>" (or a
+    "rule X:" block with "jobid: N") when a job starts, and before "Finished jobid: N (Rule: X)".
+    """
+    starts: dict[str, datetime.datetime] = {}
+    spans: dict[str, float] = {}
+    stamp = None
+    for line in output.splitlines():
+        line = line.strip()
+        match = re.fullmatch(r"\[(\w{3} \w{3} +\d+ \d\d:\d\d:\d\d \d{4})\]", line)
+        if match:
+            stamp = datetime.datetime.strptime(" ".join(match.group(1).split()), "%a %b %d %H:%M:%S %Y")
+            continue
+        if stamp is None:
+            continue
+        ended = re.fullmatch(r"Finished jobid: (\d+) \(Rule: (\w+)\)", line)
+        started = re.match(r"(?:Job (\d+): |jobid: (\d+)$)", line)
+        if ended and ended.group(1) in starts:
+            spans[ended.group(2)] = (stamp - starts[ended.group(1)]).total_seconds()
+        elif started:
+            starts[started.group(1) or started.group(2)] = stamp
+    return spans
+
+
+def copy_project(destination: Path) -> None:
+    """The project's sources, settings, raw data and report sources, without any output."""
+    destination.mkdir(parents=True)
+    for name in PROJECT_FILES:
+        shutil.copy2(REPO / name, destination / name)
+    for name in PROJECT_FOLDERS:
+        shutil.copytree(REPO / name, destination / name, ignore=IGNORED)
+
+
+def failed(what: str, status: int, output: str, log_path: Path) -> None:
+    print(f"  FAILED: {what} exited with status {status}; last lines of {log_path}:")
+    for line in output.splitlines()[-25:]:
+        print(f"    {line}")
+
+
+# --------------------------------------------------------------------------------------------
+# Parts 1 and 2: the Snakemake builds
+# --------------------------------------------------------------------------------------------
+
+
+def build_parts(arguments: argparse.Namespace, work: Path) -> None:
+    cores = arguments.cores
+    print()
+    print(f"== 1. Cold build of the whole pipeline (snakemake --cores {cores}, fresh copy) ==")
+    print(f"  {load()}")
+
+    # 1a. One command builds everything.
+    full = work / "full"
+    copy_project(full)
+    progress(f"cold build of everything in {full} ...")
+    total, status, output = snakemake(full, cores, [], work / "full.log")
+    if status != 0:
+        failed("the cold build", status, output, work / "full.log")
+        return
+    documents = sorted(str(p.relative_to(full)) for p in (full / "report" / "_output").glob("*/index.*"))
+    jobs = finished_jobs(output)
+    print(f"  one command, all stages: {total:.1f} s wall ({len(jobs)} jobs; documents: {', '.join(documents)})")
+    spans = job_spans(output)
+    print("  per job, as stamped in Snakemake's log of that build (1 s resolution; with 2 cores jobs may overlap):")
+    for stage in STAGES:
+        if stage in spans:
+            print(f"    {stage:12} {spans[stage]:5.0f} s")
+
+    # 1b. Stage by stage in a second fresh copy.
+    staged = work / "staged"
+    copy_project(staged)
+    rows = []
+    for stage in STAGES:
+        progress(f"staged build: snakemake --cores {cores} {stage} ...")
+        elapsed, status, output = snakemake(staged, cores, [stage], work / f"staged-{stage}.log")
+        if status != 0:
+            failed(f"snakemake {stage}", status, output, work / f"staged-{stage}.log")
+            return
+        rows.append((stage, elapsed, finished_jobs(output)))
+
+    # 2. The no-op rebuild and Snakemake's own floor, interleaved, after one warm-up each.
+    empty = work / "empty"
+    empty.mkdir()
+    (empty / "Snakefile").write_text(EMPTY_SNAKEFILE, encoding="utf-8")
+    (empty / "done.txt").touch()
+    floors, noops, nothing = [], [], []
+    for repetition in range(arguments.repetitions + 1):
+        progress(f"no-op and empty workflow, run {repetition} of {arguments.repetitions} (0 = warm-up) ...")
+        floor_s, floor_status, floor_output = snakemake(empty, cores, [], work / f"empty-{repetition}.log")
+        noop_s, noop_status, noop_output = snakemake(full, cores, [], work / f"noop-{repetition}.log")
+        if floor_status or noop_status:
+            failed("the no-op or empty-workflow run", floor_status or noop_status,
+                   floor_output if floor_status else noop_output, work / f"noop-{repetition}.log")
+            return
+        if repetition:
+            floors.append(floor_s)
+            noops.append(noop_s)
+            nothing.append("Nothing to be done" in noop_output and "Nothing to be done" in floor_output)
+    floor = statistics.median(floors)
+    noop = statistics.median(noops)
+
+    print(f"  stage by stage (second fresh copy; one `snakemake --cores {cores} <stage>` each):")
+    print(f"    net = raw - {floor:.2f} s (median start-up of Snakemake on an empty workflow, part 2);")
+    print(f"    net of no-op = raw - {noop:.2f} s (median no-op rebuild of this workflow, part 2: adds parsing")
+    print("    the Snakefile, checking the config against its schema and the DAG of this workflow)")
+    print(f"    {'stage':12} {'raw s':>7} {'net s':>7} {'net of no-op s':>15}  jobs run")
+    for stage, elapsed, ran in rows:
+        print(f"    {stage:12} {elapsed:7.2f} {elapsed - floor:7.2f} {elapsed - noop:15.2f}  {', '.join(ran) or 'none'}")
+    raw_sum = sum(r[1] for r in rows)
+    print(f"    {'sum':12} {raw_sum:7.2f} {raw_sum - len(rows) * floor:7.2f} {raw_sum - len(rows) * noop:15.2f}")
+    print(f"  the single cold build took {total:.1f} s; the {len(rows)} staged commands {raw_sum:.1f} s in all "
+          f"({len(rows) - 1} more start-ups; frequencies and diversity can run side by side in the single build).")
+
+    print()
+    print(f"== 2. No-op rebuild against Snakemake's start-up floor ({arguments.repetitions} runs each, "
+          "after one warm-up) ==")
+    print(f"  {load()}")
+    print(f"  no-op rebuild of the built copy:   min {min(noops):.2f} s, median {noop:.2f} s  "
+          f"(runs: {', '.join(f'{t:.2f}' for t in noops)})")
+    print(f"  empty workflow (floor):            min {min(floors):.2f} s, median {floor:.2f} s  "
+          f"(runs: {', '.join(f'{t:.2f}' for t in floors)})")
+    print(f"  every run said 'Nothing to be done': {'yes' if all(nothing) else 'NO (see the logs)'}")
+    ratio = noop / floor
+    print(f"  ratio no-op / floor (medians): {ratio:.2f} (min/min: {min(noops) / min(floors):.2f}); "
+          f"goal: within 20% of the floor (<= 1.20): {'met' if ratio <= 1.20 else 'not met'}")
+
+
+# --------------------------------------------------------------------------------------------
+# Part 3: the analysis stages on simulated populations (each run in its own subprocesses)
+# --------------------------------------------------------------------------------------------
+
+
+def child_generate(folder: Path, n_plans: int, result: Path) -> None:
+    """Subprocess: simulate a population of n_plans plans into folder/raw."""
+    sys.path.insert(0, str(REPO / "src"))
+    from rlp_pipeline.codebook import load_codebook
+    from rlp_pipeline.simulate import load_simulation_parameters, write_population
+
+    raw = folder / "raw"
+    parameters = load_simulation_parameters(REPO / "config" / "simulation.yaml")
+    parameters["n_plans"] = n_plans  # the seed is kept
+    codebook = load_codebook(raw / "codebook.yaml")
+    started = time.perf_counter()
+    write_population(parameters, codebook, raw)
+    elapsed = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    counts = {}
+    for name in ("plans", "codings"):
+        with (raw / f"{name}.csv").open(encoding="utf-8", newline="") as stream:
+            counts[name] = sum(1 for _ in csv.reader(stream)) - 1
+    result.write_text(json.dumps({"seconds": elapsed, "peak_mb": peak, "seed": parameters["seed"], **counts}))
+
+
+def child_analyse(folder: Path, label: str, result: Path) -> None:
+    """Subprocess: run_analysis on folder/raw into folder/derived, timing each stage function."""
+    sys.path.insert(0, str(REPO / "src"))
+    logging.disable(logging.WARNING)
+    from rlp_pipeline import analysis
+
+    stages: dict[str, float] = {}
+
+    def timed(name, function):
+        def wrapper(*args, **kwargs):
+            started = time.perf_counter()
+            value = function(*args, **kwargs)
+            stages[name] = time.perf_counter() - started
+            progress(f"{label}: {name} {stages[name]:.2f} s")
+            # What is known so far, in case the run is stopped before it ends.
+            result.write_text(json.dumps({"partial": True, "stages": stages, "before_mb": before,
+                                          "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+            return value
+        return wrapper
+
+    # run_analysis looks its stage functions up in its module: wrap them there, call it unchanged.
+    for name in ANALYSIS_STAGES:
+        setattr(analysis, name, timed(name, getattr(analysis, name)))
+    raw = folder / "raw"
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    started = time.perf_counter()
+    analysis.run_analysis(raw / "codebook.yaml", raw / "datapackage.yaml", REPO / "config" / "findings.yaml",
+                          folder / "derived", dict(SAMPLING), STATISTICS_SEED)
+    elapsed = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result.write_text(json.dumps({"seconds": elapsed, "stages": stages, "before_mb": before, "peak_mb": peak}))
+
+
+def run_child(mode: str, folder: Path, extra: list[str], result: Path) -> dict | None:
+    command = [sys.executable, str(Path(__file__).resolve()), "--child", mode, "--child-folder", str(folder),
+               "--child-result", str(result), *extra]
+    completed = subprocess.run(command)  # its progress lines go to our stderr
+    if completed.returncode == 0 and result.exists():
+        return json.loads(result.read_text())
+    print(f"  {mode} of {folder.name} did not finish: its subprocess exited with status {completed.returncode}")
+    partial = json.loads(result.read_text()) if result.exists() else {}
+    if partial.get("stages"):
+        done = ", ".join(f"{name.removeprefix('run_')} {seconds:.2f} s" for name, seconds in partial["stages"].items())
+        print(f"    stages finished before it stopped: {done}; peak so far {partial['peak_mb']:.0f} MB")
+    return None
+
+
+def analysis_part(arguments: argparse.Namespace, work: Path) -> None:
+    print()
+    print("== 3. Analysis stages (validation to findings, no figures or report) on simulated populations ==")
+    print(f"  {load()}")
+    print(f"  sampling {SAMPLING}, statistics seed {STATISTICS_SEED}; config/simulation.yaml with n_plans overridden")
+    print("  generation and analysis each run in a fresh subprocess; analysis s is timed around run_analysis only;")
+    print("  peak MB is ru_maxrss of the analysis subprocess (it includes the ~'before MB' of imported libraries)")
+    print(f"  {'plans':>8} {'codings':>10} {'generation s':>13} {'analysis s':>11} {'peak MB':>8} {'before MB':>10}",
+          flush=True)
+    results = []
+    for size in arguments.sizes:
+        folder = work / f"population-{size}"
+        raw = folder / "raw"
+        raw.mkdir(parents=True)
+        shutil.copy(REPO / "data" / "raw" / "codebook.yaml", raw / "codebook.yaml")
+        shutil.copy(REPO / "data" / "raw" / "datapackage.yaml", raw / "datapackage.yaml")
+        progress(f"{size} plans: generating ...")
+        generated = run_child("generate", folder, ["--child-size", str(size)], folder / "generate.json")
+        if generated is None:
+            break
+        progress(f"{size} plans: {generated['codings']} codings generated in {generated['seconds']:.1f} s; analysing ...")
+        analysed = run_child("analyse", folder, ["--child-label", f"{size} plans"], folder / "analyse.json")
+        if analysed is None:
+            print(f"    ({generated['plans']} plans, {generated['codings']} codings, generated in "
+                  f"{generated['seconds']:.2f} s)")
+            break
+        results.append((size, generated, analysed))
+        # Each row is printed as soon as it is known, so a long run shows its finished sizes.
+        print(f"  {generated['plans']:>8} {generated['codings']:>10} {generated['seconds']:>13.2f} "
+              f"{analysed['seconds']:>11.2f} {analysed['peak_mb']:>8.0f} {analysed['before_mb']:>10.0f}", flush=True)
+        if not arguments.keep:
+            shutil.rmtree(folder)
+
+    if not results:
+        return
+    print("  per stage, seconds:")
+    print(f"  {'plans':>8} " + " ".join(f"{name.removeprefix('run_'):>11}" for name in ANALYSIS_STAGES))
+    for size, _, analysed in results:
+        print(f"  {size:>8} " + " ".join(f"{analysed['stages'].get(name, float('nan')):>11.2f}" for name in ANALYSIS_STAGES))
+    print("  growth of the time between consecutive sizes (analysis s ratio; equal to the size ratio when linear):")
+    for (small, _, a), (large, _, b) in zip(results, results[1:]):
+        stage_growth = ", ".join(f"{name.removeprefix('run_')} {b['stages'][name] / a['stages'][name]:.1f}"
+                                 for name in ANALYSIS_STAGES if a["stages"].get(name))
+        print(f"    {small} -> {large} plans (x{large / small:g}): total x{b['seconds'] / a['seconds']:.1f} ({stage_growth})")
+    by_size = {size: analysed for size, _, analysed in results}
+    if 10000 in by_size and 100000 in by_size:
+        growth = by_size[100000]["seconds"] / by_size[10000]["seconds"]
+        print(f"  goal, growth 10,000 -> 100,000 <= 10 (no worse than linear): x{growth:.1f}, "
+              f"{'met' if growth <= 10 else 'not met'}")
+    if 100000 in by_size:
+        big = by_size[100000]
+        print(f"  goal, 100,000 plans under 30 s: {big['seconds']:.1f} s, {'met' if big['seconds'] < 30 else 'not met'}")
+        print(f"  goal, 100,000 plans under 2 GB: {big['peak_mb']:.0f} MB, {'met' if big['peak_mb'] < 2048 else 'not met'}")
+
+
+# --------------------------------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000], metavar="N",
+                        help="numbers of plans of the simulated populations of part 3 (default: %(default)s)")
+    parser.add_argument("--skip-build", action="store_true",
+                        help="skip parts 1 and 2 (the Snakemake cold build, staged build and no-op rebuild)")
+    parser.add_argument("--cores", type=int, default=2, help="--cores given to Snakemake (default: %(default)s)")
+    parser.add_argument("--repetitions", type=int, default=3,
+                        help="timed runs of the no-op rebuild and of the empty workflow in part 2 (default: %(default)s)")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the temporary folder (project copies, Snakemake outputs, populations) and print its path")
+    parser.add_argument("--child", choices=("generate", "analyse"), help=argparse.SUPPRESS)
+    parser.add_argument("--child-folder", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--child-result", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--child-size", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--child-label", default="", help=argparse.SUPPRESS)
+    arguments = parser.parse_args()
+
+    if arguments.child == "generate":
+        return child_generate(arguments.child_folder, arguments.child_size, arguments.child_result)
+    if arguments.child == "analyse":
+        return child_analyse(arguments.child_folder, arguments.child_label, arguments.child_result)
+    if any(size < 1 for size in arguments.sizes) or arguments.repetitions < 1 or arguments.cores < 1:
+        parser.error("--sizes, --repetitions and --cores must be positive")
+
+    sys.stdout.reconfigure(line_buffering=True)  # results appear as they come, also in a file
+    header(arguments)
+    started = time.perf_counter()
+    work = Path(tempfile.mkdtemp(prefix="rlp-speed-"))
+    try:
+        if not arguments.skip_build:
+            build_parts(arguments, work)
+        analysis_part(arguments, work)
+        print()
+        print("== 4. Stability redraw throughput ==")
+        print("  Not measured yet: the stability stage (issue \"Can the findings be trusted?\") does not exist yet.")
+    finally:
+        if arguments.keep:
+            print(f"\n  temporary folder kept: {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+    print()
+    print(f"Done in {time.perf_counter() - started:.0f} s; {load()}")
+
+
+if __name__ == "__main__":
+    main()
