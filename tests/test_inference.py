@@ -779,3 +779,16 @@ def test_binomial_test_r_example_and_brute_force():
     small = inf.binomial_test(8, 10)
     assert small["p_greater"] == pytest.approx((45 + 10 + 1) / 1024, rel=TOL)
     assert small["p_two_sided"] == pytest.approx(2 * 56 / 1024, rel=TOL)
+
+
+def test_jonckheere_terpstra_uses_the_normal_approximation_above_the_permutation_limit():
+    rng = np.random.default_rng(3)
+    groups = [rng.integers(0, 4, 30) + shift for shift in (0, 0, 1, 1)]
+    permuted = inf.jonckheere_terpstra(groups, seed=1, resamples=20000)
+    normal = inf.jonckheere_terpstra(groups, seed=1, max_permuted=50)
+    assert permuted["p_value"] == permuted["p_value_permutation_two_sided"]
+    assert normal["p_value_permutation_two_sided"] is None
+    assert normal["p_value"] == pytest.approx(normal["p_two_sided"], rel=1e-12)
+    assert "normal approximation" in normal["method"]
+    # With 120 observations the two agree within the Monte Carlo error and the approximation's.
+    assert abs(permuted["p_value"] - normal["p_value"]) < 4 * permuted["permutation_two_sided_se"] + 0.01

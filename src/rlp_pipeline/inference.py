@@ -756,7 +756,14 @@ def _jt_statistic(groups: Sequence[np.ndarray]) -> float:
     return float(total)
 
 
-def jonckheere_terpstra(groups: Sequence, *, seed: int, resamples: int = 20000) -> dict:
+# Above this many observations the Jonckheere-Terpstra p-value comes from the normal
+# approximation (its tie-corrected variance is the exact permutation variance, and J is then
+# very close to normal), because the permutation resamples cost resamples x N.
+JT_MAX_PERMUTED = 1000
+
+
+def jonckheere_terpstra(groups: Sequence, *, seed: int, resamples: int = 20000,
+                        max_permuted: int = JT_MAX_PERMUTED) -> dict:
     """Jonckheere-Terpstra test against an increasing ordered alternative.
 
     ``groups``: the samples in their hypothesised order (e.g. mobilisation levels 1 to 4).
@@ -779,7 +786,9 @@ def jonckheere_terpstra(groups: Sequence, *, seed: int, resamples: int = 20000) 
     ``Generator(PCG64(seed))``, p = (1 + #{J* >= J}) / (resamples + 1), with its standard error.
 
     Returns ``dict(J, z, p_increasing, p_two_sided, p_value_permutation_increasing,
-    permutation_se, method)``. Raises :class:`NotTestable` with fewer than two non-empty groups or
+    permutation_se, p_value_permutation_two_sided, permutation_two_sided_se, p_value, method)``;
+    ``p_value`` is the two-sided permutation p-value, or the normal one above ``max_permuted``
+    observations (then the permutation entries are None). Raises :class:`NotTestable` with fewer than two non-empty groups or
     when all values are equal.
     """
     samples = [_sample(g, f"group {i}") for i, g in enumerate(groups)]
@@ -808,8 +817,15 @@ def jonckheere_terpstra(groups: Sequence, *, seed: int, resamples: int = 20000) 
         raise NotTestable("J has no variance under the null hypothesis for these data")
     z = (j_value - mean) / math.sqrt(variance)
 
-    p_perm, se_perm, p_perm_two, se_perm_two = _jt_permutation(pooled, sizes.astype(int), j_value, mean,
-                                                               int(resamples), seed)
+    if pooled.size > max_permuted:
+        p_perm = se_perm = p_perm_two = se_perm_two = None
+        method = (f"Jonckheere-Terpstra test, normal approximation with tie-corrected variance "
+                  f"({pooled.size} observations, above the {max_permuted} permuted)")
+    else:
+        p_perm, se_perm, p_perm_two, se_perm_two = _jt_permutation(pooled, sizes.astype(int), j_value, mean,
+                                                                   int(resamples), seed)
+        method = (f"Jonckheere-Terpstra test, permutation p-value from {int(resamples)} resamples (seed {seed}); "
+                  "normal approximation with tie-corrected variance for z")
     return {
         "J": j_value,
         "z": float(z),
@@ -819,10 +835,8 @@ def jonckheere_terpstra(groups: Sequence, *, seed: int, resamples: int = 20000) 
         "permutation_se": se_perm,
         "p_value_permutation_two_sided": p_perm_two,
         "permutation_two_sided_se": se_perm_two,
-        "method": (
-            f"Jonckheere-Terpstra test, permutation p-value from {int(resamples)} resamples (seed {seed}); "
-            "normal approximation with tie-corrected variance for z"
-        ),
+        "p_value": p_perm_two if p_perm_two is not None else float(2.0 * scipy.stats.norm.sf(abs(z))),
+        "method": method,
     }
 
 

@@ -78,8 +78,6 @@ METHOD_STRATIFIED = (
     "stratified random sample without replacement by {column}, proportional allocation by the "
     "largest-remainder (Hamilton) method, smallest SHA-256 keys within each stratum"
 )
-# Redraws are generated in blocks of at most this many random numbers, to bound memory.
-_BLOCK_ELEMENTS = 2_000_000
 
 
 # --------------------------------------------------------------------------------------------
@@ -397,29 +395,17 @@ def pearson_chi_square(sample_counts: np.ndarray, population_counts: np.ndarray)
     return (deviation**2 * (1 / expected_in + 1 / expected_out)).sum(axis=-1)
 
 
-def _redrawn_counts(indicators: list[np.ndarray], n: int, resamples: int, seed: int) -> list[np.ndarray]:
+def _redrawn_counts(population_counts: list[np.ndarray], n: int, resamples: int, seed: int) -> list[np.ndarray]:
     """Category counts of `resamples` simple random samples of size n, for each variable.
 
-    Each redraw gives every plan a uniform random key (numpy ``Generator(PCG64(seed))``) and keeps
-    the n smallest: a simple random sample. The same redraws serve every variable. `indicators`
-    are one-hot (N, K) matrices; the result is one (resamples, K) count matrix per variable.
-    Redraws are made in blocks (the random stream, hence the result, does not depend on the
-    block size).
+    The counts of a simple random sample of n plans across the categories of a variable follow
+    the multivariate hypergeometric distribution with the frame's counts, so they are drawn from
+    it directly (numpy ``Generator(PCG64(seed)).multivariate_hypergeometric``): the same
+    distribution as redrawing plans, at a cost that does not grow with the size of the frame.
+    The result is one (resamples, K) count matrix per variable.
     """
-    population_size = indicators[0].shape[0]
     rng = np.random.Generator(np.random.PCG64(seed))
-    block = max(1, _BLOCK_ELEMENTS // population_size)
-    results: list[list[np.ndarray]] = [[] for _ in indicators]
-    done = 0
-    while done < resamples:
-        rows = min(block, resamples - done)
-        keys = rng.random((rows, population_size))
-        threshold = np.partition(keys, n - 1, axis=1)[:, n - 1 : n]
-        selected = (keys <= threshold).astype(np.int64)
-        for result, indicator in zip(results, indicators):
-            result.append(selected @ indicator)
-        done += rows
-    return [np.concatenate(parts, axis=0) for parts in results]
+    return [rng.multivariate_hypergeometric(counts.astype(np.int64), n, size=resamples) for counts in population_counts]
 
 
 def balance_tests(plans: pd.DataFrame, sampled_ids: Iterable[str], resamples: int, seed: int,
@@ -430,8 +416,9 @@ def balance_tests(plans: pd.DataFrame, sampled_ids: Iterable[str], resamples: in
     sampled vs not sampled across the categories present in the frame (2 x K table), its degrees
     of freedom, the asymptotic p (chi-square distribution), whether Cochran's rule holds (every
     expected count >= 1 and at least 80% >= 5), and a Monte Carlo p-value that needs no such rule:
-    `resamples` simple random samples of the same size are redrawn from the frame
-    (``Generator(PCG64(seed))``) and ``p = (1 + #{X² >= observed}) / (resamples + 1)``, with
+    `resamples` simple random samples of the same size are redrawn from the frame (their
+    category counts drawn from the multivariate hypergeometric distribution,
+    ``Generator(PCG64(seed))``) and ``p = (1 + #{X² >= observed}) / (resamples + 1)``, with
     standard error ``sqrt(p (1 - p) / resamples)``. The Monte Carlo p is the primary one. A small
     p says the sample differs from the frame more than random draws usually do. A variable the
     sample was stratified by is balanced by design; its row is still computed and says so.
@@ -443,16 +430,15 @@ def balance_tests(plans: pd.DataFrame, sampled_ids: Iterable[str], resamples: in
     if n < 1:
         raise ValueError("no plan of the frame is in the sample")
     variables = list(BALANCE_VARIABLES)
-    indicators, observed_counts, population_counts = [], [], []
+    observed_counts, population_counts = [], []
     for variable in variables:
         values = plans[variable].to_numpy()
         categories = _categories(plans, variable)
         indicator = np.stack([values == c for c in categories], axis=1).astype(np.int64)
-        indicators.append(indicator)
         observed_counts.append(sampled.astype(np.int64) @ indicator)
         population_counts.append(indicator.sum(axis=0))
     testable = n < population_size
-    redrawn = _redrawn_counts(indicators, n, int(resamples), int(seed)) if testable else None
+    redrawn = _redrawn_counts(population_counts, n, int(resamples), int(seed)) if testable else None
     rows = []
     for index, variable in enumerate(variables):
         population = population_counts[index]

@@ -159,7 +159,7 @@ def component_trend_levels(measure: pd.Series, levels: pd.Series, expected: str,
         n=int(kept.sum()), value_a=means[0], label_a=f"mean at level {ordered[0]}",
         value_b=means[-1], label_b=f"mean at level {ordered[-1]}",
         statistic=result["J"], statistic_name="Jonckheere-Terpstra J",
-        p_value=result["p_value_permutation_two_sided"],
+        p_value=result["p_value"],
         effect_name="standardised J (z)", effect=result["z"],
         direction=direction_of(result["z"], expected_sign),
         method=result["method"], detail="means by level: " + ", ".join(f"{l}: {m:.3f}" for l, m in zip(ordered, means)),
@@ -461,8 +461,8 @@ def distributions(per_plan: pd.DataFrame, seed: int) -> pd.DataFrame:
             rows.append({**base, "test": "Kruskal-Wallis (4 levels)", "statistic": kw["H"], "p_value": kw["p_value"],
                          "effect_name": "epsilon squared", "effect": kw["epsilon_squared"]})
             jt = inference.jonckheere_terpstra(by_level, seed=derived_seed(seed, f"distribution:jt:{measure}"))
-            rows.append({**base, "test": "Jonckheere-Terpstra (ordered levels, permutation p)", "statistic": jt["J"],
-                         "p_value": jt["p_value_permutation_two_sided"], "effect_name": "standardised J (z)",
+            rows.append({**base, "test": "Jonckheere-Terpstra (ordered levels)", "statistic": jt["J"],
+                         "p_value": jt["p_value"], "effect_name": "standardised J (z)",
                          "effect": jt["z"]})
         high = kept.loc[kept["mobilisation_group"] == "3-4", measure].to_numpy(float)
         low = kept.loc[kept["mobilisation_group"] == "1-2", measure].to_numpy(float)
