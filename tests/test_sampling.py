@@ -262,7 +262,7 @@ def test_balance_table_counts_and_labels(codebook):
 def test_chi_square_statistic_matches_scipy_on_a_hand_made_table():
     # Sampled / not sampled by level: sampled (3, 5, 2, 6), not sampled (9, 4, 8, 3).
     sampled_row, rest_row = [3, 5, 2, 6], [9, 4, 8, 3]
-    levels, ids, chosen = [], [], []
+    levels, chosen = [], []
     for level, (s, r) in enumerate(zip(sampled_row, rest_row), start=1):
         levels += [level] * (s + r)
         chosen += [True] * s + [False] * r

@@ -10,7 +10,6 @@ import logging
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from .codebook import load_codebook
