@@ -792,3 +792,20 @@ def test_jonckheere_terpstra_uses_the_normal_approximation_above_the_permutation
     assert "normal approximation" in normal["method"]
     # With 120 observations the two agree within the Monte Carlo error and the approximation's.
     assert abs(permuted["p_value"] - normal["p_value"]) < 4 * permuted["permutation_two_sided_se"] + 0.01
+
+
+def test_large_tables_use_the_sample_odds_ratio_with_woolfs_interval():
+    table = np.array([[900, 600], [700, 800]])
+    result = inf.odds_ratio_2x2(table)
+    a, b, c, d = table.ravel()
+    log_or, se = math.log(a * d / (b * c)), math.sqrt(1 / a + 1 / b + 1 / c + 1 / d)
+    # Woolf's interval computed by hand (independent of scipy).
+    assert result["odds_ratio"] == pytest.approx(a * d / (b * c), rel=1e-12)
+    assert result["ci_low"] == pytest.approx(math.exp(log_or - 1.959963984540054 * se), rel=1e-9)
+    assert result["ci_high"] == pytest.approx(math.exp(log_or + 1.959963984540054 * se), rel=1e-9)
+    assert "Woolf" in result["kind"]
+
+
+def test_the_exact_p_value_is_only_computed_when_cochrans_rule_fails():
+    large = inf.independence_test(np.array([[40, 30, 35, 45], [30, 40, 38, 31]]), seed=1)
+    assert large["method"] == "Pearson chi-square" and large["p_value_exact"] is None

@@ -494,9 +494,9 @@ def independence_test(
     """Test of independence in an r x c table, choosing the p-value that can be trusted.
 
     Always computes Pearson's X^2 (no continuity correction), its df and asymptotic p-value, and
-    whether Cochran's rule holds (:func:`cochran_rule`). The exact conditional p-value
-    (:func:`exact_conditional_p`) is computed whenever at most ``max_enumerated_tables`` tables
-    share the margins. The primary ``p_value`` is:
+    whether Cochran's rule holds (:func:`cochran_rule`). When the rule fails, the exact conditional
+    p-value (:func:`exact_conditional_p`) is computed whenever at most ``max_enumerated_tables``
+    tables share the margins. The primary ``p_value`` is:
 
     * the asymptotic chi-square p-value when Cochran's rule holds (method "Pearson chi-square");
     * otherwise, for a 2x2 table, Fisher's exact test ("Fisher exact test");
@@ -514,13 +514,17 @@ def independence_test(
     counts = _testable_table(table)
     pearson = pearson_chi_square(counts)
     holds = cochran_rule(pearson["expected"])
+    p_exact = p_mc = se_mc = None
+    if holds:  # the exact p-value is not needed, and costs more the larger the table's counts
+        return {
+            "statistic": pearson["statistic"], "df": pearson["df"], "p_value_asymptotic": pearson["p_value"],
+            "cochran_rule_holds": holds, "p_value_exact": None, "p_value_monte_carlo": None,
+            "monte_carlo_se": None, "p_value": pearson["p_value"], "method": "Pearson chi-square",
+        }
     rows, cols = _canonical_margins(counts)
     enumerable = _count_tables(rows, cols, max_enumerated_tables) <= max_enumerated_tables
     p_exact = exact_conditional_p(counts, max_tables=max_enumerated_tables) if enumerable else None
-    p_mc = se_mc = None
-    if holds:
-        p_value, method = pearson["p_value"], "Pearson chi-square"
-    elif counts.shape == (2, 2):
+    if counts.shape == (2, 2):
         p_value, method = p_exact, "Fisher exact test"
     elif enumerable:
         p_value, method = p_exact, "exact conditional test (Freeman-Halton), complete enumeration"
@@ -658,8 +662,15 @@ def _cramers_v_bounds(
     return float(low), float(to_v(lam_high))
 
 
+# Above this many observations (and with no zero cell) the odds ratio is the sample one with
+# Woolf's interval: the conditional estimate's exact interval costs more the larger the counts,
+# and the two agree closely at that size.
+OR_MAX_CONDITIONAL = 2000
+
+
 def odds_ratio_2x2(table, confidence: float = 0.95) -> dict:
-    """Conditional maximum-likelihood odds ratio of a 2x2 table with its exact interval.
+    """Conditional maximum-likelihood odds ratio of a 2x2 table with its exact interval (up to
+    OR_MAX_CONDITIONAL observations; above, the sample odds ratio with Woolf's interval).
 
     The estimate maximises the conditional (noncentral hypergeometric) likelihood given the
     margins, and the interval inverts the two one-sided exact tests, through
@@ -678,16 +689,20 @@ def odds_ratio_2x2(table, confidence: float = 0.95) -> dict:
     if counts.shape != (2, 2):
         raise ValueError(f"odds_ratio_2x2 needs a 2x2 table, got shape {counts.shape}")
     counts = _testable_table(counts)
-    result = _scipy_odds_ratio(counts.copy(), kind="conditional")
+    if counts.sum() > OR_MAX_CONDITIONAL and counts.min() > 0:
+        result = _scipy_odds_ratio(counts.copy(), kind="sample")
+        kind = (f"sample odds ratio with Woolf (log) {confidence * 100:g}% interval "
+                f"({int(counts.sum())} plans, above the {OR_MAX_CONDITIONAL} of the conditional estimate)")
+    else:
+        result = _scipy_odds_ratio(counts.copy(), kind="conditional")
+        kind = (f"conditional maximum-likelihood odds ratio with exact {confidence * 100:g}% interval "
+                "(as R fisher.test), zero cells not shifted")
     interval = result.confidence_interval(confidence_level=confidence, alternative="two-sided")
     return {
         "odds_ratio": float(result.statistic),
         "ci_low": float(interval.low),
         "ci_high": float(interval.high),
-        "kind": (
-            f"conditional maximum-likelihood odds ratio with exact {confidence * 100:g}% interval "
-            "(as R fisher.test), zero cells not shifted"
-        ),
+        "kind": kind,
     }
 
 
