@@ -78,9 +78,9 @@ def rank_biserial_interval(x: np.ndarray, y: np.ndarray, *, seed: int, resamples
     values, so a resample is drawn as multinomial counts over the distinct values (the same
     distribution as resampling plans, at a cost that does not grow with the number of plans).
     """
-    values = np.unique(np.concatenate([x, y]))
-    p_x = np.array([(x == v).mean() for v in values])
-    p_y = np.array([(y == v).mean() for v in values])
+    values, position = np.unique(np.concatenate([x, y]), return_inverse=True)
+    p_x = np.bincount(position[: len(x)], minlength=len(values)) / len(x)
+    p_y = np.bincount(position[len(x):], minlength=len(values)) / len(y)
     rng = np.random.Generator(np.random.PCG64(seed))
     counts_x = rng.multinomial(len(x), p_x, size=resamples)
     counts_y = rng.multinomial(len(y), p_y, size=resamples)
