@@ -281,3 +281,22 @@ def test_changing_the_package_code_reruns_the_stages(built_project):
                                                "figures", "report", "audit", "all"}
     finally:
         module.write_text(original, encoding="utf-8")
+
+
+def test_the_summary_shows_whatever_verdict_the_findings_table_holds(built_project, tmp_path):
+    from rlp_pipeline.report import Report
+
+    derived = tmp_path / "derived"
+    shutil.copytree(built_project / "data" / "derived", derived)
+    findings = pd.read_csv(derived / "findings" / "findings.csv", keep_default_na=False)
+    changed = {"F13": "not reproduced", "F14": "trend only", "F15": "not testable"}
+    findings["verdict"] = [changed.get(finding, verdict) for finding, verdict in zip(findings["id"], findings["verdict"])]
+    findings.to_csv(derived / "findings" / "findings.csv", index=False)
+    expected = {"fr": {"F13": "Non reproduit", "F14": "Tendance seulement", "F15": "Non testable"},
+                "en": {"F13": "Not reproduced", "F14": "Trend only", "F15": "Not testable"}}
+    for language, labels in expected.items():
+        report = Report(derived, built_project / "data" / "raw" / "codebook.yaml", language,
+                        built_project / "config" / "findings.yaml")
+        rows = {line.split("](#sec-")[0].lstrip("| ["): line for line in report.summary_table().splitlines() if "](#sec-" in line}
+        for finding, label in labels.items():
+            assert label in rows[finding], (language, finding, rows[finding])
