@@ -44,6 +44,7 @@ include: "rules/common.smk"
 include: "rules/validate.smk"
 include: "rules/sample.smk"
 include: "rules/statistics.smk"
+include: "rules/stability.smk"
 include: "rules/report.smk"
 include: "rules/audit.smk"
 
@@ -58,5 +59,6 @@ rule all:
         "data/derived/diversity/summary.csv",
         "data/derived/tests/battery.csv",
         "data/derived/findings/findings.csv",
+        rules.stability.output,
         rules.report.output,
         rules.audit.output,

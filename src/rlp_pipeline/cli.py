@@ -82,6 +82,33 @@ def build_parser() -> argparse.ArgumentParser:
     findings.add_argument("--registry", type=Path, default=Path("config/findings.yaml"), help="findings registry (default: %(default)s)")
     findings.add_argument("--out", type=Path, default=Path("data/derived/findings"), help="output folder (default: %(default)s)")
 
+    for name, help_text in (
+        ("stability-chunk", "verdicts of every finding on one chunk of alternative random samples"),
+        ("stability", "merge the chunks: how often each finding is reproduced in alternative samples"),
+    ):
+        stage = commands.add_parser(
+            name, help=help_text,
+            description=f"{help_text[0].upper()}{help_text[1:]}. Alternative samples are redrawn from the frame "
+            "like the real one when every plan is coded, else bootstrapped from the sample (--method auto).",
+        )
+        stage.add_argument("--validated", type=Path, default=Path("data/derived/validated"), help="folder of the validation stage (default: %(default)s)")
+        stage.add_argument("--sample", type=Path, default=Path("data/derived/sample"), help="folder of the sampling stage (default: %(default)s)")
+        stage.add_argument("--codebook", type=Path, default=Path("data/raw/codebook.yaml"), help="codebook YAML (default: %(default)s)")
+        stage.add_argument("--registry", type=Path, default=Path("config/findings.yaml"), help="findings registry (default: %(default)s)")
+        stage.add_argument("--redraws", type=int, default=1000, help="number of alternative samples in all (default: %(default)s)")
+        stage.add_argument("--chunks", type=int, default=4, help="number of chunks the redraws are split into (default: %(default)s)")
+        stage.add_argument("--seed", type=int, required=True, help="master seed of the alternative samples (from config/config.yaml)")
+        stage.add_argument("--method", choices=("auto", "redraw", "bootstrap"), default="auto",
+                           help="redraw from the frame, bootstrap the sample, or auto: redraw when every plan of the frame is coded (default: %(default)s)")
+        stage.add_argument("--statistics-seed", type=int, required=True, help="seed of the tests stage (permutation and Monte Carlo p-values)")
+        if name == "stability-chunk":
+            stage.add_argument("--chunk", type=int, required=True, help="which chunk to compute, 0 to chunks - 1")
+            stage.add_argument("--out", type=Path, required=True, help="CSV file to write the chunk's verdicts to")
+        else:
+            stage.add_argument("chunk_files", type=Path, nargs="+", help="the chunks' CSV files")
+            stage.add_argument("--findings", type=Path, default=Path("data/derived/findings/findings.csv"), help="verdicts of the actual sample (default: %(default)s)")
+            stage.add_argument("--out", type=Path, default=Path("data/derived/stability"), help="output folder (default: %(default)s)")
+
     figures = commands.add_parser("figures", help="draw every figure of the report in French and English",
                                   description="One PNG per figure and language, and figures.json (captions, alt texts).")
     figures.add_argument("--derived", type=Path, default=Path("data/derived"), help="derived data folder (default: %(default)s)")
@@ -170,6 +197,17 @@ def run(arguments: argparse.Namespace) -> None:
 
         record = json.loads((arguments.sample / "sampling_record.json").read_text(encoding="utf-8"))
         run_findings(arguments.components, arguments.codebook, arguments.registry, bool(record["simulated"]), arguments.out)
+    elif arguments.command in ("stability-chunk", "stability"):
+        from .stability import run_chunk, run_merge
+
+        settings = {"redraws": arguments.redraws, "chunks": arguments.chunks, "seed": arguments.seed,
+                    "method": arguments.method}
+        common = (arguments.validated, arguments.sample, arguments.codebook, arguments.registry, settings,
+                  arguments.statistics_seed)
+        if arguments.command == "stability-chunk":
+            run_chunk(*common, arguments.chunk, arguments.out)
+        else:
+            run_merge(*common, arguments.chunk_files, arguments.findings, arguments.out)
     elif arguments.command == "figures":
         from .figures import run_figures
 

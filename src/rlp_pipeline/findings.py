@@ -10,6 +10,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .codebook import load_codebook
@@ -32,18 +33,37 @@ def component_passes(component: pd.Series) -> bool:
     return component["kind"] in DESCRIPTIVE_KINDS or bool(component["significant"])
 
 
+def verdict_ids(testable: np.ndarray, as_expected: np.ndarray, passes: np.ndarray) -> np.ndarray:
+    """The verdicts of one finding for many sets of its components at once.
+
+    Each argument is a boolean array (sets x components): whether each component could be
+    computed, goes in the stated direction, and holds (:func:`component_passes`). The rule, in
+    order: a component that cannot be computed makes the finding *not testable*; one that is not
+    in the stated direction, *not reproduced*; every component holding, *reproduced*; otherwise
+    *trend only*. :func:`verdict` applies it to the actual sample, the stability stage to
+    thousands of alternative samples at once: one rule in one place.
+    """
+    testable, as_expected, passes = (np.atleast_2d(np.asarray(a, dtype=bool)) for a in (testable, as_expected, passes))
+    result = np.where(passes.all(axis=1), REPRODUCED, TREND).astype(object)
+    result[~as_expected.all(axis=1)] = NOT_REPRODUCED
+    result[~testable.all(axis=1)] = NOT_TESTABLE
+    return result
+
+
 def verdict(finding: Finding, components: pd.DataFrame, alpha: float) -> tuple[str, str]:
-    """The verdict of a finding and a one-sentence English reason, from its components."""
-    untestable = components[components["not_testable_reason"] != ""]
-    if len(untestable):
-        first = untestable.iloc[0]
+    """The verdict of a finding (:func:`verdict_ids`) and a one-sentence English reason."""
+    testable = (components["not_testable_reason"] == "").to_numpy()
+    as_expected = (components["direction"] == "as expected").to_numpy()
+    passes = np.array([testable[i] and component_passes(row) for i, (_, row) in enumerate(components.iterrows())])
+    result = verdict_ids(testable, as_expected, passes)[0]
+    if result == NOT_TESTABLE:
+        first = components[~testable].iloc[0]
         return NOT_TESTABLE, f"Component {first['component']} cannot be computed: {first['not_testable_reason']}."
-    wrong = components[components["direction"] != "as expected"]
-    if len(wrong):
-        first = wrong.iloc[0]
+    if result == NOT_REPRODUCED:
+        first = components[~as_expected].iloc[0]
         what = "shows no difference" if first["direction"] == "none" else "goes the other way"
         return NOT_REPRODUCED, f"Component {first['component']} {what} ({_values(first)})."
-    if all(component_passes(row) for _, row in components.iterrows()):
+    if result == REPRODUCED:
         tested = components[~components["kind"].isin(DESCRIPTIVE_KINDS)]
         if len(tested):
             return REPRODUCED, (f"Every component goes in the stated direction; largest "

@@ -1,0 +1,80 @@
+# Stability of the findings across alternative random samples (rlp_pipeline.stability): the
+# alternative samples are split into chunks, one Snakemake job each, then merged.
+
+STABILITY = config["stability"]
+STABILITY_CHUNKS = list(range(STABILITY["chunks"]))
+
+
+rule stability_chunk:
+    input:
+        code=PACKAGE_CODE,
+        codebook=config["codebook"],
+        registry=config["registry"],
+        plans="data/derived/validated/plans.csv",
+        codings="data/derived/validated/codings.csv",
+        provenance="data/derived/validated/provenance.json",
+        sampled_plans="data/derived/sample/sampled_plans.csv",
+        record="data/derived/sample/sampling_record.json",
+    output:
+        "data/derived/stability/chunks/chunk-{chunk}.csv",
+    log:
+        "logs/stability/chunk-{chunk}.log",
+    wildcard_constraints:
+        chunk=r"\d+",
+    conda:
+        "../environment.yml"
+    params:
+        redraws=STABILITY["redraws"],
+        chunks=STABILITY["chunks"],
+        seed=STABILITY["seed"],
+        method=STABILITY["method"],
+        statistics_seed=config["statistics"]["seed"],
+    message:
+        "Recomputing every finding on alternative samples, chunk {wildcards.chunk} of {params.chunks}"
+    shell:
+        "python -m rlp_pipeline --log {log} stability-chunk --chunk {wildcards.chunk}"
+        " --validated data/derived/validated --sample data/derived/sample"
+        " --codebook {input.codebook} --registry {input.registry}"
+        " --redraws {params.redraws} --chunks {params.chunks} --seed {params.seed}"
+        " --method {params.method} --statistics-seed {params.statistics_seed}"
+        " --out {output}"
+
+
+rule stability:
+    input:
+        code=PACKAGE_CODE,
+        codebook=config["codebook"],
+        registry=config["registry"],
+        plans="data/derived/validated/plans.csv",
+        codings="data/derived/validated/codings.csv",
+        provenance="data/derived/validated/provenance.json",
+        sampled_plans="data/derived/sample/sampled_plans.csv",
+        record="data/derived/sample/sampling_record.json",
+        findings="data/derived/findings/findings.csv",
+        chunks=expand(
+            "data/derived/stability/chunks/chunk-{chunk}.csv", chunk=STABILITY_CHUNKS
+        ),
+    output:
+        stability="data/derived/stability/stability.csv",
+        redraws="data/derived/stability/redraws.csv",
+        record="data/derived/stability/stability_record.json",
+        datapackage="data/derived/stability/datapackage.json",
+    log:
+        "logs/stability/merge.log",
+    conda:
+        "../environment.yml"
+    params:
+        redraws=STABILITY["redraws"],
+        chunks=STABILITY["chunks"],
+        seed=STABILITY["seed"],
+        method=STABILITY["method"],
+        statistics_seed=config["statistics"]["seed"],
+    message:
+        "Merging the alternative samples: how often each finding is reproduced"
+    shell:
+        "python -m rlp_pipeline --log {log} stability {input.chunks}"
+        " --validated data/derived/validated --sample data/derived/sample"
+        " --codebook {input.codebook} --registry {input.registry}"
+        " --redraws {params.redraws} --chunks {params.chunks} --seed {params.seed}"
+        " --method {params.method} --statistics-seed {params.statistics_seed}"
+        " --findings {input.findings} --out data/derived/stability"
