@@ -20,6 +20,7 @@ FIGURES = [
     "strategies_per_plan_by_level",
     "diversity_by_level",
     "strategy_use_by_level",
+    "stability",
 ]
 # The Quarto sources: editing one re-renders only the report.
 REPORT_SOURCES = [
@@ -43,6 +44,8 @@ REPORT_INPUTS = [
     "data/derived/sample/codings.csv",
     "data/derived/sample/sampled_plans.csv",
     "data/derived/validated/provenance.json",
+    "data/derived/stability/stability.csv",
+    "data/derived/stability/stability_record.json",
 ] + [
     f"data/derived/{stage}/datapackage.json"
     for stage in (
@@ -52,6 +55,7 @@ REPORT_INPUTS = [
         "diversity",
         "tests",
         "findings",
+        "stability",
     )
 ]
 

@@ -9,6 +9,9 @@ rule figures:
         by_level="data/derived/frequencies/by_level.csv",
         per_plan="data/derived/diversity/per_plan.csv",
         record="data/derived/sample/sampling_record.json",
+        findings="data/derived/findings/findings.csv",
+        stability="data/derived/stability/stability.csv",
+        stability_record="data/derived/stability/stability_record.json",
     output:
         figures=expand(
             "data/derived/figures/{language}/{figure}.png",

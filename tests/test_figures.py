@@ -1,7 +1,8 @@
 """Tests of the figures stage, on the derived tables of the shipped (simulated) data.
 
 The analysis stages run once for the module (validation to findings, as the pipeline does) into a
-temporary folder; the figures stage then draws from that folder. Tests check the files (valid
+temporary folder, with a small synthetic output of the stability stage beside them
+(test_stability_report.write_stability); the figures stage then draws from that folder. Tests check the files (valid
 PNGs of the planned size in both languages), ``figures.json`` (captions, alt texts with numbers
 written the language's way), the language of every word on the figures, byte-for-byte
 reproducibility and the simulated-data note.
@@ -23,8 +24,9 @@ from PIL import Image
 
 from rlp_pipeline.analysis import run_analysis
 from rlp_pipeline.codebook import load_codebook
-from rlp_pipeline.figures import (FIGURES, LANGUAGES, TABLE_FILES, WORDS, build_figure, format_number,
-                                  format_percent, png_bytes, read_tables, run_figures)
+from rlp_pipeline.figures import (FIGURES, LANGUAGES, STABILITY_RECORD, TABLE_FILES, WORDS, build_figure,
+                                  format_number, format_percent, png_bytes, read_tables, run_figures)
+from test_stability_report import write_stability
 
 REPO = Path(__file__).resolve().parents[1]
 CODEBOOK = REPO / "data" / "raw" / "codebook.yaml"
@@ -32,7 +34,7 @@ SAMPLING = {"fraction": 0.4, "seed": 20180517, "stratify_by": None, "balance_res
 SEED = 20180517
 
 FIGURE_IDS = ["objects", "strategies", "object_strategy", "substrategies", "strategies_per_plan_by_level",
-              "diversity_by_level", "strategy_use_by_level"]
+              "diversity_by_level", "strategy_use_by_level", "stability"]
 # Codebook sections whose labels each figure shows.
 SECTIONS = {
     "objects": ["objects"],
@@ -42,10 +44,11 @@ SECTIONS = {
     "strategies_per_plan_by_level": ["mobilisation_levels"],
     "diversity_by_level": ["mobilisation_levels"],
     "strategy_use_by_level": ["strategies", "mobilisation_levels"],
+    "stability": ["verdicts"],
 }
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 WIDTH_PX = round(16 / 2.54 * 200)
-HEIGHTS_PX = {round(9 / 2.54 * 200), round(11 / 2.54 * 200)}
+HEIGHTS_PX = {round(9 / 2.54 * 200), round(11 / 2.54 * 200), round(17 / 2.54 * 200)}
 NNBSP = "\u202f"
 NOTE = {"fr": "Données simulées", "en": "Simulated data"}
 OTHER = {"fr": "en", "en": "fr"}
@@ -56,6 +59,7 @@ def derived(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("derived")
     run_analysis(CODEBOOK, REPO / "data" / "raw" / "datapackage.yaml", REPO / "config" / "findings.yaml", folder,
                  SAMPLING, SEED)
+    write_stability(folder, method="bootstrap", observed={"F05": "trend only"})
     return folder
 
 
@@ -222,12 +226,13 @@ def test_simulated_note_follows_the_sampling_record(derived: Path, figures_dir: 
             assert notes == ([NOTE[language]] if simulated else [])
 
     real = tmp_path / "derived"
-    for name in TABLE_FILES + ("sample/sampling_record.json",):
+    for name in TABLE_FILES + ("sample/sampling_record.json", STABILITY_RECORD):
         (real / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(derived / name, real / name)
-    record = json.loads((real / "sample/sampling_record.json").read_text(encoding="utf-8"))
-    record["simulated"] = False
-    (real / "sample/sampling_record.json").write_text(json.dumps(record), encoding="utf-8")
+    for name in ("sample/sampling_record.json", STABILITY_RECORD):
+        record = json.loads((real / name).read_text(encoding="utf-8"))
+        record["simulated"] = False
+        (real / name).write_text(json.dumps(record), encoding="utf-8")
     run_figures(real, CODEBOOK, tmp_path / "figures")
 
     entries = json.loads((tmp_path / "figures" / "figures.json").read_text(encoding="utf-8"))

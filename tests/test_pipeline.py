@@ -97,7 +97,8 @@ def test_second_run_does_nothing_and_changing_codings_reruns_its_dependants(buil
     original = codings.read_text(encoding="utf-8")
     codings.write_text(original + original.splitlines()[-1] + "\n", encoding="utf-8")
     try:
-        assert jobs_planned(built_project) == {"validate", "sample", "frequencies", "diversity", "tests", "findings", "figures", "report", "audit", "all"}
+        assert jobs_planned(built_project) == {"validate", "sample", "frequencies", "diversity", "tests", "findings",
+                                               "stability_chunk", "stability", "figures", "report", "audit", "all"}
     finally:
         codings.write_text(original, encoding="utf-8")
     assert jobs_planned(built_project) == set()
@@ -108,8 +109,9 @@ def test_changing_the_seed_reruns_the_sample_and_what_follows_it_only(tmp_path):
     assert snakemake(project).returncode == 0
     first = (project / "data/derived/sample/sampled_plans.csv").read_bytes()
     config = project / "config" / "config.yaml"
-    config.write_text(config.read_text().replace("seed: 20180517", "seed: 7"))
-    assert jobs_planned(project) == {"sample", "frequencies", "diversity", "tests", "findings", "figures", "report", "audit", "all"}
+    config.write_text(config.read_text().replace("seed: 20180517", "seed: 7").replace("redraws: 1000", "redraws: 40"))
+    assert jobs_planned(project) == {"sample", "frequencies", "diversity", "tests", "findings", "stability_chunk", "stability",
+                                     "figures", "report", "audit", "all"}
     assert snakemake(project).returncode == 0
     assert (project / "data/derived/sample/sampled_plans.csv").read_bytes() != first
 
@@ -145,7 +147,7 @@ def test_every_finding_has_a_computed_verdict_and_derived_tables_are_described(b
     assert findings["id"].tolist() == [f"F{i:02d}" for i in range(1, 18)] + ["M1", "M2"]
     assert set(findings["verdict"]) <= {"reproduced", "trend only", "not reproduced", "not testable"}
     assert findings["simulated"].astype(str).eq("True").all()
-    for stage in ("validated", "sample", "frequencies", "diversity", "tests", "findings"):
+    for stage in ("validated", "sample", "frequencies", "diversity", "tests", "findings", "stability"):
         package = json.loads((derived / stage / "datapackage.json").read_text())
         assert package["simulated"] is True
         described = {resource["path"] for resource in package["resources"]}
@@ -189,6 +191,25 @@ def test_each_document_shows_every_finding_with_its_computed_verdict(built_proje
     other = "en" if language == "fr" else "fr"
     assert f'href="../{other}/index.html"' in text, "the HTML links to the other language"
     assert (output / "index.pdf").read_bytes().startswith(b"%PDF")
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_each_document_has_the_stability_section_with_its_figure(built_project, language):
+    """The section shows the share of alternative samples reproducing each finding, as computed
+    by the stability stage (1,000 redraws from the frame with the shipped settings)."""
+    from rlp_pipeline import fmt
+
+    derived = built_project / "data" / "derived"
+    table = pd.read_csv(derived / "stability" / "stability.csv", keep_default_na=False)
+    record = json.loads((derived / "stability" / "stability_record.json").read_text())
+    assert record["method"] == "redraw" and record["redraws"] == 1000 and len(table) == 19
+    text = html_text(built_project / "report" / "_output" / language / "index.html")
+    assert 'id="sec-stability"' in text
+    section = text.split('id="sec-stability"', 1)[1].split('id="sec-', 1)[0]
+    assert "data:image/png;base64" in section, "the stability figure is embedded in its section"
+    for row in table.itertuples():
+        assert fmt.format_percent(row.share_reproduced, language) in section, (row.finding, row.share_reproduced)
+    assert (derived / "figures" / language / "stability.png").is_file()
 
 
 def test_documents_follow_their_language(built_project):
@@ -278,7 +299,7 @@ def test_changing_the_package_code_reruns_the_stages(built_project):
     module.write_text(original + "\n# a change of code\n", encoding="utf-8")
     try:
         assert jobs_planned(built_project) == {"validate", "sample", "frequencies", "diversity", "tests", "findings",
-                                               "figures", "report", "audit", "all"}
+                                               "stability_chunk", "stability", "figures", "report", "audit", "all"}
     finally:
         module.write_text(original, encoding="utf-8")
 

@@ -1,8 +1,9 @@
 """The figures stage: one PNG per figure and language, and ``figures.json`` describing them.
 
 Every figure is drawn from the tidy tables of ``data/derived`` only (the frequencies and
-diversity stages, and the sampling record for N, n and the ``simulated`` flag), in French and in
-English. Each figure has:
+diversity stages, the stability stage with the findings' short statements, and the sampling and
+stability records for N, n, the redraws and the ``simulated`` flag), in French and in English.
+Each figure has:
 
 * one drawing function ``draw_<id>(tables, codebook, language) -> Figure``, which draws it in one
   language (every word on it in that language; labels of codes from the codebook, generic axis
@@ -44,6 +45,7 @@ import pandas as pd  # noqa: E402
 from matplotlib.colors import LinearSegmentedColormap  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.patches import Patch, Rectangle  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator, MultipleLocator  # noqa: E402
 
 from . import fmt
@@ -64,6 +66,7 @@ def _inches(cm: float) -> float:
 
 SIZE_WIDE = (_inches(16), _inches(9))  # 1260 x 709 px
 SIZE_TALL = (_inches(16), _inches(11))  # 1260 x 866 px
+SIZE_FINDINGS = (_inches(16), _inches(17))  # 1260 x 1339 px: one row per finding (19 rows)
 
 # The derived tables the figures read, relative to the derived folder.
 OBJECTS = "frequencies/objects.csv"
@@ -72,8 +75,11 @@ SUBSTRATEGIES = "frequencies/substrategies.csv"
 OBJECT_STRATEGY = "frequencies/object_strategy.csv"
 BY_LEVEL = "frequencies/by_level.csv"
 PER_PLAN = "diversity/per_plan.csv"
+FINDINGS = "findings/findings.csv"
+STABILITY = "stability/stability.csv"
 RECORD = "sample/sampling_record.json"
-TABLE_FILES = (OBJECTS, STRATEGIES, SUBSTRATEGIES, OBJECT_STRATEGY, BY_LEVEL, PER_PLAN)
+STABILITY_RECORD = "stability/stability_record.json"
+TABLE_FILES = (OBJECTS, STRATEGIES, SUBSTRATEGIES, OBJECT_STRATEGY, BY_LEVEL, PER_PLAN, FINDINGS, STABILITY)
 
 Tables = Mapping[str, pd.DataFrame]
 
@@ -92,6 +98,12 @@ LEVEL_MARKERS = ("o", "s", "^", "P")  # not "D": the diamond marks means
 HEATMAP = LinearSegmentedColormap.from_list("okabe_ito_blue", ["#FFFFFF", OKABE_ITO["blue"]])
 GRID_COLOUR = "0.88"
 NOTE_COLOUR = "0.45"
+# Verdicts, in codebook order, with the colours of the report's badges (report/style.css: the
+# badges' border colours; "not testable" is a neutral grey there too). Each verdict also has its
+# own hatching, so the stacked bars of the stability figure do not rely on colour alone.
+VERDICT_COLOURS = {"reproduced": OKABE_ITO["bluish_green"], "trend only": OKABE_ITO["orange"],
+                   "not reproduced": OKABE_ITO["vermillion"], "not testable": "#777777"}
+VERDICT_HATCHES = {"reproduced": "", "trend only": "////", "not reproduced": "xxx", "not testable": "...."}
 
 # matplotlib's default style plus these settings, whatever the local matplotlibrc says.
 STYLE: dict[str, Any] = {
@@ -110,6 +122,7 @@ STYLE: dict[str, Any] = {
     "xtick.major.width": 0.6,
     "ytick.major.width": 0.6,
     "text.parse_math": False,  # a "$" in a label stays a dollar sign
+    "hatch.linewidth": 0.6,
     "svg.hashsalt": "rlp_pipeline",
     "figure.dpi": DPI,
     "savefig.dpi": DPI,
@@ -134,6 +147,10 @@ WORDS: dict[str, dict[str, str]] = {
         "simulated": "Données simulées",
         "no_plan": "aucun plan",
         "not_available": "n. d.",
+        "share_of_redraws": "Part des échantillons alternatifs",
+        "observed": "Verdict de l'échantillon réel (contour)",
+        "monte_carlo": f"Intervalle de Monte Carlo à 95{NNBSP}% de la part «\u00a0{{reproduced}}\u00a0»",
+        "not_assessed": "Non évalué",
     },
     "en": {
         "share_of_plans": "Share of analysed plans",
@@ -151,6 +168,10 @@ WORDS: dict[str, dict[str, str]] = {
         "simulated": "Simulated data",
         "no_plan": "no plan",
         "not_available": "n/a",
+        "share_of_redraws": "Share of the alternative samples",
+        "observed": "Verdict of the actual sample (outline)",
+        "monte_carlo": "95% Monte Carlo interval of the share {reproduced}",
+        "not_assessed": "Not assessed",
     },
 }
 
@@ -175,6 +196,11 @@ CAPTIONS: dict[str, dict[str, str]] = {
         "strategy_use_by_level": "Part des plans de chaque niveau de mobilisation qui utilisent chaque stratégie, "
                                  "de la plus simple à la plus complexe ({sample}). Barres d'erreur : intervalles "
                                  f"de confiance de Wilson à 95{NNBSP}%, sans correction pour population finie.",
+        "stability": "Pour chaque constat, répartition des verdicts que le pipeline atteint sur {redraws} "
+                     "échantillons alternatifs {design}. Échantillon réel : {sample}. Contour noir : verdict de "
+                     "l'échantillon réel ; à droite : part des échantillons où le constat est reproduit ; barre "
+                     f"d'erreur : son intervalle de Wilson à 95{NNBSP}% (incertitude de Monte Carlo due au nombre "
+                     "de tirages).",
     },
     "en": {
         "objects": "Share of the analysed plans aiming at each object of sustainability ({sample}). Error bars: "
@@ -194,6 +220,10 @@ CAPTIONS: dict[str, dict[str, str]] = {
         "strategy_use_by_level": "Share of the plans of each mobilisation level using each strategy, from simplest "
                                  "to most complex ({sample}). Error bars: 95% Wilson confidence intervals without "
                                  "finite population correction.",
+        "stability": "For each finding, distribution of the verdicts the pipeline reaches on {redraws} alternative "
+                     "samples {design}. Actual sample: {sample}. Black outline: verdict of the actual sample; on "
+                     "the right: share of the samples in which the finding is reproduced; error bar: its 95% Wilson "
+                     "interval (Monte Carlo uncertainty from the number of redraws).",
     },
 }
 SAMPLE = {
@@ -201,6 +231,13 @@ SAMPLE = {
     "en": "{analysed} analysed plans; random sample of n = {n} of the N = {N} plans filed",
 }
 SIMULATED_CAPTION = {"fr": "Données simulées.", "en": "Simulated data."}
+# How the alternative samples of the stability stage were drawn, by its `method`.
+DESIGN = {
+    "fr": {"redraw": "tirés du cadre comme l'échantillon réel",
+           "bootstrap": "de même taille tirés avec remise dans l'échantillon réel (bootstrap)"},
+    "en": {"redraw": "redrawn from the frame as the actual sample was",
+           "bootstrap": "of the same size drawn with replacement from the actual sample (bootstrap)"},
+}
 
 # Alternative texts: the template of each figure by language; {items} lists the key numbers.
 ALT: dict[str, dict[str, str]] = {
@@ -223,6 +260,9 @@ ALT: dict[str, dict[str, str]] = {
         "strategy_use_by_level": "Diagramme en points de la part des plans de chaque niveau de mobilisation qui "
                                  f"utilisent chaque stratégie, avec intervalles de confiance à 95{NNBSP}% "
                                  "({levels}). {items}.",
+        "stability": f"Barres horizontales empilées à 100{NNBSP}%, une par constat, de la répartition des verdicts "
+                     "sur {redraws} échantillons alternatifs {design}, le verdict de l'échantillon réel entouré. "
+                     "Part des échantillons où le constat est reproduit\u00a0: {items}.",
     },
     "en": {
         "objects": "Horizontal bar chart of the share of the {n} analysed plans aiming at each object of "
@@ -239,14 +279,19 @@ ALT: dict[str, dict[str, str]] = {
                               "level, with the mean marked by a diamond: {items}.",
         "strategy_use_by_level": "Dot plot of the share of the plans of each mobilisation level using each "
                                  "strategy, with 95% confidence intervals ({levels}). {items}.",
+        "stability": "100% stacked horizontal bars, one per finding, of the distribution of the verdicts on "
+                     "{redraws} alternative samples {design}, the verdict of the actual sample outlined. Share "
+                     "of the samples in which the finding is reproduced: {items}.",
     },
 }
 # Small connecting words of the alt texts.
 PHRASES = {
     "fr": {"interval": "{low} à {high}", "plans": "{n} plans", "mean": "moyenne {mean}",
-           "range": "de {low} à {high}", "list": ", ", "groups": f"{NNBSP}; ", "colon": "\u00a0: "},
+           "range": "de {low} à {high}", "list": ", ", "groups": f"{NNBSP}; ", "colon": "\u00a0: ",
+           "actual": "échantillon réel\u00a0: {verdict}"},
     "en": {"interval": "{low} to {high}", "plans": "{n} plans", "mean": "mean {mean}",
-           "range": "from {low} to {high}", "list": ", ", "groups": "; ", "colon": ": "},
+           "range": "from {low} to {high}", "list": ", ", "groups": "; ", "colon": ": ",
+           "actual": "actual sample: {verdict}"},
 }
 
 
@@ -334,6 +379,41 @@ def _level_values(tables: Tables, codebook: Codebook, column: str) -> list[np.nd
         chosen = per_plan.loc[per_plan["mobilisation_level"].astype(str) == str(level), column]
         values.append(chosen.astype(float).dropna().to_numpy())
     return values
+
+
+def _flag(value: Any) -> bool:
+    """A True/False cell of a CSV file as a boolean, whether pandas parsed it or left it as text."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    return str(value).strip().lower() in ("true", "1", "yes")
+
+
+def _stability_rows(tables: Tables) -> pd.DataFrame:
+    """stability.csv in its own order (the registry's), with `assessed` as booleans and each
+    finding's short statements (``short_fr``, ``short_en``) taken from findings.csv."""
+    table = tables[STABILITY].reset_index(drop=True).copy()
+    table["assessed"] = [_flag(value) for value in table["assessed"]]
+    short = _rows(tables[FINDINGS], ("id",), [(finding,) for finding in table["finding"]])
+    for column in ("short_fr", "short_en"):
+        table[column] = short[column].to_numpy()
+    return table
+
+
+def _verdict_shares(table: pd.DataFrame, verdicts: Sequence[str]) -> np.ndarray:
+    """Share of the redraws reaching each verdict (rows: findings; columns: `verdicts`), from
+    the count columns of stability.csv (``trend only`` -> ``trend_only``); 0 where not assessed."""
+    counts = np.array([[float(row[v.replace(" ", "_")]) if row["assessed"] else 0.0 for v in verdicts]
+                       for _, row in table.iterrows()]).reshape(len(table), len(verdicts))
+    redraws = table["redraws"].to_numpy(dtype=float)
+    return np.where(table["assessed"].to_numpy()[:, None], counts / np.where(redraws > 0, redraws, 1)[:, None], 0.0)
+
+
+def _stability_design(table: pd.DataFrame) -> tuple[str, int]:
+    """The method ("redraw" or "bootstrap") and number of redraws R of the stability stage."""
+    methods = sorted(set(table["method"].astype(str)))
+    if len(methods) != 1:
+        raise ValueError(f"stability.csv mixes methods: {methods}")
+    return methods[0], int(table["redraws"].dropna().astype(float).max())
 
 
 # --------------------------------------------------------------------------------------------
@@ -560,6 +640,62 @@ def draw_strategy_use_by_level(tables: Tables, codebook: Codebook, language: str
 
 
 @_styled
+def draw_stability(tables: Tables, codebook: Codebook, language: str) -> Figure:
+    """One row per finding (registry order): a 100% stacked bar of the verdicts the pipeline
+    reaches on the alternative samples of the stability stage, in the badges' colours and
+    hatchings, the actual sample's verdict outlined in black, the Wilson interval of the share
+    reproduced as an error bar and that share written on the right; findings the stage could not
+    assess are shown as such (hatched grey frame, « Non évalué »)."""
+    words, verdicts = WORDS[language], codebook.ids("verdicts")
+    table = _stability_rows(tables)
+    shares = _verdict_shares(table, verdicts)
+    lefts = np.hstack([np.zeros((len(table), 1)), np.cumsum(shares, axis=1)[:, :-1]])
+    y, height = np.arange(len(table)), 0.66
+    assessed = table["assessed"].to_numpy(dtype=bool)
+    fig = _new_figure(SIZE_FINDINGS)
+    ax = fig.add_subplot()
+    for column, verdict in enumerate(verdicts):
+        ax.barh(y[assessed], shares[assessed, column], left=lefts[assessed, column], height=height,
+                color=VERDICT_COLOURS[verdict], hatch=VERDICT_HATCHES[verdict], hatchcolor="white", linewidth=0,
+                zorder=2)
+    for row in np.flatnonzero(assessed):
+        column = verdicts.index(table.loc[row, "observed_verdict"])
+        ax.add_patch(Rectangle((lefts[row, column], row - height / 2), shares[row, column], height, fill=False,
+                               edgecolor="black", linewidth=1.3, zorder=4))
+    reproduced = table["share_reproduced"].to_numpy(dtype=float)
+    low, high = table["share_ci_low"].to_numpy(dtype=float), table["share_ci_high"].to_numpy(dtype=float)
+    errors = np.clip(np.vstack([reproduced - low, high - reproduced]), 0, None)  # rounding: 1 - 1e-16 < 1
+    ax.errorbar(reproduced[assessed], y[assessed], xerr=errors[:, assessed], fmt="none", ecolor="black",
+                elinewidth=0.8, capsize=2, capthick=0.8, zorder=5)
+    for row in y:
+        if assessed[row]:
+            ax.text(1.015, row, format_percent(reproduced[row], language), va="center", ha="left", clip_on=False)
+            continue
+        ax.barh(row, 1, height=height, facecolor="white", edgecolor="0.6", hatch="////", hatchcolor="0.85",
+                linewidth=0.6, zorder=2)
+        ax.text(0.5, row, words["not_assessed"], ha="center", va="center", color="0.25", zorder=3,
+                bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.5})
+    statements = zip(table["finding"], table["short_fr" if language == "fr" else "short_en"])
+    ax.set_yticks(y, [_wrap(f"{finding} \u2013 {statement}", 48) for finding, statement in statements])
+    ax.set_ylim(len(table) - 0.5, -0.5)
+    ax.tick_params(axis="y", length=0)
+    ax.spines["left"].set_visible(False)
+    _percent_axis(ax.xaxis, language)
+    ax.grid(axis="x", color=GRID_COLOUR, linewidth=0.5)
+    ax.set_axisbelow(True)
+    ax.set_xlabel(words["share_of_redraws"])
+    reproduced_word = _lower_first(codebook.label("verdicts", "reproduced", language))
+    handles = [Patch(facecolor=VERDICT_COLOURS[v], hatch=VERDICT_HATCHES[v], hatchcolor="white", linewidth=0,
+                     label=codebook.label("verdicts", v, language)) for v in verdicts]
+    handles += [Patch(facecolor="white", edgecolor="black", linewidth=1.3, label=words["observed"]),
+                Line2D([], [], color="black", linewidth=0.8, marker="|", markersize=5,
+                       label=words["monte_carlo"].format(reproduced=reproduced_word))]
+    fig.legend(handles=handles, loc="outside upper center", ncols=3, frameon=False, handletextpad=0.4,
+               columnspacing=1.4)
+    return fig
+
+
+@_styled
 def add_simulated_note(fig: Figure, language: str) -> None:
     """A small grey « Données simulées » / "Simulated data" in the bottom right corner."""
     fig.text(0.995, 0.008, WORDS[language]["simulated"], ha="right", va="bottom", fontsize=6, color=NOTE_COLOUR,
@@ -676,6 +812,26 @@ def alt_strategy_use_by_level(tables: Tables, codebook: Codebook, language: str)
     return ALT[language]["strategy_use_by_level"].format(levels=counts, items=". ".join(groups))
 
 
+def alt_stability(tables: Tables, codebook: Codebook, language: str) -> str:
+    """Alt text of the stability figure: each finding's share of alternative samples in which it
+    is reproduced (or « non évalué »), with the actual sample's verdict when it is not
+    "reproduced"."""
+    phrases, table = PHRASES[language], _stability_rows(tables)
+    method, redraws = _stability_design(table)
+    items = []
+    for _, row in table.iterrows():
+        if not row["assessed"]:
+            items.append(f"{row['finding']} {_lower_first(WORDS[language]['not_assessed'])}")
+            continue
+        item = f"{row['finding']} {format_percent(float(row['share_reproduced']), language)}"
+        if row["observed_verdict"] != "reproduced":
+            observed = _lower_first(codebook.label("verdicts", row["observed_verdict"], language))
+            item += " (" + phrases["actual"].format(verdict=observed) + ")"
+        items.append(item)
+    return ALT[language]["stability"].format(redraws=format_number(redraws, language),
+                                             design=DESIGN[language][method], items=phrases["list"].join(items))
+
+
 # --------------------------------------------------------------------------------------------
 # The figures and the stage
 # --------------------------------------------------------------------------------------------
@@ -708,17 +864,23 @@ FIGURES: tuple[FigureSpec, ...] = (
                (PER_PLAN,)),
     FigureSpec("diversity_by_level", draw_diversity_by_level, alt_diversity_by_level, (PER_PLAN,)),
     FigureSpec("strategy_use_by_level", draw_strategy_use_by_level, alt_strategy_use_by_level, (BY_LEVEL,)),
+    FigureSpec("stability", draw_stability, alt_stability, (STABILITY, FINDINGS)),
 )
 
 
-def caption(figure_id: str, record: Mapping[str, Any], language: str) -> str:
-    """The caption of a figure in one language, with the sample sizes of the sampling record."""
+def caption(figure_id: str, record: Mapping[str, Any], language: str,
+            stability: Mapping[str, Any] | None = None) -> str:
+    """The caption of a figure in one language, with the sample sizes of the sampling record and,
+    given the stability record, the number of redraws and how they were drawn."""
     n = int(record["sample_size"])
     analysed = n - int(record.get("sampled_without_codings", 0))
     sample = SAMPLE[language].format(analysed=format_number(analysed, language), n=format_number(n, language),
                                      N=format_number(int(record["population_size"]), language))
-    text = CAPTIONS[language][figure_id].format(sample=sample)
-    return f"{text} {SIMULATED_CAPTION[language]}" if record["simulated"] else text
+    redraws = {} if stability is None else {"redraws": format_number(int(stability["redraws"]), language),
+                                            "design": DESIGN[language][stability["method"]]}
+    text = CAPTIONS[language][figure_id].format(sample=sample, **redraws)
+    simulated = bool(record["simulated"]) or bool(stability is not None and stability.get("simulated"))
+    return f"{text} {SIMULATED_CAPTION[language]}" if simulated else text
 
 
 def build_figure(spec: FigureSpec, tables: Tables, codebook: Codebook, language: str, simulated: bool) -> Figure:
@@ -740,7 +902,7 @@ def png_bytes(fig: Figure) -> bytes:
 def read_tables(derived_dir: Path | str) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
     """The derived tables the figures use (by path relative to `derived_dir`) and the sampling record."""
     derived_dir = Path(derived_dir)
-    missing = [name for name in TABLE_FILES + (RECORD,) if not (derived_dir / name).is_file()]
+    missing = [name for name in TABLE_FILES + (RECORD, STABILITY_RECORD) if not (derived_dir / name).is_file()]
     if missing:
         raise InputError([Problem(display_path(derived_dir / name), None, None, None,
                                   "this file, written by an earlier stage (run the pipeline up to it first)")
@@ -751,17 +913,25 @@ def read_tables(derived_dir: Path | str) -> tuple[dict[str, pd.DataFrame], dict[
     return tables, record
 
 
+def read_stability_record(derived_dir: Path | str) -> dict[str, Any]:
+    """The stability stage's record (method, redraws, seeds, sizes, ``simulated``)."""
+    return json.loads((Path(derived_dir) / STABILITY_RECORD).read_text(encoding="utf-8"))
+
+
 def run_figures(derived_dir: Path | str, codebook_path: Path | str, out_dir: Path | str) -> None:
     """Draw every figure of :data:`FIGURES` in French and English from the derived tables.
 
-    Reads only `derived_dir` (see :data:`TABLE_FILES` and the sampling record) and the codebook,
+    Reads only `derived_dir` (see :data:`TABLE_FILES`, the sampling record and the stability
+    record) and the codebook,
     then writes into `out_dir`, all at once: ``fr/<id>.png``, ``en/<id>.png`` and
     ``figures.json`` (id, files, captions, alt texts, source tables and drawing function of
     every figure).
     """
     codebook = load_codebook(codebook_path)
     tables, record = read_tables(derived_dir)
-    simulated = bool(record["simulated"])
+    stability = read_stability_record(derived_dir)
+    # The stability stage redraws from the same data; either record saying "simulated" is enough.
+    simulated = bool(record["simulated"]) or bool(stability.get("simulated"))
     out_dir = Path(out_dir)
     files: dict[Path, bytes] = {}
     entries = []
@@ -775,7 +945,7 @@ def run_figures(derived_dir: Path | str, codebook_path: Path | str, out_dir: Pat
         entries.append({
             "id": spec.id,
             "files": {language: spec.file(language) for language in LANGUAGES},
-            "caption": {language: caption(spec.id, record, language) for language in LANGUAGES},
+            "caption": {language: caption(spec.id, record, language, stability) for language in LANGUAGES},
             "alt": {language: spec.alt(tables, codebook, language) for language in LANGUAGES},
             "sources": list(spec.sources),
             "function": spec.function,

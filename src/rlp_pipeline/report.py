@@ -14,6 +14,7 @@ import datetime
 import json
 import logging
 import os
+import re
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -36,7 +37,7 @@ TEXT = {
                      "produits par un simulateur documenté (graine {seed}). Les constats et verdicts illustrent "
                      "la méthode; ils ne décrivent pas les RLP.",
         "switch": "English version",
-        "summary_head": ["Constat", "Énoncé", "Valeur mesurée", "Verdict"],
+        "summary_head": ["Constat", "Énoncé", "Valeur mesurée", "Verdict", "Stabilité"],
         "source": "Texte source",
         "rendering": "Traduction anglaise",
         "measure": "Mesure",
@@ -45,7 +46,7 @@ TEXT = {
         "verdict": "Verdict",
         "adjusted": "p ajustée (Holm)",
         "components": "Composantes",
-        "component_head": ["#", "Comparaison", "Valeurs", "Test", "p", "p ajustée", "Effet [IC 95 %]", "Sens"],
+        "component_head": ["#", "Comparaison", "Valeurs", "Test", "p", "p ajustée", "Effet [IC 95\u202f%]", "Sens"],
         "direction": {"as expected": "dans le sens énoncé", "opposite": "sens contraire", "none": "aucune différence", "": "–"},
         "interpretation": {
             "reproduced": "Les données reproduisent ce constat : chaque composante va dans le sens énoncé et est significative au seuil de {alpha}.",
@@ -60,9 +61,9 @@ TEXT = {
         "level_head": ["Niveau", "Définition", "Plans (échantillon)", "Part"],
         "code_head": ["Code", "Libellé", "Définition"],
         "strategy_head": ["Rang de complexité", "Code", "Libellé", "Définition"],
-        "sub_head": ["Stratégie", "Sous-stratégie", "Plans", "Part dans la stratégie [IC 95 %]"],
-        "table_head": ["Code", "Plans", "Part [IC 95 %]"],
-        "battery_head": ["Code", "Niveaux 1-2", "Niveaux 3-4", "Test", "p", "p Holm", "RC 1-2 / 3-4 [IC 95 %]"],
+        "sub_head": ["Stratégie", "Sous-stratégie", "Plans", "Part dans la stratégie [IC 95\u202f%]"],
+        "table_head": ["Code", "Plans", "Part [IC 95\u202f%]"],
+        "battery_head": ["Code", "Niveaux 1-2", "Niveaux 3-4", "Test", "p", "p Holm", "RC 1-2 / 3-4 [IC 95\u202f%]"],
         "status_head": ["Stratégie (complexité)", "Déjà appliquée", "Intention"],
         "diversity_head": ["Mesure", "Groupe", "n", "Moyenne", "Médiane [Q1 ; Q3]"],
         "dict_head": ["Fichier", "Contenu", "Colonnes"],
@@ -77,6 +78,7 @@ TEXT = {
             "tbl-status": "Part des plans qui appliquent déjà ou prévoient chaque stratégie",
             "tbl-diversity": "Nombre et diversité des stratégies par plan selon le groupe de mobilisation",
             "tbl-battery": "Utilisation selon le groupe de mobilisation",
+            "tbl-stability": "Stabilité des verdicts sur les échantillons alternatifs",
             "tbl-dictionary": "Tables dérivées",
             "tbl-provenance": "Provenance",
         },
@@ -107,14 +109,56 @@ TEXT = {
             "commit": "Version du code (commit git)", "renderer": "Moteur de rendu", "seed_sampling": "Graine du tirage",
             "seed_statistics": "Graine des procédures aléatoires", "versions": "Logiciels", "input": "Somme SHA-256 de {path}",
             "simulated": "Données simulées", "yes": "oui", "no": "non",
+            "seed_stability": "Graine maîtresse des échantillons alternatifs (stabilité)",
         },
+        "stability_intro": "Le pipeline a refait toute l'analyse sur {redraws} échantillons alternatifs.",
+        "stability_method": {
+            "redraw": "Les plans codés couvrent tous les plans du cadre ({N}) : chaque échantillon alternatif en a "
+                      "donc été tiré exactement comme l'échantillon réel ({n} plans, soit {fraction}\u00a0; "
+                      "{design}\u00a0; mêmes clés SHA-256), avec sa propre graine, dérivée de la graine maîtresse "
+                      "{seed}.",
+            "bootstrap": "Seuls les {n} plans tirés parmi les {N} du cadre ({fraction}) ont été codés : de nouveaux "
+                         "tirages dans le cadre sont donc impossibles, et chaque échantillon alternatif est un "
+                         "échantillon bootstrap de {n} plans tirés avec remise parmi ceux de l'échantillon réel, avec "
+                         "sa propre graine, dérivée de la graine maîtresse {seed}.",
+        },
+        "stability_battery": "Sur chacun, toute la batterie de tests des constats est recalculée et la règle de "
+                             "verdict appliquée, correction de Holm de la famille mobilisation comprise.",
+        "stability_reading": "La part «\u00a0{reproduced}\u00a0» d'un constat est la part de ces échantillons "
+                             "alternatifs où le pipeline aboutit au verdict «\u00a0{reproduced}\u00a0»\u202f; entre "
+                             "crochets, son intervalle de Wilson à 95\u202f%, qui ne mesure que l'incertitude de "
+                             "Monte Carlo due au nombre fini de tirages ({redraws}). La colonne «\u00a0{verdict}\u00a0» "
+                             "rappelle le verdict de l'échantillon réel, et la colonne «\u00a0{same}\u00a0» la part "
+                             "des échantillons alternatifs qui aboutissent à ce même verdict. Ces parts ne sont ni "
+                             "des valeurs p ni la probabilité qu'un constat soit vrai : elles décrivent la stabilité "
+                             "du verdict face au hasard du tirage.",
+        "stability_caveat": {
+            "redraw": "Comme les échantillons alternatifs sont tirés de la population elle-même, la part "
+                      "«\u00a0{reproduced}\u00a0» estime, pour cette population, la probabilité qu'un échantillon de "
+                      "ce plan conduise au verdict «\u00a0{reproduced}\u00a0».",
+            "bootstrap": "Avec le bootstrap, ces parts ne font qu'approcher ce que donneraient de nouveaux tirages "
+                         "dans la population : ses échantillons sont centrés sur l'échantillon réel et répètent des "
+                         "plans, si bien que les parts tendent à être optimistes quand l'effet observé est grand par "
+                         "hasard, et sont moins stables pour les constats décidés par des tests exacts sur de petits "
+                         "effectifs.",
+        },
+        "stability_range": "Parmi les {k} constats évalués, la part «\u00a0{reproduced}\u00a0» va de {low} ({low_ids}) "
+                           "à {high} ({high_ids}).",
+        "stability_same": "Parmi les {k} constats évalués, la part «\u00a0{reproduced}\u00a0» vaut {value} pour tous.",
+        "stability_not_assessed": {"one": "Constat non évalué avec cette méthode : {ids}.",
+                                   "many": "Constats non évalués avec cette méthode : {ids}."},
+        "stability_simulated": "**Données simulées.** Ces échantillons alternatifs sont tirés de données simulées : "
+                               "leurs parts illustrent la méthode\u202f; elles ne décrivent pas la stabilité des constats "
+                               "sur les RLP.",
+        "stability_head": ["Constat", "Énoncé", "Verdict", "Part «\u00a0{reproduced}\u00a0» [IC 95\u202f%]", "Même verdict"],
+        "not_assessed": "non évalué",
     },
     "en": {
         "simulated": "**Simulated data.** The coded plans analysed here are not real: they were produced by a "
                      "documented simulator (seed {seed}). The findings and verdicts illustrate the method; they do "
                      "not describe the RLP.",
         "switch": "Version française",
-        "summary_head": ["Finding", "Statement", "Measured value", "Verdict"],
+        "summary_head": ["Finding", "Statement", "Measured value", "Verdict", "Stability"],
         "source": "Source text",
         "rendering": "English rendering",
         "measure": "Measure",
@@ -155,6 +199,7 @@ TEXT = {
             "tbl-status": "Share of plans already applying or intending each strategy",
             "tbl-diversity": "Number and diversity of strategies per plan by mobilisation group",
             "tbl-battery": "Use by mobilisation group",
+            "tbl-stability": "Stability of the verdicts across alternative samples",
             "tbl-dictionary": "Derived tables",
             "tbl-provenance": "Provenance",
         },
@@ -185,7 +230,46 @@ TEXT = {
             "commit": "Code version (git commit)", "renderer": "Renderer", "seed_sampling": "Sampling seed",
             "seed_statistics": "Seed of the random procedures", "versions": "Software", "input": "SHA-256 of {path}",
             "simulated": "Simulated data", "yes": "yes", "no": "no",
+            "seed_stability": "Master seed of the alternative samples (stability)",
         },
+        "stability_intro": "The pipeline redid the whole analysis on {redraws} alternative samples.",
+        "stability_method": {
+            "redraw": "The coded plans cover every plan of the frame ({N}), so each alternative sample was drawn "
+                      "from it exactly as the actual sample was ({n} plans, {fraction}; {design}; same SHA-256 "
+                      "keys), with its own seed, derived from the master seed {seed}.",
+            "bootstrap": "Only the {n} plans sampled from the {N} of the frame ({fraction}) were coded, so no new "
+                         "sample can be drawn from the frame: each alternative sample is a bootstrap sample of {n} "
+                         "plans drawn with replacement from those of the actual sample, with its own seed, derived "
+                         "from the master seed {seed}.",
+        },
+        "stability_battery": "On each, the whole battery of finding tests is recomputed and the verdict rule "
+                             "applied, Holm's correction within the mobilisation family included.",
+        "stability_reading": "The share reproduced of a finding is the share of these alternative samples in which "
+                             "the pipeline reaches the verdict \"{reproduced}\"; in brackets, its 95% Wilson "
+                             "interval, which only measures the Monte Carlo uncertainty from the finite number of "
+                             "redraws ({redraws}). The \"{verdict}\" column recalls the verdict of the actual sample, "
+                             "and the \"{same}\" column the share of the alternative samples that reach that same "
+                             "verdict. These shares are neither p-values nor the probability that a finding is true: "
+                             "they describe how stable the verdict is under the chance of the draw.",
+        "stability_caveat": {
+            "redraw": "Because the alternative samples are drawn from the population itself, the share reproduced "
+                      "estimates, for this population, the probability that a sample of this design leads to the "
+                      "verdict \"{reproduced}\".",
+            "bootstrap": "Under the bootstrap, these shares only approximate what new draws from the population "
+                         "would give: its samples are centred on the actual sample and repeat plans, so the shares "
+                         "tend to be optimistic when the observed effect is large by chance, and are less stable "
+                         "for findings decided by exact tests on small counts.",
+        },
+        "stability_range": "Among the {k} assessed findings, the share reproduced ranges from {low} ({low_ids}) to "
+                           "{high} ({high_ids}).",
+        "stability_same": "Among the {k} assessed findings, the share reproduced is {value} for all.",
+        "stability_not_assessed": {"one": "Finding not assessed with this method: {ids}.",
+                                   "many": "Findings not assessed with this method: {ids}."},
+        "stability_simulated": "**Simulated data.** These alternative samples are drawn from simulated data: their "
+                               "shares illustrate the method; they do not describe the stability of the findings "
+                               "on the RLP.",
+        "stability_head": ["Finding", "Statement", "Verdict", "Share reproduced [95% CI]", "Same verdict"],
+        "not_assessed": "not assessed",
     },
 }
 
@@ -195,12 +279,44 @@ def table_markdown(header: list[str], rows: list[list[str]], caption: str | None
     both Quarto and the fallback renderer number as a cross-reference target."""
     # Dashes proportional to each column's typical width: Pandoc turns them into relative column
     # widths when rows are long, so wordy columns get the room and numbers stay on one line.
-    widths = [max(len(header[i]), sorted(len(row[i]) for row in rows)[len(rows) // 2] if rows else 0) for i in range(len(header))]
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("-" * min(max(w, 3), 40) for w in widths) + "|"]
+    # Widths count the text a reader sees, not the markup (badge classes, link targets), plus three
+    # for the cell's padding; a header may wrap between its words; a column whose cells are all
+    # short gets room for its longest cell, so a short value (a badge, a percentage) is never
+    # hyphenated.
+    widths = []
+    for i in range(len(header)):
+        lengths = sorted(visible_length(row[i]) for row in rows) or [0]
+        word = max(visible_length(w) for w in header[i].split()) if header[i].split() else 0
+        widths.append(max(word, lengths[len(lengths) // 2], lengths[-1] if lengths[-1] <= 20 else 0) + 3)
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("-" * min(w, 40) for w in widths) + "|"]
     lines += ["| " + " | ".join(cell.replace("|", "\\|") if "\\|" not in cell else cell for cell in row) + " |" for row in rows]
     if caption:
         lines += ["", f": {caption}" + (f" {{#{label}}}" if label else "")]
     return "\n".join(lines) + "\n"
+
+
+def visible_length(cell: str) -> int:
+    """The length of a Markdown cell as read: without span attributes (``]{.verdict ...}``), link
+    targets (``](#sec-f01)``), brackets, backticks, emphasis marks and escaping backslashes."""
+    text = re.sub(r"\]\{[^}]*\}|\]\([^)]*\)", "", cell)
+    return len(re.sub(r"[\[\]`*\\]", "", text))
+
+
+def code_span(text: Any) -> str:
+    """Text from outside the data (a commit id) as inline code, shown exactly as it is: Markdown
+    takes a code span's content literally, so it is not backslash-escaped (the backslashes would
+    show, as in "5be94ea\\-dirty"); the fence is longer than any run of backticks inside."""
+    text = re.sub(r"\s+", " ", str(text)).strip()
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def flag(value: Any) -> bool:
+    """A True/False cell of a CSV file as a boolean, whether pandas parsed it or left it as text."""
+    if isinstance(value, bool) or type(value).__name__ == "bool_":
+        return bool(value)
+    return str(value).strip().lower() in ("true", "1", "yes")
 
 
 @dataclass
@@ -294,6 +410,22 @@ class Report:
         return json.loads((self.derived / "sample" / "sampling_record.json").read_text(encoding="utf-8"))
 
     @cached_property
+    def stability(self) -> pd.DataFrame:
+        """stability.csv of the stability stage, indexed by finding, with `assessed` as booleans.
+        Its findings must be those of findings.csv, in the same order (both follow the registry)."""
+        table = self.table("stability/stability.csv")
+        table["assessed"] = [flag(value) for value in table["assessed"]]
+        table["not_assessed_reason"] = table["not_assessed_reason"].astype("string").fillna("").astype(str)
+        if list(table["finding"]) != list(self.findings["id"]):
+            raise ValueError(f"stability/stability.csv lists the findings {list(table['finding'])}, but "
+                             f"findings/findings.csv lists {list(self.findings['id'])}: rerun the stability stage")
+        return table.set_index("finding", drop=False)
+
+    @cached_property
+    def stability_record(self) -> dict[str, Any]:
+        return json.loads((self.derived / "stability" / "stability_record.json").read_text(encoding="utf-8"))
+
+    @cached_property
     def figures(self) -> dict[str, dict[str, Any]]:
         entries = json.loads((self.derived / "figures" / "figures.json").read_text(encoding="utf-8"))
         return {entry["id"]: entry for entry in entries}
@@ -326,7 +458,7 @@ class Report:
     def byline(self, date: str, commit: str) -> str:
         """Date, code version and data provenance in one line under the title."""
         return self.text["byline"].format(
-            date=escape_markdown(date), commit=f"`{escape_markdown(commit)}`",
+            date=escape_markdown(date), commit=code_span(commit),
             N=format_count(self.record["population_size"], self.language),
             simulated=self.text["simulated_short"] if self.record["simulated"] else "",
             n=format_count(self.record["sample_size"], self.language), seed=self.record["seed"]) + "\n"
@@ -338,7 +470,8 @@ class Report:
                 f'lang="{other}">{self.text["switch"]}</a></p>\n```\n')
 
     def summary_table(self) -> str:
-        """Every finding: id linking to its section, short statement, measured value, badge."""
+        """Every finding: id linking to its section, short statement, measured value, badge, and
+        the share of alternative samples in which it is reproduced (stability stage)."""
         rows = []
         for row in self.findings.itertuples():
             rows.append([
@@ -346,6 +479,7 @@ class Report:
                 escape_markdown(row.short_fr if self.language == "fr" else row.short_en),
                 self.measured_value(row),
                 self.badge(row.verdict),
+                self.stability_cell(row.id),
             ])
         return table_markdown(self.text["summary_head"], rows, self.text["captions"]["tbl-summary"], "tbl-summary")
 
@@ -430,11 +564,15 @@ class Report:
         caption = f'{escape_markdown(entry["caption"][self.language])} {self.text["drawn_by"]} `{entry["function"]}`.'
         return f'![{caption}]({Path(path).as_posix()}){{#fig-{figure_id.replace("_", "-")} fig-alt="{alt}"}}\n'
 
+    def design(self, stratify_by: str | None) -> str:
+        """The sampling design in words: simple random, or stratified by a column."""
+        if self.language == "fr":
+            return "échantillon aléatoire simple" if stratify_by is None else f"stratifié selon {stratify_by}"
+        return "simple random sample" if stratify_by is None else f"stratified by {stratify_by}"
+
     def sample_paragraph(self) -> str:
         record = self.record
-        method = "simple random sample" if record["stratify_by"] is None else f"stratified by {record['stratify_by']}"
-        if self.language == "fr":
-            method = "échantillon aléatoire simple" if record["stratify_by"] is None else f"stratifié selon {record['stratify_by']}"
+        method = self.design(record["stratify_by"])
         analysed = len(self.table("frequencies/analysed_plans.csv"))
         return self.text["sample_sentence"].format(
             N=format_count(record["population_size"], self.language), n=format_count(record["sample_size"], self.language),
@@ -531,6 +669,89 @@ class Report:
                         + [escape_markdown(str(r["method"])), format_p(r["p_value"], self.language), format_p(r["p_holm"], self.language), odds])
         return table_markdown(self.text["battery_head"], rows)
 
+    # --- stability across random samples (the stability stage) ---------------------------------
+
+    def finding_link(self, finding_id: str) -> str:
+        return f"[{finding_id}](#sec-{finding_id.lower()})"
+
+    def stability_cell(self, finding_id: str) -> str:
+        """The share of alternative samples in which a finding is reproduced, or « non évalué »."""
+        row = self.stability.loc[finding_id]
+        return self.pct(row["share_reproduced"]) if row["assessed"] else self.text["not_assessed"]
+
+    def reproduced_word(self) -> str:
+        """The verdict "reproduced" inside a sentence: its codebook label, in lower case."""
+        label = self.codebook.label("verdicts", "reproduced", self.language)
+        return escape_markdown(label[:1].lower() + label[1:])
+
+    def stability_head(self) -> list[str]:
+        """The stability table's column headers, with the codebook's word for "reproduced"."""
+        return [head.format(reproduced=self.reproduced_word()) for head in self.text["stability_head"]]
+
+    def stability_notice(self) -> str:
+        """A warning callout in the stability section when its data is simulated (empty otherwise)."""
+        if not (self.stability_record.get("simulated") or self.record.get("simulated")):
+            return ""
+        return "::: {.callout-warning}\n" + self.text["stability_simulated"] + "\n:::\n"
+
+    def stability_paragraphs(self) -> str:
+        """How the alternative samples were drawn and why (from the stability record), how to read
+        the shares, and the range of the shares and the findings not assessed (from stability.csv)."""
+        record, text, language, reproduced = self.stability_record, self.text, self.language, self.reproduced_word()
+        method, redraws, head = record["method"], format_count(record["redraws"], language), self.stability_head()
+        drawn = text["stability_method"][method].format(
+            N=format_count(record["population_size"], language), n=format_count(record["sample_size"], language),
+            fraction=self.pct(record["fraction"]), design=self.design(record["stratify_by"]), seed=record["seed"])
+        paragraphs = [" ".join([text["stability_intro"].format(redraws=redraws), drawn, text["stability_battery"]]),
+                      " ".join([text["stability_reading"].format(redraws=redraws, verdict=head[2], same=head[4],
+                                                                 reproduced=reproduced),
+                                text["stability_caveat"][method].format(reproduced=reproduced)])]
+        facts = [sentence for sentence in (self.stability_range(), self.not_assessed_sentence()) if sentence]
+        if facts:
+            paragraphs.append(" ".join(facts))
+        return "\n\n".join(paragraphs) + "\n"
+
+    def stability_range(self) -> str:
+        """The lowest and highest share reproduced among the assessed findings, with their ids."""
+        assessed = self.stability[self.stability["assessed"]]
+        if assessed.empty:
+            return ""
+        shares = assessed["share_reproduced"].astype(float)
+        k = format_count(len(assessed), self.language)
+        if shares.min() == shares.max():
+            return self.text["stability_same"].format(k=k, value=self.pct(shares.min()), reproduced=self.reproduced_word())
+        ids = lambda value: ", ".join(self.finding_link(f) for f in assessed.loc[shares == value, "finding"])  # noqa: E731
+        return self.text["stability_range"].format(k=k, low=self.pct(shares.min()), low_ids=ids(shares.min()),
+                                                   high=self.pct(shares.max()), high_ids=ids(shares.max()),
+                                                   reproduced=self.reproduced_word())
+
+    def not_assessed_sentence(self) -> str:
+        """The findings the stability stage could not assess (with its reason, in English only:
+        the stage writes it in English)."""
+        missing = self.stability[~self.stability["assessed"]]
+        if missing.empty:
+            return ""
+        items = [self.finding_link(row.finding) + (f" ({escape_markdown(row.not_assessed_reason)})"
+                                                   if self.language == "en" and row.not_assessed_reason else "")
+                 for row in missing.itertuples()]
+        return self.text["stability_not_assessed"]["one" if len(items) == 1 else "many"].format(ids=", ".join(items))
+
+    def stability_table(self) -> str:
+        """Every finding: id linking to its section, short statement, the actual sample's verdict
+        (badge), share of alternative samples reproducing it with its Monte Carlo interval, and
+        share of alternative samples reaching the actual sample's verdict."""
+        rows = []
+        for row in self.findings.itertuples():
+            stable = self.stability.loc[row.id]
+            if stable["assessed"]:
+                share = self.share_ci(stable["share_reproduced"], stable["share_ci_low"], stable["share_ci_high"])
+                same = self.pct(stable["share_same_verdict"])
+            else:
+                share, same = self.text["not_assessed"], "–"
+            rows.append([self.finding_link(row.id), escape_markdown(row.short_fr if self.language == "fr" else row.short_en),
+                         self.badge(stable["observed_verdict"]), share, same])
+        return table_markdown(self.stability_head(), rows, self.text["captions"]["tbl-stability"], "tbl-stability")
+
     def dictionary_table(self) -> str:
         """Every derived table with its path, title and columns, from the stages' data packages."""
         rows = []
@@ -546,8 +767,9 @@ class Report:
         provenance = json.loads((self.derived / "validated" / "provenance.json").read_text(encoding="utf-8"))
         versions = ", ".join(f"{name} {version}" for name, version in sorted(self.record["versions"].items()))
         rows = [[words["simulated"], words["yes"] if self.record["simulated"] else words["no"]],
-                [words["commit"], f"`{escape_markdown(commit)}`"], [words["renderer"], escape_markdown(renderer)],
-                [words["seed_sampling"], str(self.record["seed"])], [words["versions"], escape_markdown(versions)]]
+                [words["commit"], code_span(commit)], [words["renderer"], escape_markdown(renderer)],
+                [words["seed_sampling"], str(self.record["seed"])],
+                [words["seed_stability"], str(self.stability_record["seed"])], [words["versions"], escape_markdown(versions)]]
         rows += [[words["input"].format(path=f"`{path}`"), f"`{facts['sha256']}`"] for path, facts in provenance["inputs"].items()]
         return table_markdown(self.text["prov_head"], rows, self.text["captions"]["tbl-provenance"], "tbl-provenance")
 
