@@ -2,12 +2,17 @@
 
 1. Cold build: copies the project (Snakefile, rules, config, data/raw, src, report without its
    outputs, environment.yml) into a temporary folder and runs `python -m snakemake --cores N`
-   there with this interpreter; prints the total wall time and the time of each job read from
-   Snakemake's own log (its timestamps have a resolution of one second). Then, in a second fresh
+   there with this interpreter; prints the total wall time and the time of each rule's jobs read
+   from Snakemake's own log (its timestamps have a resolution of one second). Then, in a second fresh
    copy, builds the stages one command at a time (`snakemake --cores N validate`, then `sample`,
-   `frequencies`, `diversity`, `tests`, `findings`, `figures`, `report`), so that each command
-   builds exactly one more stage, and prints each command's raw time and its time net of
-   Snakemake's start-up floor (part 2). Nothing is added to the rules.
+   `frequencies`, `diversity`, `tests`, `findings`, `stability`, `figures`, `report`, `audit`),
+   so that each command builds exactly one more stage, and prints each command's raw time and
+   its time net of Snakemake's start-up floor (part 2). Nothing is added to the rules. Last, the
+   report stage is run once more in that copy (its own code, rlp_pipeline.report.run_report, in
+   a subprocess) with timers around the renderer's steps, to print what each of the four
+   documents costs: with the fallback renderer, one Jupyter kernel per language runs the
+   report's cells (shared by its HTML and its PDF), then Pandoc writes the HTML, and Pandoc and
+   Typst the PDF; with real Quarto, the time per language.
 2. No-op rebuild: `snakemake --cores N` again in the built copy ("Nothing to be done"), beside
    Snakemake's start-up on an empty workflow (one rule whose output already exists); min and
    median of --repetitions runs each, interleaved, after one untimed warm-up run of each.
@@ -16,7 +21,8 @@
    generated in one subprocess and analysed in another (rlp_pipeline.analysis.run_analysis), so
    the peak memory (ru_maxrss, read inside the child) is that run's alone; per-stage times are
    taken inside the child and printed as each stage ends.
-4. Stability redraw throughput: not measured yet (the stability stage does not exist yet).
+4. Stability redraw throughput (redraws per second): its place in the output is kept after
+   part 3; not measured by this script yet.
 
     python benchmarks/speed.py                       # everything (the 100,000-plan run is long)
     python benchmarks/speed.py --sizes 1000 10000    # smaller populations only
@@ -55,7 +61,11 @@ IGNORED = shutil.ignore_patterns("_output", "_figures", ".quarto", "__pycache__"
                                "*.egg-info")
 
 # The stages in pipeline order: each is a rule name (a Snakemake target without wildcards).
-STAGES = ["validate", "sample", "frequencies", "diversity", "tests", "findings", "figures", "report", "audit"]
+STAGES = ["validate", "sample", "frequencies", "diversity", "tests", "findings", "stability", "figures", "report",
+          "audit"]
+# Rules of the single build's log, in pipeline order (a stage may have several rules or jobs).
+LOGGED_RULES = ["validate", "sample", "frequencies", "diversity", "tests", "findings", "stability_chunk", "stability",
+                "figures", "report", "audit"]
 # The stage functions run_analysis calls, in its order.
 ANALYSIS_STAGES = ["run_validation", "run_sampling", "run_frequencies", "run_diversity", "run_tests", "run_findings"]
 SAMPLING = {"fraction": 0.4, "seed": 20180517, "stratify_by": None, "balance_resamples": 10000}
@@ -127,12 +137,14 @@ def finished_jobs(output: str) -> list[str]:
 
 
 def job_spans(output: str) -> dict[str, float]:
-    """Per rule, seconds from its start to its end as stamped in Snakemake's log (1 s resolution).
+    """Per rule, seconds from the start of its first job to the end of its last one, as stamped
+    in Snakemake's log (1 s resolution).
 
     Snakemake prints a line "[Thu Nov 26 02:29:10 2026]" just before "Job N: <message>" (or a
     "rule X:" block with "jobid: N") when a job starts, and before "Finished jobid: N (Rule: X)".
     """
     starts: dict[str, datetime.datetime] = {}
+    first: dict[str, datetime.datetime] = {}
     spans: dict[str, float] = {}
     stamp = None
     for line in output.splitlines():
@@ -146,7 +158,9 @@ def job_spans(output: str) -> dict[str, float]:
         ended = re.fullmatch(r"Finished jobid: (\d+) \(Rule: (\w+)\)", line)
         started = re.match(r"(?:Job (\d+): |jobid: (\d+)$)", line)
         if ended and ended.group(1) in starts:
-            spans[ended.group(2)] = (stamp - starts[ended.group(1)]).total_seconds()
+            rule = ended.group(2)
+            first[rule] = min(first.get(rule, starts[ended.group(1)]), starts[ended.group(1)])
+            spans[rule] = (stamp - first[rule]).total_seconds()
         elif started:
             starts[started.group(1) or started.group(2)] = stamp
     return spans
@@ -190,10 +204,11 @@ def build_parts(arguments: argparse.Namespace, work: Path) -> None:
     jobs = finished_jobs(output)
     print(f"  one command, all stages: {total:.1f} s wall ({len(jobs)} jobs; documents: {', '.join(documents)})")
     spans = job_spans(output)
-    print("  per job, as stamped in Snakemake's log of that build (1 s resolution; with 2 cores jobs may overlap):")
-    for stage in STAGES:
-        if stage in spans:
-            print(f"    {stage:12} {spans[stage]:5.0f} s")
+    print("  per rule, first job's start to last job's end as stamped in Snakemake's log of that build")
+    print("  (1 s resolution; with 2 cores jobs may overlap):")
+    for rule in LOGGED_RULES + sorted(set(spans) - set(LOGGED_RULES)):
+        if rule in spans:
+            print(f"    {rule:16} {spans[rule]:5.0f} s")
 
     # 1b. Stage by stage in a second fresh copy.
     staged = work / "staged"
@@ -239,6 +254,7 @@ def build_parts(arguments: argparse.Namespace, work: Path) -> None:
     print(f"    {'sum':12} {raw_sum:7.2f} {raw_sum - len(rows) * floor:7.2f} {raw_sum - len(rows) * noop:15.2f}")
     print(f"  the single cold build took {total:.1f} s; the {len(rows)} staged commands {raw_sum:.1f} s in all "
           f"({len(rows) - 1} more start-ups; frequencies and diversity can run side by side in the single build).")
+    report_documents(staged, work)
 
     print()
     print(f"== 2. No-op rebuild against Snakemake's start-up floor ({arguments.repetitions} runs each, "
@@ -252,6 +268,104 @@ def build_parts(arguments: argparse.Namespace, work: Path) -> None:
     ratio = noop / floor
     print(f"  ratio no-op / floor (medians): {ratio:.2f} (min/min: {min(noops) / min(floors):.2f}); "
           f"goal: within 20% of the floor (<= 1.20): {'met' if ratio <= 1.20 else 'not met'}")
+
+
+def report_documents(built: Path, work: Path) -> None:
+    """Part 1c: the report stage once more in a built copy, its steps timed (see child_report)."""
+    progress(f"report stage once more in {built}, its steps timed ...")
+    timed = run_child("report", built, [], work / "report.json")
+    if timed is None:
+        return
+    print(f"  report stage per document: the stage run once more in the staged copy, {timed['seconds']:.1f} s in all")
+    print(f"  ({timed['renderer']}):")
+    for language, parts in timed["languages"].items():
+        if "kernel" not in parts:
+            print(f"    {language}: {parts['total']:.1f} s for its HTML and its PDF together (real Quarto, not split)")
+    fallback = {language: parts for language, parts in timed["languages"].items() if "kernel" in parts}
+    if not fallback:
+        return
+    print("    a language's kernel and cells serve both its documents: HTML = kernel + cells + Pandoc to HTML;")
+    print("    PDF = Pandoc to Typst + Typst to PDF (plus the kernel and cells if it were rendered alone)")
+    print(f"    {'language':8} {'kernel s':>9} {'cells s':>8} {'pandoc html s':>14} {'pandoc typst s':>15} "
+          f"{'typst s':>8} {'HTML s':>7} {'PDF s':>6}")
+    for language, parts in fallback.items():
+        steps = [parts.get(name, 0.0) for name in ("kernel", "cells", "pandoc html", "pandoc typst", "typst")]
+        print(f"    {language:8} {steps[0]:9.2f} {steps[1]:8.2f} {steps[2]:14.2f} {steps[3]:15.2f} {steps[4]:8.2f} "
+              f"{sum(steps[:3]):7.2f} {sum(steps[3:]):6.2f}")
+    for language, parts in fallback.items():
+        slowest = ", ".join(f"{'the setup cell' if line is None else f'line {line}'} {seconds:.2f} s"
+                            for line, seconds in parts["slowest cells"])
+        print(f"    {language}: slowest cells (the renderer's setup cell, or the line of report/index.qmd): {slowest}")
+
+
+def child_report(folder: Path, result: Path) -> None:
+    """Subprocess: rlp_pipeline.report.run_report in a built copy (folder), as the report rule
+    runs it, with timers around the fallback renderer's steps (starting and stopping the Jupyter
+    kernel, each cell, Pandoc to HTML, Pandoc to Typst, Typst to PDF), or around each language's
+    quarto render when real Quarto is installed."""
+    os.chdir(folder)
+    source = str(folder / "src")
+    sys.path.insert(0, source)
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [source, os.environ.get("PYTHONPATH")]))
+    logging.disable(logging.WARNING)
+    import nbclient
+
+    from rlp_pipeline import render, report
+
+    languages: dict[str, dict] = {}
+    parts: dict = {}  # seconds per step, for the language being rendered
+    cell_times: list[tuple[int, float]] = []
+
+    def clock(step, function):
+        """The function, adding its duration to parts[step] (step may depend on the arguments)."""
+        def wrapper(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                name = step(args) if callable(step) else step
+                parts[name] = parts.get(name, 0.0) + time.perf_counter() - started
+        return wrapper
+
+    def render_language(project_dir, profile, *args, **kwargs):
+        parts.clear()
+        cell_times.clear()
+        value = clock("total", original_render_project)(project_dir, profile, *args, **kwargs)
+        if "execute" in parts:  # the fallback renderer: what is not a cell is the kernel's start and stop
+            parts["kernel"] = parts.pop("execute") - parts.get("cells", 0.0)
+            parts["slowest cells"] = sorted(cell_times, key=lambda item: -item[1])[:3]
+        languages[profile] = dict(parts)
+        progress(f"report {profile}: {parts['total']:.1f} s")
+        return value
+
+    def execute(cells, *args, **kwargs):
+        lines = [None] + [cell[0] for cell in cells]  # cell 0 is the renderer's setup cell
+
+        def execute_cell(client, cell, index, *more, **options):
+            started = time.perf_counter()
+            try:
+                return original_execute_cell(client, cell, index, *more, **options)
+            finally:
+                seconds = time.perf_counter() - started
+                parts["cells"] = parts.get("cells", 0.0) + seconds
+                cell_times.append((lines[index], seconds))
+
+        nbclient.NotebookClient.execute_cell = execute_cell
+        try:
+            return original_execute(cells, *args, **kwargs)
+        finally:
+            nbclient.NotebookClient.execute_cell = original_execute_cell
+
+    original_execute, original_execute_cell = render._execute, nbclient.NotebookClient.execute_cell
+    original_render_project = report.render_project
+    render._execute = clock("execute", execute)
+    render._pandoc = clock(lambda args: "pandoc html" if "html5" in args[0] else "pandoc typst", render._pandoc)
+    render._typst = clock("typst", render._typst)
+    report.render_project = render_language
+    started = time.perf_counter()
+    report.run_report(Path("report"), Path("data/derived"), Path("data/raw/codebook.yaml"), Path("config/findings.yaml"))
+    result.write_text(json.dumps({"seconds": time.perf_counter() - started, "languages": languages,
+                                  "renderer": report.renderer_description()}))
 
 
 # --------------------------------------------------------------------------------------------
@@ -396,7 +510,7 @@ def main() -> None:
                         help="timed runs of the no-op rebuild and of the empty workflow in part 2 (default: %(default)s)")
     parser.add_argument("--keep", action="store_true",
                         help="keep the temporary folder (project copies, Snakemake outputs, populations) and print its path")
-    parser.add_argument("--child", choices=("generate", "analyse"), help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=("generate", "analyse", "report"), help=argparse.SUPPRESS)
     parser.add_argument("--child-folder", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--child-result", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--child-size", type=int, help=argparse.SUPPRESS)
@@ -407,6 +521,8 @@ def main() -> None:
         return child_generate(arguments.child_folder, arguments.child_size, arguments.child_result)
     if arguments.child == "analyse":
         return child_analyse(arguments.child_folder, arguments.child_label, arguments.child_result)
+    if arguments.child == "report":
+        return child_report(arguments.child_folder, arguments.child_result)
     if any(size < 1 for size in arguments.sizes) or arguments.repetitions < 1 or arguments.cores < 1:
         parser.error("--sizes, --repetitions and --cores must be positive")
 
@@ -418,9 +534,10 @@ def main() -> None:
         if not arguments.skip_build:
             build_parts(arguments, work)
         analysis_part(arguments, work)
+        # Part 4, the stability stage's redraws per second, goes here (kept last in the output).
         print()
-        print("== 4. Stability redraw throughput ==")
-        print("  Not measured yet: the stability stage (issue \"Can the findings be trusted?\") does not exist yet.")
+        print("== 4. Stability redraw throughput (redraws per second) ==")
+        print("  Not measured by this script yet.")
     finally:
         if arguments.keep:
             print(f"\n  temporary folder kept: {work}")

@@ -732,6 +732,49 @@ def test_jonckheere_terpstra_against_complete_permutation_distribution():
     assert inf.jonckheere_terpstra(groups, seed=99, resamples=20000) == result
 
 
+def test_jonckheere_terpstra_j_from_value_counts_equals_j_from_ranks():
+    rng = np.random.default_rng(11)
+    for _ in range(200):
+        sizes = rng.integers(1, 30, rng.integers(2, 6))
+        n = int(sizes.sum())
+        # Few distinct values (many ties), as per-plan counts have, or many.
+        values = rng.integers(0, rng.choice([2, 4, 10, 1000]), (int(rng.integers(1, 20)), n)) * rng.choice([1.0, 0.5, 0.1])
+        distinct, codes = np.unique(values, return_inverse=True)
+        codes = codes.reshape(values.shape)
+        assert np.array_equal(inf._jt_from_codes(codes, sizes, len(distinct)), inf._jt_from_ranks(values, sizes))
+
+
+def test_jonckheere_terpstra_permutation_p_values_are_those_of_the_rank_version():
+    # The permutation p-values before J was computed from value codes: J from midranks of the
+    # permuted values themselves, same generator, same chunks. They must not change by one bit.
+    def by_ranks(pooled, sizes, observed, mean, resamples, seed):
+        n = pooled.size
+        rng = np.random.Generator(np.random.PCG64(seed))
+        chunk = max(1, min(resamples, inf._CHUNK_ELEMENTS // n))
+        threshold = observed - 1e-9 * max(1.0, abs(observed))
+        distance = abs(observed - mean) - 1e-9 * max(1.0, abs(observed))
+        exceed = exceed_two = done = 0
+        while done < resamples:
+            size = min(chunk, resamples - done)
+            permuted = inf._jt_from_ranks(rng.permuted(np.broadcast_to(pooled, (size, n)), axis=1), sizes)
+            exceed += int(np.count_nonzero(permuted >= threshold))
+            exceed_two += int(np.count_nonzero(np.abs(permuted - mean) >= distance))
+            done += size
+        return (1 + exceed) / (resamples + 1), (1 + exceed_two) / (resamples + 1)
+
+    rng = np.random.default_rng(5)
+    for case in range(12):
+        groups = [rng.integers(0, 3 + case % 5, rng.integers(2, 40)) * 0.5 for _ in range(int(rng.integers(2, 5)))]
+        if case % 4 == 0:
+            groups = [rng.normal(size=rng.integers(2, 30)) for _ in range(3)]  # no ties at all
+        result = inf.jonckheere_terpstra(groups, seed=case, resamples=3000)
+        pooled = np.concatenate(groups).astype(float)
+        sizes = np.array([len(g) for g in groups])
+        mean = (pooled.size**2 - (sizes**2).sum()) / 4.0
+        expected = by_ranks(pooled, sizes, result["J"], mean, 3000, case)
+        assert (result["p_value_permutation_increasing"], result["p_value_permutation_two_sided"]) == expected
+
+
 # ----------------------------------------------------------------------------------------------
 # Paired binary data and binomial tests
 # ----------------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .codebook import Codebook
-from .plan_tables import AnalysedSample, pair_use, plan_use
+from .plan_tables import AnalysedSample, pair_use, plan_use, variable_use
 
 _SECTION_OF_PREFIX = {"object": "objects", "strategy": "strategies", "substrategy": "substrategies"}
 _COLUMN_OF_SECTION = {"objects": "object", "strategies": "strategy", "substrategies": "substrategy"}
@@ -50,10 +50,7 @@ class PlanIndicators:
     def __init__(self, sample: AnalysedSample, codebook: Codebook):
         self.codebook = codebook
         ids = sample.plan_ids
-        self.use = {
-            section: plan_use(sample.codings, ids, column, codebook.ids(section))
-            for section, column in _COLUMN_OF_SECTION.items()
-        }
+        self.use = {section: variable_use(sample, codebook, section) for section in _COLUMN_OF_SECTION}
         self.pairs = pair_use(sample.codings, ids, codebook)
         self.strategies_by_status = [
             plan_use(sample.codings[sample.codings["status"] == status], ids, "strategy", codebook.ids("strategies"))

@@ -10,6 +10,7 @@ inputs give byte-identical files on a second run.
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import os
@@ -17,14 +18,88 @@ import tempfile
 from pathlib import Path
 from typing import Any, Mapping
 
+import numpy as np
 import pandas as pd
+
+# Characters that make the csv module quote a cell (QUOTE_MINIMAL, comma delimiter, '\\n' line
+# terminator); a cell without any is written as it is.
+_QUOTED_IF = (",", '"', "\r", "\n")
 
 
 def csv_bytes(table: pd.DataFrame) -> bytes:
-    """A table as UTF-8 CSV bytes: comma-separated, '\\n' line endings, no index column."""
-    buffer = io.StringIO()
-    table.to_csv(buffer, index=False, lineterminator="\n")
-    return buffer.getvalue().encode("utf-8")
+    """A table as UTF-8 CSV bytes: comma-separated, '\\n' line endings, no index column.
+
+    The bytes are those of ``table.to_csv(index=False, lineterminator="\\n")``. For a table of
+    plain columns (integers, floats, booleans, text) they are assembled column by column from the
+    very strings pandas hands to the csv module, which is several times faster on a million rows;
+    any other table is written by pandas itself.
+    """
+    cells = _csv_cells(table)
+    if cells is None:
+        buffer = io.StringIO()
+        table.to_csv(buffer, index=False, lineterminator="\n")
+        return buffer.getvalue().encode("utf-8")
+    header = io.StringIO()
+    table.iloc[:0].to_csv(header, index=False, lineterminator="\n")
+    return (header.getvalue() + "\n".join(map(",".join, zip(*cells))) + "\n").encode("utf-8")
+
+
+def _csv_cells(table: pd.DataFrame) -> list[np.ndarray] | None:
+    """Each column of the table as the text of its CSV cells, quoted as the csv module quotes
+    them; None when pandas must write the table (no rows, a single column, whose empty cells the
+    csv module quotes, a multi-level header, or a column of another kind)."""
+    if len(table) == 0 or table.shape[1] < 2 or isinstance(table.columns, pd.MultiIndex):
+        return None
+    columns = []
+    for position in range(table.shape[1]):
+        text = _column_text(table.iloc[:, position])
+        if text is None:
+            return None
+        columns.append(_quoted(text))
+    return columns
+
+
+def _column_text(column: pd.Series) -> np.ndarray | None:
+    """The strings pandas' ``to_csv`` gives the csv module for one column (missing values as
+    empty cells), as an object array; None for a kind of column this does not cover."""
+    kind = column.dtype.kind
+    if isinstance(column.dtype, np.dtype) and kind in "iub":
+        return column.to_numpy().astype(str).astype(object)
+    if isinstance(column.dtype, pd.api.extensions.ExtensionDtype) and kind in "iu":
+        # Nullable integers (Int64): pandas writes each as a Python int, "" where missing.
+        missing = column.isna().to_numpy()
+        text = column.to_numpy(dtype=column.dtype.numpy_dtype, na_value=0).astype(str).astype(object)
+        text[missing] = ""
+        return text
+    if isinstance(column.dtype, np.dtype) and kind == "f":
+        # As pandas does: numpy's shortest round-trip repr of each float, "" for NaN.
+        text = column.to_numpy().astype(str)
+        text[column.isna().to_numpy()] = ""
+        return text.astype(object)
+    if column.dtype == object or isinstance(column.dtype, pd.StringDtype):
+        text = column.to_numpy(dtype=object, copy=True)
+        text[column.isna().to_numpy()] = ""
+        return text if pd.api.types.infer_dtype(text, skipna=False) in ("string", "empty") else None
+    return None
+
+
+def _quoted(text: np.ndarray) -> np.ndarray:
+    """The cells that need quotes, quoted by the csv module itself (so they are exactly what it
+    writes), the others as they are. Most columns (codes, numbers) need none, which one search
+    of their joined text shows."""
+    joined = "\x00".join(text)
+    if not any(character in joined for character in _QUOTED_IF):
+        return text
+    needs = np.array([("," in cell) or ('"' in cell) or ("\r" in cell) or ("\n" in cell) for cell in text], dtype=bool)
+    quoted: dict[str, str] = {}  # the arrays of _column_text are fresh copies: filled in place
+    for index in np.flatnonzero(needs):
+        cell = text[index]
+        if cell not in quoted:
+            buffer = io.StringIO()
+            csv.writer(buffer, lineterminator="\n").writerow([cell, ""])
+            quoted[cell] = buffer.getvalue()[:-2]  # the cell, without the ",\\n" of the empty one after it
+        text[index] = quoted[cell]
+    return text
 
 
 def json_bytes(document: Any) -> bytes:

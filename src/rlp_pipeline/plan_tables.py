@@ -10,13 +10,14 @@ the sampling stage and left out of the denominators (they may simply not have be
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from .codebook import Codebook
+from .tables import read_typed_csv
 
 # (codebook section, codings column) of each per-plan variable.
 VARIABLES = {
@@ -34,6 +35,8 @@ class AnalysedSample:
     plans: pd.DataFrame  # one row per analysed plan, in sample order: plan_id, level, group, region...
     codings: pd.DataFrame  # codings of the analysed plans
     record: dict  # sampling_record.json (includes the `simulated` flag)
+    # Per-plan use tables already built, by (codings column, categories): see variable_use.
+    _uses: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def plan_ids(self) -> list[str]:
@@ -43,16 +46,22 @@ class AnalysedSample:
 def read_analysed_sample(sample_dir: Path | str) -> AnalysedSample:
     """Read the sampling stage's outputs and keep the sampled plans that have codings."""
     sample_dir = Path(sample_dir)
-    plans = pd.read_csv(sample_dir / "sampled_plans.csv", dtype=str, keep_default_na=False)
-    for column in ("region", "mobilisation_level", "source_line", "sampling_rank"):
-        plans[column] = plans[column].astype("int64")
-    codings = pd.read_csv(sample_dir / "codings.csv", dtype=str, keep_default_na=False)
-    for column in ("coding_id", "source_line"):
-        codings[column] = codings[column].astype("int64")
+    plans = _read_sample_table(sample_dir / "sampled_plans.csv",
+                               ("region", "mobilisation_level", "source_line", "sampling_rank"))
+    codings = _read_sample_table(sample_dir / "codings.csv", ("coding_id", "source_line"))
     record = json.loads((sample_dir / "sampling_record.json").read_text(encoding="utf-8"))
-    coded = set(codings["plan_id"])
-    analysed = plans[plans["plan_id"].isin(coded)].reset_index(drop=True)
-    return AnalysedSample(analysed, codings[codings["plan_id"].isin(set(analysed["plan_id"]))].reset_index(drop=True), record)
+    analysed = plans[plans["plan_id"].isin(codings["plan_id"].unique())].reset_index(drop=True)
+    return AnalysedSample(analysed, codings[codings["plan_id"].isin(analysed["plan_id"].unique())].reset_index(drop=True), record)
+
+
+def _read_sample_table(path: Path, integer_columns: tuple[str, ...]) -> pd.DataFrame:
+    """A table of the sampling stage: text columns, and whole numbers in `integer_columns`."""
+    table = read_typed_csv(path, integer_columns)
+    if table is None:  # read as text, so that a bad value raises the conversion's own error
+        table = pd.read_csv(path, dtype=str, keep_default_na=False)
+        for column in integer_columns:
+            table[column] = table[column].astype("int64")
+    return table
 
 
 def coding_counts(codings: pd.DataFrame, plan_ids: list[str], column: str, categories: list) -> pd.DataFrame:
@@ -62,8 +71,9 @@ def coding_counts(codings: pd.DataFrame, plan_ids: list[str], column: str, categ
     rows = pd.Index(plan_ids).get_indexer(codings["plan_id"])
     columns = pd.Index(categories).get_indexer(codings[column])
     counted = (rows >= 0) & (columns >= 0)
-    counts = np.zeros((len(plan_ids), len(categories)), dtype="int64")
-    np.add.at(counts, (rows[counted], columns[counted]), 1)
+    cells = rows[counted] * len(categories) + columns[counted]  # one bincount instead of np.add.at
+    counts = np.bincount(cells, minlength=len(plan_ids) * len(categories)).astype("int64")
+    counts = counts.reshape(len(plan_ids), len(categories))
     return pd.DataFrame(counts, index=pd.Index(plan_ids, name="plan_id"), columns=pd.Index(categories, name=column))
 
 
@@ -87,5 +97,13 @@ def pair_use(codings: pd.DataFrame, plan_ids: list[str], codebook: Codebook) -> 
 
 def variable_use(sample: AnalysedSample, codebook: Codebook, section: str) -> pd.DataFrame:
     """Per-plan use (0/1) of every code of a codebook section: objects, strategies,
-    substrategies or statuses."""
-    return plan_use(sample.codings, sample.plan_ids, VARIABLES[section], codebook.ids(section))
+    substrategies or statuses.
+
+    The stages ask for the same tables many times (each test of the battery, each finding's
+    components); each is built once per sample and a copy handed out, so that a caller changing
+    its copy cannot change another's."""
+    column, categories = VARIABLES[section], list(codebook.ids(section))
+    key = (column, tuple(categories))
+    if key not in sample._uses:
+        sample._uses[key] = plan_use(sample.codings, sample.plan_ids, column, categories)
+    return sample._uses[key].copy()

@@ -52,6 +52,7 @@ import scipy.stats
 from .codebook import Codebook, load_codebook
 from .outputs import csv_bytes, json_bytes, write_outputs
 from .problems import InputError, Problem, display_path
+from .tables import read_typed_csv
 from .describe import stage_datapackage
 from .validate import CODING_COLUMNS, PLAN_COLUMNS
 from .validate import TABLES as VALIDATED_TABLES
@@ -109,12 +110,14 @@ def _read_table(path: Path, columns: Sequence[str], integer_columns: Sequence[st
     if not path.is_file():
         problems.append(Problem(shown, None, None, None, "the file written by the validation stage"))
         return pd.DataFrame(columns=list(columns))
-    table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    table = read_typed_csv(path, integer_columns)
+    if table is None:
+        table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
     missing = [c for c in columns if c not in table.columns]
     for column in missing:
         problems.append(Problem(shown, 1, column, None, f"a column named '{column}'"))
     for column in integer_columns:
-        if column in missing:
+        if column in missing or table[column].dtype == "int64":
             continue
         converted = pd.to_numeric(table[column], errors="coerce")
         bad = converted.isna() | (converted != converted.round())
@@ -540,7 +543,7 @@ def run_sampling(validated_dir: Path | str, out_dir: Path | str, sampling_config
     set_aside = int((~in_sample).sum())
     LOGGER.info("Codings: %d kept (sampled plans), %d set aside (plans outside the sample).",
                 len(kept_codings), set_aside)
-    coded = set(kept_codings["plan_id"].astype(str))
+    coded = kept_codings["plan_id"].astype(str).unique()
     without = sample.loc[~sample["plan_id"].astype(str).isin(coded),
                          ["plan_id", "name", "region", "mobilisation_level"]].reset_index(drop=True)
     without_ids = without["plan_id"].astype(str).tolist()
