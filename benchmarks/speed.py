@@ -21,8 +21,9 @@
    generated in one subprocess and analysed in another (rlp_pipeline.analysis.run_analysis), so
    the peak memory (ru_maxrss, read inside the child) is that run's alone; per-stage times are
    taken inside the child and printed as each stage ends.
-4. Stability redraw throughput (redraws per second): its place in the output is kept after
-   part 3; not measured by this script yet.
+4. Stability redraw throughput (redraws per second): in a fresh copy built up to the findings,
+   `snakemake --cores N stability` (1,000 alternative samples in chunk jobs, then the merge) is
+   timed as a whole, and each chunk's own rate is read from its log.
 
     python benchmarks/speed.py                       # everything (the 100,000-plan run is long)
     python benchmarks/speed.py --sizes 1000 10000    # smaller populations only
@@ -499,6 +500,48 @@ def analysis_part(arguments: argparse.Namespace, work: Path) -> None:
 # --------------------------------------------------------------------------------------------
 
 
+# --------------------------------------------------------------------------------------------
+# Part 4: the stability stage's alternative samples
+# --------------------------------------------------------------------------------------------
+
+
+def stability_part(arguments: argparse.Namespace, work: Path) -> None:
+    """Redraws per second of the stability stage: in a fresh copy built up to the findings, the
+    stage (its chunk jobs and the merge, with the shipped settings: 1,000 alternative samples,
+    every finding's tests, exact ones included) run by `snakemake --cores N stability`, timed
+    as a whole; each chunk's own rate is read from its log."""
+    print()
+    print("== 4. Stability redraw throughput (redraws per second) ==")
+    print(f"  {load()}")
+    folder = work / "stability"
+    copy_project(folder)
+    progress(f"stability: building up to the findings in {folder} ...")
+    _, status, output = snakemake(folder, arguments.cores, ["findings"], work / "stability-setup.log")
+    if status != 0:
+        failed("the build up to the findings", status, output, work / "stability-setup.log")
+        return
+    progress("stability: the stage alone ...")
+    elapsed, status, output = snakemake(folder, arguments.cores, ["stability"], work / "stability.log")
+    if status != 0:
+        failed("snakemake stability", status, output, work / "stability.log")
+        return
+    record = json.loads((folder / "data" / "derived" / "stability" / "stability_record.json").read_text(encoding="utf-8"))
+    redraws, chunks = record["redraws"], record["chunks"]
+    print(f"  {redraws} alternative samples ({record['method']}; n = {record['sample_size']} of N = "
+          f"{record['population_size']}), every finding's components and verdict on each, in {chunks} chunk jobs "
+          f"on {arguments.cores} cores")
+    print(f"  `snakemake --cores {arguments.cores} stability` (chunks and merge, Snakemake's start-up included): "
+          f"{elapsed:.1f} s wall = {redraws / elapsed:.1f} redraws per second; goal: 1,000 in under 60 s: "
+          f"{'met' if elapsed * 1000 / redraws < 60 else 'not met'}")
+    rates = []
+    for log in sorted((folder / "logs" / "stability").glob("chunk-*.log")):
+        match = re.search(r"Chunk (\d+): (\d+) samples in ([\d.]+) s", log.read_text(encoding="utf-8"))
+        if match:
+            rates.append((int(match.group(1)), int(match.group(2)), float(match.group(3))))
+    for chunk, samples, seconds in rates:
+        print(f"    chunk {chunk}: {samples} samples in {seconds:.1f} s inside its job = {samples / seconds:.1f} per second on one core")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000], metavar="N",
@@ -534,10 +577,7 @@ def main() -> None:
         if not arguments.skip_build:
             build_parts(arguments, work)
         analysis_part(arguments, work)
-        # Part 4, the stability stage's redraws per second, goes here (kept last in the output).
-        print()
-        print("== 4. Stability redraw throughput (redraws per second) ==")
-        print("  Not measured by this script yet.")
+        stability_part(arguments, work)
     finally:
         if arguments.keep:
             print(f"\n  temporary folder kept: {work}")

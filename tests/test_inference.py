@@ -741,7 +741,7 @@ def test_jonckheere_terpstra_j_from_value_counts_equals_j_from_ranks():
         values = rng.integers(0, rng.choice([2, 4, 10, 1000]), (int(rng.integers(1, 20)), n)) * rng.choice([1.0, 0.5, 0.1])
         distinct, codes = np.unique(values, return_inverse=True)
         codes = codes.reshape(values.shape)
-        assert np.array_equal(inf._jt_from_codes(codes, sizes, len(distinct)), inf._jt_from_ranks(values, sizes))
+        assert np.array_equal(inf.jt_from_codes(codes, sizes, len(distinct)), inf._jt_from_ranks(values, sizes))
 
 
 def test_jonckheere_terpstra_permutation_p_values_are_those_of_the_rank_version():

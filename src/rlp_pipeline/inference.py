@@ -869,7 +869,7 @@ def _jt_from_ranks(arranged: np.ndarray, sizes: np.ndarray) -> np.ndarray:
     return j_values
 
 
-def _jt_from_codes(codes: np.ndarray, sizes: np.ndarray, width: int) -> np.ndarray:
+def jt_from_codes(codes: np.ndarray, sizes: np.ndarray, width: int) -> np.ndarray:
     """J for each row of ``codes``, the dense codes (0 .. width - 1, in the order of the values,
     tied values sharing a code) of values laid out group after group (group sizes ``sizes``):
     the same numbers as :func:`_jt_from_ranks` on the values, bit for bit.
@@ -904,7 +904,7 @@ def _jt_permutation(
 
     The permutations shuffle the values' dense codes instead of the values: ``Generator.permuted``
     draws the same random numbers whatever it shuffles, so the arrangements are those of the
-    values, and J of each comes from value counts (:func:`_jt_from_codes`), exactly as from ranks.
+    values, and J of each comes from value counts (:func:`jt_from_codes`), exactly as from ranks.
     """
     if resamples < 1:
         raise ValueError("resamples must be at least 1")
@@ -920,7 +920,7 @@ def _jt_permutation(
     while done < resamples:
         size = min(chunk, resamples - done)
         shuffled = rng.permuted(np.broadcast_to(codes, (size, n)), axis=1)
-        permuted = _jt_from_codes(shuffled, sizes, len(values))
+        permuted = jt_from_codes(shuffled, sizes, len(values))
         exceed += int(np.count_nonzero(permuted >= threshold))
         exceed_two += int(np.count_nonzero(np.abs(permuted - mean) >= distance))
         done += size

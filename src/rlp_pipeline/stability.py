@@ -446,34 +446,6 @@ def permutation_indices(n: int, resamples: int, seed: int) -> np.ndarray:
     return indices
 
 
-def jt_from_codes(codes: np.ndarray, sizes: np.ndarray, width: int) -> np.ndarray:
-    """J for each row of ``codes`` (dense value codes 0..width-1 laid out group after group,
-    group sizes ``sizes``), equal to :func:`inference._jt_statistic`.
-
-    Group by group: with P[v] the count of value v in the groups before h, each value v of group
-    h scores 2 Q[v] + P[v], where Q[v] counts the earlier values below v (smaller earlier values
-    count 1, tied ones 1/2, so 2J is an integer). Integer arithmetic throughout, so the result
-    is exact; 20,000 permutations cost a few passes over (permutations x values) arrays.
-    """
-    codes = np.atleast_2d(codes)
-    rows = codes.shape[0]
-    ends = np.concatenate([[0], np.cumsum(sizes)])
-    # int32 halves the memory traffic; every count and score here is far below 2**31.
-    codes = codes.astype(np.int32, copy=False)
-    offsets = (np.arange(rows, dtype=np.int32) * np.int32(width))[:, None]
-    earlier = np.zeros((rows, width), dtype=np.int32)
-    twice = np.zeros(rows, dtype=np.int64)
-    for group in range(len(sizes) - 1):
-        block = codes[:, ends[group]:ends[group + 1]] + offsets
-        earlier += np.bincount(block.ravel(), minlength=rows * width).reshape(rows, width)
-        score = np.cumsum(earlier, axis=1)
-        score *= 2
-        score -= earlier
-        following = codes[:, ends[group + 1]:ends[group + 2]] + offsets
-        twice += score.ravel()[following].sum(axis=1)
-    return twice / 2.0
-
-
 def permuted_jt(codes: np.ndarray, permutations: np.ndarray, sizes: np.ndarray, width: int,
                 block: int = 1024) -> np.ndarray:
     """J of the values ``codes`` rearranged by each row of ``permutations``; computed in blocks
@@ -482,7 +454,7 @@ def permuted_jt(codes: np.ndarray, permutations: np.ndarray, sizes: np.ndarray, 
     codes = codes.astype(np.int32)
     result = np.empty(len(permutations))
     for start in range(0, len(permutations), block):
-        result[start:start + block] = jt_from_codes(codes[permutations[start:start + block]], sizes, width)
+        result[start:start + block] = inference.jt_from_codes(codes[permutations[start:start + block]], sizes, width)
     return result
 
 
@@ -510,7 +482,7 @@ def trend_levels_outcomes(measure: np.ndarray, frame: Frame, members: np.ndarray
             result = inference.jonckheere_terpstra(groups, seed=seed, resamples=resamples)
             out.p_value[r], out.direction[r] = result["p_value"], _sign(np.array([result["z"]]), expected_sign)[0]
             continue
-        observed = float(jt_from_codes(codes, sizes, len(distinct))[0])
+        observed = float(inference.jt_from_codes(codes, sizes, len(distinct))[0])
         mean = (n**2 - float((sizes.astype(float) ** 2).sum())) / 4.0
         permuted = permuted_jt(codes, permutation_indices(n, resamples, seed), sizes, len(distinct))
         distance = abs(observed - mean) - 1e-9 * max(1.0, abs(observed))
