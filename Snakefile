@@ -41,6 +41,7 @@ envvars:
 
 
 include: "rules/common.smk"
+include: "rules/import.smk"
 include: "rules/validate.smk"
 include: "rules/sample.smk"
 include: "rules/statistics.smk"
@@ -53,6 +54,7 @@ rule all:
     default_target: True
     input:
         "data/derived/validated/plans.csv",
+        TEMPLATES.values(),
         "data/derived/sample/sampled_plans.csv",
         "data/derived/sample/balance_tests.csv",
         "data/derived/frequencies/datapackage.json",

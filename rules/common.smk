@@ -4,11 +4,22 @@ from pathlib import Path
 
 from rlp_pipeline.datapackage import load_datapackage
 
-# The raw tables are named in the data package: list them as inputs so that editing one of them
-# re-runs what depends on it.
-RAW_PACKAGE = load_datapackage(config["datapackage"])
-RAW_PLANS = str(RAW_PACKAGE.resources["plans"].path)
-RAW_CODINGS = str(RAW_PACKAGE.resources["codings"].path)
+# A real coding export (config `import.source`) replaces the data package's CSV files: the import
+# stage writes plans.csv, codings.csv and a copy of the descriptor to IMPORTED, and validation
+# reads them there. Otherwise the raw tables are named in the data package: list them as inputs so
+# that editing one of them re-runs what depends on it.
+IMPORT = config.get("import") or {}
+IMPORT_SOURCE = IMPORT.get("source")
+IMPORTED = "data/derived/imported"
+if IMPORT_SOURCE:
+    VALIDATE_DATAPACKAGE = f"{IMPORTED}/datapackage.yaml"
+    RAW_PLANS = f"{IMPORTED}/plans.csv"
+    RAW_CODINGS = f"{IMPORTED}/codings.csv"
+else:
+    VALIDATE_DATAPACKAGE = config["datapackage"]
+    RAW_PACKAGE = load_datapackage(config["datapackage"])
+    RAW_PLANS = str(RAW_PACKAGE.resources["plans"].path)
+    RAW_CODINGS = str(RAW_PACKAGE.resources["codings"].path)
 
 # The report's languages (one Quarto profile each) and the figures drawn for it.
 LANGUAGES = ["fr", "en"]
@@ -62,6 +73,41 @@ REPORT_INPUTS = [
 # The package's code: every stage depends on it, so that changing how something is computed
 # re-runs what it computes (Snakemake only tracks the rules' own code).
 PACKAGE_CODE = sorted(str(path) for path in Path("src/rlp_pipeline").glob("*.py"))
+# The importers' code: the import and template stages, and validation (which reports what an
+# import left out), depend on it too.
+IMPORTER_CODE = sorted(
+    str(path) for path in Path("src/rlp_pipeline/importers").glob("*.py")
+)
+# The coding-grid templates, one per language, part of the pipeline's outputs.
+TEMPLATES = {
+    "fr": "data/derived/template/grille-de-codage.xlsx",
+    "en": "data/derived/template/coding-grid.xlsx",
+}
+
+
+def import_inputs(wildcards):
+    """The import stage's inputs: the export, the codebook and descriptor, and the mapping and
+    plans.csv when the configuration names them."""
+    inputs = {
+        "code": PACKAGE_CODE + IMPORTER_CODE,
+        "export": IMPORT_SOURCE,
+        "codebook": config["codebook"],
+        "datapackage": config["datapackage"],
+    }
+    for key in ("mapping", "plans"):
+        if IMPORT.get(key):
+            inputs[key] = IMPORT[key]
+    return inputs
+
+
+def import_options(wildcards, input):
+    """The import command's --mapping and --plans options, for the inputs that are given."""
+    return "".join(
+        f" --{key} '{getattr(input, key)}'"
+        for key in ("mapping", "plans")
+        if hasattr(input, key)
+    )
+
 
 # Reviewers' notebooks, executed after each build (rules/audit.smk).
 AUDIT_NOTEBOOKS = sorted(str(path) for path in Path("notebooks").glob("*.ipynb"))

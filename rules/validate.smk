@@ -1,8 +1,8 @@
 rule validate:
     input:
-        code=PACKAGE_CODE,
+        code=PACKAGE_CODE + IMPORTER_CODE,
         codebook=config["codebook"],
-        datapackage=config["datapackage"],
+        datapackage=VALIDATE_DATAPACKAGE,
         plans=RAW_PLANS,
         codings=RAW_CODINGS,
     output:

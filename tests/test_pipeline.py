@@ -299,7 +299,8 @@ def test_changing_the_package_code_reruns_the_stages(built_project):
     module.write_text(original + "\n# a change of code\n", encoding="utf-8")
     try:
         assert jobs_planned(built_project) == {"validate", "sample", "frequencies", "diversity", "tests", "findings",
-                                               "stability_chunk", "stability", "figures", "report", "audit", "all"}
+                                               "stability_chunk", "stability", "figures", "report", "audit",
+                                               "template", "all"}
     finally:
         module.write_text(original, encoding="utf-8")
 

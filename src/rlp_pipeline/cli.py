@@ -141,6 +141,35 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--codebook", type=Path, default=Path("data/raw/codebook.yaml"), help="codebook YAML (default: %(default)s)")
     simulate.add_argument("--out", type=Path, required=True, help="folder to write plans.csv and codings.csv into")
 
+    importer = commands.add_parser(
+        "import", help="turn a REFI-QDA project (.qdpx, .qde) or an Excel coding grid (.xlsx) into plans.csv and codings.csv",
+        description="Read a coding export (untrusted: sizes checked, XML without entities, nothing extracted to disk) "
+        "and write the canonical raw tables, a copy of the data package descriptor and an import report; "
+        "list every problem at once and write nothing when there is one.",
+    )
+    importer.add_argument("export", type=Path, help="the .qdpx, .qde or .xlsx file (its kind is judged on its content)")
+    importer.add_argument("--mapping", type=Path, default=None, help="mapping of the tool's codes and documents to the codebook "
+                          "(YAML, required for REFI-QDA; see config/import-mapping.example.yaml)")
+    importer.add_argument("--plans", type=Path, default=None, help="plans.csv (the sampling frame) when the export does not "
+                          "hold the plans' regions and levels (default: none)")
+    importer.add_argument("--codebook", type=Path, default=Path("data/raw/codebook.yaml"), help="codebook YAML (default: %(default)s)")
+    importer.add_argument("--datapackage", type=Path, default=Path("data/raw/datapackage.yaml"), help="data package descriptor (default: %(default)s)")
+    importer.add_argument("--out", type=Path, default=Path("data/derived/imported"), help="output folder (default: %(default)s)")
+
+    template = commands.add_parser("template", help="write the Excel coding-grid template, generated from the codebook",
+                                   description="One workbook per language with a plans sheet, a codings sheet, drop-down "
+                                   "lists of the codebook's codes and a read-me sheet.")
+    template.add_argument("--codebook", type=Path, default=Path("data/raw/codebook.yaml"), help="codebook YAML (default: %(default)s)")
+    template.add_argument("--datapackage", type=Path, default=Path("data/raw/datapackage.yaml"), help="data package descriptor (default: %(default)s)")
+    template.add_argument("--language", action="append", choices=("fr", "en"), help="write only this language (repeatable; default: both)")
+    template.add_argument("--out", type=Path, default=Path("data/derived/template"), help="output folder (default: %(default)s)")
+
+    skeleton = commands.add_parser("mapping-skeleton", help="print a first mapping file for a REFI-QDA export's code tree",
+                                   description="Every code path of the export, mapped when its name is a codebook label, "
+                                   "left empty ({}) otherwise; fill it in and pass it to `import --mapping`.")
+    skeleton.add_argument("export", type=Path, help="the .qdpx, .qde or .qdc file")
+    skeleton.add_argument("--codebook", type=Path, default=Path("data/raw/codebook.yaml"), help="codebook YAML (default: %(default)s)")
+
     schema_doc = commands.add_parser("schema-doc", help="print the Markdown documentation of the raw tables' schema")
     schema_doc.add_argument("--datapackage", type=Path, default=Path("data/raw/datapackage.yaml"), help="data package descriptor (default: %(default)s)")
     return parser
@@ -225,6 +254,33 @@ def run(arguments: argparse.Namespace) -> None:
         from .simulate import write_simulated_tables
 
         write_simulated_tables(arguments.parameters, arguments.codebook, arguments.out)
+    elif arguments.command == "import":
+        from .importers import run_import
+
+        result = run_import(arguments.export, arguments.codebook, arguments.datapackage, arguments.out,
+                            arguments.mapping, arguments.plans)
+        log.info("Imported %s (%s): %d plans, %d coded passages, written to %s", result.source, result.kind,
+                 len(result.plans), len(result.codings), arguments.out)
+        if result.unmapped_codes:
+            log.warning("%d codes of the export are not in the mapping (listed in %s): %s", len(result.unmapped_codes),
+                        arguments.out / "import_report.md", "; ".join(result.unmapped_codes[:10]))
+    elif arguments.command == "template":
+        from .codebook import load_codebook
+        from .datapackage import load_datapackage
+        from .importers import write_templates
+
+        for path in write_templates(arguments.out, load_codebook(arguments.codebook), load_datapackage(arguments.datapackage),
+                                    tuple(arguments.language or ("fr", "en"))):
+            log.info("Wrote the coding-grid template %s", path)
+    elif arguments.command == "mapping-skeleton":
+        from .codebook import load_codebook
+        from .importers.mapping import mapping_skeleton, mapping_yaml
+        from .importers.qdpx import read_codebook_export
+
+        codes, problems = read_codebook_export(arguments.export)
+        if problems:
+            raise InputError(problems, stage="import")
+        sys.stdout.write(mapping_yaml(mapping_skeleton([code.path for code in codes], load_codebook(arguments.codebook))))
     elif arguments.command == "schema-doc":
         from .datapackage import load_datapackage, schema_markdown
 

@@ -21,6 +21,7 @@ import pandas as pd
 from .codebook import Codebook, load_codebook
 from .datapackage import DataPackage, Resource, field_is_required, load_datapackage
 from .describe import stage_datapackage
+from .importers.result import import_report_lines, read_import_record
 from .outputs import csv_bytes, json_bytes, text_bytes, write_outputs
 from .problems import InputError, Problem, closest, did_you_mean, display_path
 from .tables import CsvFile, read_csv_file
@@ -310,7 +311,7 @@ def provenance_record(codebook: Codebook, package: DataPackage, files: dict[str,
             "ignored_columns": [c for c in table.header if c not in {f["name"] for f in package.resources[name].fields}],
         }
     coded_plans = codings["plan_id"].unique()
-    return {
+    record = {
         "simulated": package.simulated,
         "simulation": package.simulation,
         "codebook_version": codebook.version,
@@ -322,6 +323,11 @@ def provenance_record(codebook: Codebook, package: DataPackage, files: dict[str,
             "plans_without_codings": int((~plans["plan_id"].isin(coded_plans)).sum()),
         },
     }
+    # Tables written by the import stage carry what it read and left out (unmapped codes).
+    imported = read_import_record(package.path.parent)
+    if imported is not None:
+        record["import"] = imported
+    return record
 
 
 def validation_report(provenance: dict[str, Any], plans: pd.DataFrame, codings: pd.DataFrame) -> str:
@@ -347,6 +353,7 @@ def validation_report(provenance: dict[str, Any], plans: pd.DataFrame, codings: 
               f"- Plans without codings: {counts['plans_without_codings']} (normal when only the sampled plans were coded)",
               "", "Plans by mobilisation level: "
               + ", ".join(f"{level}: {n}" for level, n in plans["mobilisation_level"].value_counts().sort_index().items())]
+    lines += import_report_lines(provenance.get("import"))
     return "\n".join(lines)
 
 
