@@ -2,7 +2,7 @@
 mapping file, and the end-to-end equivalence with the CSV route.
 
 Exports are built in memory by tests/fixtures/imports/qdabuild.py; the real files are those of
-/work/shared/fixtures/refi-qda/ (counts from its README), skipped when that folder is absent.
+tests/fixtures/refi-qda/ (copied with their licences from the project's shared fixtures; counts from its README).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from rlp_pipeline.validate import validate_inputs
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "imports"))
 import qdabuild as qb  # noqa: E402
 
-FIXTURES = Path("/work/shared/fixtures/refi-qda")
+FIXTURES = Path(__file__).parent / "fixtures" / "refi-qda"
 needs_fixtures = pytest.mark.skipif(not FIXTURES.is_dir(), reason="real REFI-QDA fixtures not available")
 
 
