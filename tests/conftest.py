@@ -12,6 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from rlp_pipeline.codebook import load_codebook
+from rlp_pipeline.datapackage import load_datapackage
+
 REPO = Path(__file__).resolve().parents[1]
 RAW = REPO / "data" / "raw"
 
@@ -51,3 +54,15 @@ def folder_digest(folder: Path) -> dict[str, str]:
         for path in sorted(folder.rglob("*"))
         if path.is_file()
     }
+
+
+@pytest.fixture(scope="session")
+def codebook():
+    """The shipped codebook (test modules may define their own fixture of this name)."""
+    return load_codebook(RAW / "codebook.yaml")
+
+
+@pytest.fixture(scope="session")
+def package():
+    """The shipped data package descriptor."""
+    return load_datapackage(RAW / "datapackage.yaml")

@@ -13,24 +13,12 @@ import pandas as pd
 import pytest
 
 from conftest import RAW
-from rlp_pipeline.codebook import load_codebook
-from rlp_pipeline.datapackage import load_datapackage
 from rlp_pipeline.importers import import_export, import_grid, read_plans_frame, run_import, template_workbook
 from rlp_pipeline.importers.values import (
     FRENCH_TITLES, cell_text, choice_text, code_value, column_titles, header_field, header_spellings, sheet_table,
 )
 from rlp_pipeline.outputs import csv_bytes
 from rlp_pipeline.validate import validate_inputs
-
-
-@pytest.fixture(scope="module")
-def codebook():
-    return load_codebook(RAW / "codebook.yaml")
-
-
-@pytest.fixture(scope="module")
-def package():
-    return load_datapackage(RAW / "datapackage.yaml")
 
 
 def workbook_bytes(sheets: dict[str, list[list]]) -> bytes:

@@ -18,8 +18,6 @@ import pandas as pd
 import pytest
 
 from conftest import RAW, REPO, folder_digest
-from rlp_pipeline.codebook import load_codebook
-from rlp_pipeline.datapackage import load_datapackage
 from rlp_pipeline.importers import (
     import_export, import_qdpx, mapping_from_codebook, open_export, read_mapping, read_plans_frame, run_import,
 )
@@ -36,16 +34,6 @@ import qdabuild as qb  # noqa: E402
 
 FIXTURES = Path(__file__).parent / "fixtures" / "refi-qda"
 needs_fixtures = pytest.mark.skipif(not FIXTURES.is_dir(), reason="real REFI-QDA fixtures not available")
-
-
-@pytest.fixture(scope="module")
-def codebook():
-    return load_codebook(RAW / "codebook.yaml")
-
-
-@pytest.fixture(scope="module")
-def package():
-    return load_datapackage(RAW / "datapackage.yaml")
 
 
 def mapping_of(codebook, **changes):

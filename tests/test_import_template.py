@@ -14,23 +14,11 @@ import pytest
 from defusedxml.ElementTree import fromstring
 
 from conftest import RAW
-from rlp_pipeline.codebook import load_codebook
-from rlp_pipeline.datapackage import load_datapackage
 from rlp_pipeline.importers import import_grid, template_workbook, write_template
 from rlp_pipeline.importers.template import LIST_ROWS, LIST_SECTIONS
 from rlp_pipeline.importers.values import choice_text, column_titles
 
 SHEETS = {"fr": ["Lisez-moi", "Plans", "Codages", "Listes"], "en": ["Read me", "Plans", "Codings", "Lists"]}
-
-
-@pytest.fixture(scope="module")
-def codebook():
-    return load_codebook(RAW / "codebook.yaml")
-
-
-@pytest.fixture(scope="module")
-def package():
-    return load_datapackage(RAW / "datapackage.yaml")
 
 
 @pytest.fixture(scope="module")

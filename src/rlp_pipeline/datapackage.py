@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .codebook import Codebook, load_codebook
 from .problems import InputError, Problem, display_path
 from .yamlfile import LINE_KEY, load_yaml_with_lines, strip_lines
 
@@ -125,3 +126,20 @@ def schema_markdown(package: DataPackage) -> str:
             )
         parts.append("")
     return "\n".join(parts).rstrip() + "\n"
+
+
+def load_codebook_and_package(codebook_path: Path | str, datapackage_path: Path | str
+                              ) -> tuple[Codebook | None, DataPackage | None, list[Problem]]:
+    """Load the codebook and the data package descriptor, collecting the problems of both (so
+    that a user sees every problem of every file at once); None for a file that failed."""
+    problems: list[Problem] = []
+    codebook = package = None
+    try:
+        codebook = load_codebook(codebook_path)
+    except InputError as error:
+        problems += error.problems
+    try:
+        package = load_datapackage(datapackage_path)
+    except InputError as error:
+        problems += error.problems
+    return codebook, package, problems

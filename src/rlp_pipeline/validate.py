@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .codebook import Codebook, load_codebook
-from .datapackage import DataPackage, Resource, field_is_required, load_datapackage
+from .datapackage import DataPackage, Resource, field_is_required, load_codebook_and_package, load_datapackage
 from .describe import stage_datapackage
 from .importers.result import import_report_lines, read_import_record
 from .outputs import csv_bytes, json_bytes, text_bytes, write_outputs
@@ -52,16 +52,7 @@ def validate_inputs(codebook_path: Path | str, datapackage_path: Path | str) -> 
 
     Raises :class:`InputError` with every problem found in any of the files.
     """
-    problems: list[Problem] = []
-    codebook = package = None
-    try:
-        codebook = load_codebook(codebook_path)
-    except InputError as error:
-        problems += error.problems
-    try:
-        package = load_datapackage(datapackage_path)
-    except InputError as error:
-        problems += error.problems
+    codebook, package, problems = load_codebook_and_package(codebook_path, datapackage_path)
     if codebook is None or package is None:
         raise InputError(problems)
 

@@ -22,8 +22,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from ..codebook import load_codebook
-from ..datapackage import load_datapackage
+from ..datapackage import load_codebook_and_package
 from ..problems import InputError, Problem, display_path
 from .grid import import_grid
 from .mapping import ImportMapping, load_mapping, mapping_from_codebook, read_mapping
@@ -72,16 +71,8 @@ def import_export(source: Path | str, codebook_path: Path | str, datapackage_pat
     mapping, plans.csv, the export itself) is in the result."""
     source = Path(source)
     shown = display_path(source)
-    problems: list[Problem] = []
-    codebook = package = mapping = plans = None
-    try:
-        codebook = load_codebook(codebook_path)
-    except InputError as error:
-        problems += error.problems
-    try:
-        package = load_datapackage(datapackage_path)
-    except InputError as error:
-        problems += error.problems
+    codebook, package, problems = load_codebook_and_package(codebook_path, datapackage_path)
+    mapping = plans = None
     kind = detect_kind(source)
     if kind is None:
         problems.append(Problem(shown, None, None, None, "a REFI-QDA project (.qdpx or .qde) or an Excel grid (.xlsx)"
