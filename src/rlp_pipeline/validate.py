@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .codebook import Codebook, load_codebook
-from .datapackage import DataPackage, Resource, field_is_required, load_codebook_and_package, load_datapackage
+from .codebook import Codebook
+from .datapackage import DataPackage, Resource, field_is_required, load_codebook_and_package
 from .describe import stage_datapackage
 from .importers.result import import_report_lines, read_import_record
 from .outputs import csv_bytes, json_bytes, text_bytes, write_outputs
