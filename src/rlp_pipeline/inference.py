@@ -772,9 +772,11 @@ def _jt_statistic(groups: Sequence[np.ndarray]) -> float:
 # approximation (its tie-corrected variance is the exact permutation variance, and J is then
 # very close to normal), because the permutation resamples cost resamples x N.
 JT_MAX_PERMUTED = 1000
+# Permutations behind each Jonckheere-Terpstra p-value (the stability stage reuses the same ones).
+JT_RESAMPLES = 20000
 
 
-def jonckheere_terpstra(groups: Sequence, *, seed: int, resamples: int = 20000,
+def jonckheere_terpstra(groups: Sequence, *, seed: int, resamples: int = JT_RESAMPLES,
                         max_permuted: int = JT_MAX_PERMUTED) -> dict:
     """Jonckheere-Terpstra test against an increasing ordered alternative.
 

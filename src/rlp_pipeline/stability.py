@@ -459,7 +459,7 @@ def permuted_jt(codes: np.ndarray, permutations: np.ndarray, sizes: np.ndarray, 
 
 
 def trend_levels_outcomes(measure: np.ndarray, frame: Frame, members: np.ndarray, expected: str, seed: int,
-                          resamples: int = 20000) -> Outcomes:
+                          resamples: int = inference.JT_RESAMPLES) -> Outcomes:
     """Jonckheere-Terpstra test of a per-plan measure across the ordered levels, per sample: the
     tests stage's permutation p-value (same permutations), or its normal approximation above
     :data:`inference.JT_MAX_PERMUTED` observations (delegated to the function itself)."""
