@@ -15,6 +15,14 @@ from snakemake.utils import min_version, validate
 
 min_version("9.0")
 
+# Read the settings with the project's safe YAML reader and check them against their schema
+# before Snakemake loads them: a broken or hostile config.yaml then stops the run with one
+# message naming the line (rlp_pipeline.safety.workflow).
+sys.path.insert(0, str(Path(workflow.basedir) / "src"))
+from rlp_pipeline.safety.workflow import check_settings
+
+check_settings("config/config.yaml", "config/config.schema.yaml")
+
 
 configfile: "config/config.yaml"
 

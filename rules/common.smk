@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from rlp_pipeline.datapackage import load_datapackage
+from rlp_pipeline.safety.workflow import stop_on_problems, workflow_inputs
 
 # A real coding export (config `import.source`) replaces the data package's CSV files: the import
 # stage writes plans.csv, codings.csv and a copy of the descriptor to IMPORTED, and validation
@@ -11,13 +11,16 @@ from rlp_pipeline.datapackage import load_datapackage
 IMPORT = config.get("import") or {}
 IMPORT_SOURCE = IMPORT.get("source")
 IMPORTED = "data/derived/imported"
+# Every input the settings name must exist and be readable, whatever was built before: Snakemake
+# would otherwise say "Nothing to be done" and keep results of inputs that no longer exist.
+RAW_PACKAGE, _input_problems = workflow_inputs(config)
+stop_on_problems(_input_problems, "check of the inputs")
 if IMPORT_SOURCE:
     VALIDATE_DATAPACKAGE = f"{IMPORTED}/datapackage.yaml"
     RAW_PLANS = f"{IMPORTED}/plans.csv"
     RAW_CODINGS = f"{IMPORTED}/codings.csv"
 else:
     VALIDATE_DATAPACKAGE = config["datapackage"]
-    RAW_PACKAGE = load_datapackage(config["datapackage"])
     RAW_PLANS = str(RAW_PACKAGE.resources["plans"].path)
     RAW_CODINGS = str(RAW_PACKAGE.resources["codings"].path)
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from .codebook import Codebook, load_codebook
 from .problems import InputError, Problem, display_path
+from .safety.paths import outside_path_reason
 from .yamlfile import LINE_KEY, load_yaml_with_lines, strip_lines
 
 # The tables the pipeline needs, by resource name.
@@ -48,7 +49,7 @@ def load_datapackage(path: Path | str) -> DataPackage:
     shown = display_path(path)
     document, problems = load_yaml_with_lines(path, shown)
     if not problems:
-        problems = _descriptor_problems(document, shown)
+        problems = _descriptor_problems(document, shown, path.parent)
     if problems:
         raise InputError(problems, stage="data package check")
     resources = {}
@@ -72,7 +73,7 @@ def load_datapackage(path: Path | str) -> DataPackage:
     )
 
 
-def _descriptor_problems(document: Any, shown: str) -> list[Problem]:
+def _descriptor_problems(document: Any, shown: str, folder: Path) -> list[Problem]:
     if not isinstance(document, dict) or not isinstance(document.get("resources"), list):
         return [Problem(shown, None, "resources", None, "a data package with a list of resources")]
     problems = []
@@ -88,6 +89,14 @@ def _descriptor_problems(document: Any, shown: str) -> list[Problem]:
         for key in ("name", "path"):
             if not isinstance(entry.get(key), str) or not entry[key].strip():
                 problems.append(Problem(shown, entry.get(LINE_KEY), f"resources.{key}", None, f"a {key} for every resource"))
+        if isinstance(entry.get("path"), str) and entry["path"].strip():
+            reason = outside_path_reason(entry["path"], folder)
+            if reason:
+                problems.append(Problem(
+                    shown, entry.get(LINE_KEY), "resources.path", entry["path"],
+                    f"for resource '{entry.get('name')}', a path relative to the folder of the data package, "
+                    f"inside it, without '..' ({reason})",
+                    "Put the file in that folder and give its name, as the Data Package standard requires."))
         fields = (entry.get("schema") or {}).get("fields") if isinstance(entry.get("schema"), dict) else None
         if not isinstance(fields, list) or not all(isinstance(f, dict) and f.get("name") for f in fields):
             problems.append(Problem(shown, entry.get(LINE_KEY), "resources.schema.fields", None,

@@ -42,10 +42,10 @@ from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from .codebook import Codebook, load_codebook
 from .outputs import csv_bytes, write_outputs
+from .yamlfile import load_yaml
 
 PLAN_COLUMNS = ["plan_id", "name", "region", "mobilisation_level"]
 CODING_COLUMNS = ["plan_id", "object", "strategy", "substrategy", "status", "excerpt", "coder"]
@@ -103,8 +103,7 @@ def load_simulation_parameters(path: Path | str) -> dict:
     plain message naming the first missing or wrong key.
     """
     path = Path(path)
-    with path.open(encoding="utf-8") as stream:
-        parameters = yaml.safe_load(stream)
+    parameters = load_yaml(path, stage="simulation")  # the project's one safe YAML reader
     _check_keys(parameters, str(path))
     return parameters
 

@@ -1,4 +1,22 @@
-"""Reading YAML files with the line number of every mapping, for messages that point at a line."""
+"""Reading YAML files safely, with the line number of every mapping, for messages that point at a line.
+
+Every YAML file the project reads (settings, codebook, data package, findings registry, import
+mapping, simulation parameters) goes through :func:`load_yaml_with_lines`. YAML is a rich format
+and these files may come from anyone, so the reader refuses, before building anything, what an
+honest settings file never needs and a hostile one uses to exhaust memory or hide a change:
+
+- more than :data:`MAX_VALUES` values once aliases (``*name``) are expanded: a ten-line
+  "billion laughs" file of aliases of aliases expands to gigabytes; its expanded size is counted
+  on the parsed node graph (where an alias is one shared node) and refused before anything
+  expands it; an alias inside the value it names (a cycle) is refused too;
+- files above :data:`MAX_YAML_BYTES`, and nesting deeper than :data:`MAX_DEPTH` (which would
+  exhaust the parser's recursion);
+- a key given twice in one mapping: YAML keeps the last silently, so a second ``seed:`` further
+  down would change a setting without anyone noticing;
+- bytes that are not UTF-8 (read with replacement characters, they would change a label silently).
+
+Each refusal is a :class:`Problem` naming the file and the line.
+"""
 
 from __future__ import annotations
 
@@ -7,38 +25,154 @@ from typing import Any
 
 import yaml
 
-from .problems import Problem
+from .problems import InputError, Problem
 
 LINE_KEY = "__line__"
+# The largest YAML file read: the project's own files are a few tens of kilobytes (the codebook,
+# the biggest, about 20 kB); an import mapping of a large code tree stays far below this.
+MAX_YAML_BYTES = 2_000_000
+# The most values (scalars, lists, mappings) a document may hold once its aliases are expanded.
+# Aliases are allowed (config/simulation.yaml repeats a distribution with one) but bounded: the
+# project's largest file holds about 3,000 values.
+MAX_VALUES = 200_000
+# The deepest nesting of mappings and lists: the project's files nest five levels at most.
+MAX_DEPTH = 50
+
+
+class _Refused(yaml.MarkedYAMLError):
+    """Something valid in YAML that these files must not hold (an alias, deep nesting, a key
+    given twice); its `problem` says what is expected instead."""
 
 
 class _LineLoader(yaml.SafeLoader):
-    """A safe YAML loader that records, in each mapping, the line where the mapping starts."""
+    """A safe YAML loader that refuses aliases, deep nesting and duplicate keys, and records, in
+    each mapping, the line where the mapping starts."""
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent, index):  # noqa: D102 - PyYAML hook
+        if self.check_event(yaml.AliasEvent):
+            return super().compose_node(parent, index)  # the node already composed: no nesting
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise _Refused(None, None, f"at most {MAX_DEPTH} levels of nesting",
+                               self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
     def construct_mapping(self, node, deep=False):  # noqa: D102 - PyYAML hook
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            try:
+                first = seen.setdefault(key, key_node.start_mark.line + 1)
+            except TypeError:  # an unhashable key (a list or mapping used as a key)
+                raise _Refused(None, None, "a plain key (a word or number)", key_node.start_mark)
+            if first != key_node.start_mark.line + 1:
+                raise _Refused(
+                    None, None, f"each key once in a mapping ('{key}' is already at line {first}: "
+                    "YAML would silently keep only the last one)", key_node.start_mark)
         mapping = super().construct_mapping(node, deep=deep)
         mapping[LINE_KEY] = node.start_mark.line + 1
         return mapping
 
 
 def load_yaml_with_lines(path: Path, shown_as: str) -> tuple[Any, list[Problem]]:
-    """Parse a YAML file; return its content (mappings carry `__line__`) and any problem met.
+    """Parse a YAML file safely; return its content (mappings carry `__line__`) and any problem met.
 
-    A missing, empty or unparsable file gives a problem instead of an exception, so the caller
-    can report it together with the others.
+    A missing, unreadable, empty, oversized, non-UTF-8 or unparsable file, an alias, too deep a
+    nesting or a duplicate key gives a problem instead of an exception, so the caller can report
+    it together with the others.
     """
+    path = Path(path)
     if not path.is_file():
-        return None, [Problem(shown_as, None, None, None, f"a file at {path} (it does not exist)")]
-    text = path.read_bytes().decode("utf-8-sig", errors="replace")
+        what = "it is a folder" if path.is_dir() else "it does not exist"
+        return None, [Problem(shown_as, None, None, None, f"a file at {path} ({what})")]
+    try:
+        size = path.stat().st_size
+        if size > MAX_YAML_BYTES:
+            return None, [Problem(shown_as, None, None, None,
+                                  f"a YAML file of at most {MAX_YAML_BYTES:,} bytes (this one has {size:,})")]
+        content = path.read_bytes()
+    except OSError as error:
+        return None, [Problem(shown_as, None, None, None, f"a readable file ({error.strerror})",
+                              "Check the file's permissions.")]
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = content[: error.start].count(b"\n") + 1
+        return None, [Problem(shown_as, line, None, None,
+                              f"text encoded as UTF-8 (byte 0x{content[error.start]:02x} is not UTF-8)",
+                              "Save the file as UTF-8.")]
     if not text.strip():
         return None, [Problem(shown_as, None, None, "", "a YAML document (the file is empty)")]
+    loader = _LineLoader(text)
     try:
-        return yaml.load(text, Loader=_LineLoader), []
+        root = loader.get_single_node()
+        if root is not None:
+            check_expanded_size(root)
+        return loader.construct_document(root) if root is not None else None, []
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         reason = getattr(error, "problem", None) or str(error)
+        if isinstance(error, _Refused):
+            return None, [Problem(shown_as, line, None, None, reason)]
         return None, [Problem(shown_as, line, None, None, f"valid YAML ({reason})")]
+    except RecursionError:  # nesting of flow collections the depth check did not reach
+        return None, [Problem(shown_as, None, None, None, f"at most {MAX_DEPTH} levels of nesting")]
+    finally:
+        loader.dispose()
+
+
+def check_expanded_size(root: yaml.Node) -> None:
+    """Raise a refusal when the document, once its aliases are expanded, would hold more than
+    :data:`MAX_VALUES` values, or when an alias refers to a node that contains it (a cycle).
+
+    Counted on the composed node graph, where an alias is one shared node, so a "billion
+    laughs" file is refused in microseconds instead of growing to gigabytes when a consumer
+    (a copy, a JSON dump, Snakemake's config check) walks it.
+    """
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+
+    def size(node: yaml.Node) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in open_nodes:
+            raise _Refused(None, None, "no alias inside the value it names (a cycle)", node.start_mark)
+        open_nodes.add(key)
+        if isinstance(node, yaml.SequenceNode):
+            total = 1 + sum(size(child) for child in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            total = 1 + sum(size(k) + size(v) for k, v in node.value)
+        else:
+            total = 1
+        open_nodes.discard(key)
+        if total > MAX_VALUES:
+            raise _Refused(None, None, f"at most {MAX_VALUES:,} values once aliases (*name) are expanded "
+                           "(aliases repeating aliases multiply: write the values out or simplify)",
+                           node.start_mark)
+        sizes[key] = total
+        return total
+
+    size(root)
+
+
+def load_yaml(path: Path | str, stage: str) -> Any:
+    """Parse a YAML file safely (see :func:`load_yaml_with_lines`) without the line keys; raise
+    :class:`InputError` naming the file and line when it cannot be read."""
+    from .problems import display_path
+
+    document, problems = load_yaml_with_lines(Path(path), display_path(path))
+    if problems:
+        raise InputError(problems, stage=stage)
+    return strip_lines(document)
 
 
 def strip_lines(value: Any) -> Any:

@@ -1,0 +1,144 @@
+"""Checks the Snakefile runs before Snakemake plans anything.
+
+Snakemake reads `config/config.yaml` itself (``configfile:``) with a YAML reader that expands
+aliases and says only "not valid JSON or YAML" without a line; and it decides what to run from
+the files' dates, so a raw table deleted after a build, a data package pointing at a URL or an
+export that no longer exists gives "Nothing to be done" and the old report stays. These checks
+close both gaps: the settings are read first by the project's safe reader and checked against
+their schema with the line of each problem, and every input the settings name must exist and be
+readable, whatever was built before. A failure prints one plain message and stops the run.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..datapackage import DataPackage, load_datapackage
+from ..problems import InputError, Problem, did_you_mean, display_path
+from ..yamlfile import load_yaml, load_yaml_with_lines, strip_lines
+
+
+def settings_problems(config_path: Path | str, schema_path: Path | str) -> list[Problem]:
+    """Every problem of the settings file: unreadable or unsafe YAML (see
+    :func:`rlp_pipeline.yamlfile.load_yaml_with_lines`), then each value its JSON schema refuses,
+    with the line of the key."""
+    import jsonschema
+
+    config_path = Path(config_path)
+    shown = display_path(config_path)
+    document, problems = load_yaml_with_lines(config_path, shown)
+    if problems:
+        return problems
+    schema = load_yaml(schema_path, stage="settings check")
+    root = yaml.compose(config_path.read_text(encoding="utf-8-sig"), Loader=yaml.SafeLoader)
+    validator = jsonschema.Draft202012Validator(schema)
+    found = []
+    for error in validator.iter_errors(strip_lines(document)):
+        keys = list(error.absolute_path)
+        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+            known = list((error.schema or {}).get("properties", {}))
+            for key in (k for k in error.instance if k not in known):
+                found.append(Problem(shown, key_line(root, keys + [key]), ".".join(map(str, keys + [key])), None,
+                                     "a key described in config/config.schema.yaml (known keys here: "
+                                     + ", ".join(known) + ")", did_you_mean(str(key), known)))
+            continue
+        found.append(Problem(shown, key_line(root, keys), ".".join(map(str, keys)) or None,
+                             None if error.validator == "required" else repr(error.instance), _expected(error)))
+    return sorted(found, key=lambda p: (p.line or 0, p.column or ""))
+
+
+def _expected(error: Any) -> str:
+    """What the schema wanted, in plain words."""
+    value = error.validator_value
+    if error.validator == "type":
+        return f"a value of type {value} (see config/config.schema.yaml)"
+    if error.validator in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"):
+        words = {"minimum": "at least", "exclusiveMinimum": "more than", "maximum": "at most",
+                 "exclusiveMaximum": "less than"}[error.validator]
+        return f"a number {words} {value}"
+    if error.validator == "enum":
+        return "one of " + ", ".join(map(str, value))
+    return f"a valid setting ({error.message})"
+
+
+def key_line(root: yaml.Node | None, keys: list) -> int | None:
+    """The line of the deepest key of `keys` found in a composed YAML document (1-based)."""
+    line = None
+    node = root
+    for key in keys:
+        if isinstance(node, yaml.MappingNode):
+            match = next(((k, v) for k, v in node.value if k.value == str(key)), None)
+            if match is None:
+                break
+            line, node = match[0].start_mark.line + 1, match[1]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            node = node.value[key]
+            line = node.start_mark.line + 1
+        else:
+            break
+    if line is None and root is not None:
+        line = root.start_mark.line + 1
+    return line
+
+
+def unreadable_reason(path: Path) -> str | None:
+    """Why a configured input file cannot be read (missing, a folder, no permission), or None."""
+    if not path.exists():
+        return "it does not exist" + (" (a broken symbolic link)" if path.is_symlink() else "")
+    if not path.is_file():
+        return "it is a folder, not a file"
+    if not os.access(path, os.R_OK):
+        return "it cannot be read (permission denied): check its permissions"
+    return None
+
+
+def workflow_inputs(config: dict) -> tuple[DataPackage | None, list[Problem]]:
+    """The raw data package (None when an import replaces it or it is unusable) and a problem for
+    every input the settings name that is missing or unreadable: the codebook, the data package
+    and its tables (or the export, its mapping and plans when `import.source` is set), and the
+    findings registry."""
+    problems: list[Problem] = []
+    imported = config.get("import") or {}
+
+    def need(path: Any, setting: str) -> None:
+        reason = unreadable_reason(Path(str(path)))
+        if reason:
+            problems.append(Problem("config/config.yaml", None, setting, str(path), f"a readable file ({reason})"))
+
+    for setting in ("codebook", "datapackage", "registry"):
+        if config.get(setting):
+            need(config[setting], setting)
+    for setting in ("source", "mapping", "plans"):
+        if imported.get(setting):
+            need(imported[setting], f"import.{setting}")
+    if problems or imported.get("source"):
+        return None, problems
+    try:
+        package = load_datapackage(config["datapackage"])
+    except InputError as error:
+        return None, error.problems
+    for resource in package.resources.values():
+        reason = unreadable_reason(resource.path)
+        if reason:
+            problems.append(Problem(display_path(package.path), None, "resources.path", resource.path.name,
+                                    f"a readable file for resource '{resource.name}' at {display_path(resource.path)} ({reason})",
+                                    "Restore the file (the results built from it are no longer valid)."))
+    return package, problems
+
+
+def stop_on_problems(problems: list[Problem], stage: str) -> None:
+    """Print the problems as one plain message and end the run (exit status 1), without the
+    traceback Snakemake would print around an exception; do nothing when there is none."""
+    if problems:
+        print(InputError(problems, stage=stage).report(), file=sys.stderr)
+        sys.exit(1)
+
+
+def check_settings(config_path: Path | str, schema_path: Path | str) -> None:
+    """Stop the run with a message when the settings file is unsafe, unreadable or invalid."""
+    stop_on_problems(settings_problems(config_path, schema_path), "settings check")
