@@ -109,17 +109,18 @@ def test_irregular_files_go_to_the_row_by_row_reader(tmp_path, text):
     assert as_read(path) == row_by_row(text)
 
 
-def test_a_line_above_the_csv_field_limit_goes_to_the_row_by_row_reader(tmp_path):
-    limit = csv.field_size_limit(1000)  # the limit is global: other code may have raised it
-    try:
-        text = "a,b\n1," + "x" * 1001 + "\n"
+def test_a_line_above_the_csv_field_limit_goes_to_the_row_by_row_reader(tmp_path, monkeypatch):
+    import rlp_pipeline.tables as tables
+
+    monkeypatch.setattr(tables, "CSV_CELL_LIMIT", 1000)
+    text = "a,b\n1," + "x" * 1001 + "\n"
+    with tables._cell_limit(1000):
         assert read_regular_csv(text.encode("utf-8"), ",") is None
-        path = tmp_path / "t.csv"
-        path.write_text(text, encoding="utf-8")
-        _, problems = read_csv_file(path, "t.csv")
-        assert [p.expected for p in problems] == ["well-formed CSV (field larger than field limit (1000))"]
-    finally:
-        csv.field_size_limit(limit)
+    path = tmp_path / "t.csv"
+    path.write_text(text, encoding="utf-8")
+    _, problems = read_csv_file(path, "t.csv")
+    assert [(p.line, p.column) for p in problems] == [(2, "b")]
+    assert "at most 1,000 characters" in problems[0].expected
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1252", "utf-16"])

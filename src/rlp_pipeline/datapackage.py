@@ -123,6 +123,8 @@ def schema_markdown(package: DataPackage) -> str:
             constraints = field.get("constraints") or {}
             if constraints.get("unique"):
                 extras.append("unique")
+            if "maxLength" in constraints:
+                extras.append(f"at most {constraints['maxLength']:,} characters")
             if "minimum" in constraints or "maximum" in constraints:
                 extras.append(f"{constraints.get('minimum', '')} to {constraints.get('maximum', '')}")
             if field.get("codebook"):

@@ -28,6 +28,7 @@ from .codebook import Codebook, load_codebook
 from .registry import Registry, load_registry
 from .fmt import format_count, format_interval, format_number, format_p, format_percent
 from .render import escape_markdown, render_project, renderer_description
+from .safety.text import breakable_markdown
 
 log = logging.getLogger("rlp_pipeline.report")
 
@@ -626,7 +627,7 @@ class Report:
             if len(quoted):
                 first = quoted.iloc[0]
                 name = str(names.get(first["plan_id"], "")) or str(first["plan_id"])
-                example = f"« {escape_markdown(str(first['excerpt']))} » ({escape_markdown(name)})"
+                example = f"« {breakable_markdown(escape_markdown(str(first['excerpt'])))} » ({breakable_markdown(escape_markdown(name))})"
             else:
                 example = self.text["no_example"]
             lines.append(f"- *{self.label('substrategies', sub)}* : {example}" if self.language == "fr"

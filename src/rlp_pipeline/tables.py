@@ -17,6 +17,7 @@ is wrong and where.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import io
 from collections.abc import Sequence
@@ -27,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from .problems import Problem
+from .safety.encoding import line_excerpt, mixed_encoding_lines, utf16_without_bom
 
 # Order matters: a UTF-8 BOM is tried before the UTF-16 ones.
 _BYTE_ORDER_MARKS = (
@@ -36,6 +38,15 @@ _BYTE_ORDER_MARKS = (
 )
 _DELIMITERS = (",", ";", "\t")
 _QUOTE, _NEWLINE, _SPACE = ord('"'), ord("\n"), ord(" ")
+# The longest cell the readers accept, in characters: far above the longest text the data
+# package allows in any column (its `maxLength` constraints, checked at validation with the
+# column named), so that a long cell is refused by that check rather than by the csv module's
+# own limit (131,072), and far below what would exhaust memory.
+CSV_CELL_LIMIT = 1_000_000
+# Marks the end of the text given to the row-by-row reader: a row made of it alone is read only
+# when every quoted cell was closed before the end of the file (a private-use character, which
+# no export writes).
+_END = "\ue000end-of-file\ue000"
 
 
 @dataclass
@@ -81,6 +92,9 @@ def decode(content: bytes) -> tuple[str, str]:
     for mark, encoding in _BYTE_ORDER_MARKS:
         if content.startswith(mark):
             return content.decode(encoding), "utf-8 with BOM" if encoding == "utf-8-sig" else "utf-16"
+    utf16 = utf16_without_bom(content)
+    if utf16:
+        return content.decode(utf16), f"{utf16} without BOM"
     try:
         return content.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -110,8 +124,37 @@ def read_csv_file(path: Path, shown_as: str) -> tuple[CsvFile | None, list[Probl
         return None, [Problem(shown_as, None, None, None, f"a file at {path} (it does not exist)")]
     if not path.is_file():
         return None, [Problem(shown_as, None, None, None, f"a file at {path} (it is a folder)")]
-    content = path.read_bytes()
+    try:
+        content = path.read_bytes()
+    except OSError as error:
+        return None, [Problem(shown_as, None, None, None, f"a readable file ({error.strerror})",
+                              "Check the file's permissions.")]
+    with _cell_limit(CSV_CELL_LIMIT):
+        return _read_content(content, shown_as)
+
+
+@contextlib.contextmanager
+def _cell_limit(limit: int):
+    """The csv module's (process-wide) field size limit set to `limit` while reading, then restored."""
+    previous = csv.field_size_limit(limit)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(previous)
+
+
+def _read_content(content: bytes, shown_as: str) -> tuple[CsvFile | None, list[Problem]]:
+    """Read a CSV file's bytes: see :func:`read_csv_file`."""
     text, encoding = decode(content)
+    mixed = mixed_encoding_lines(content) if encoding == "windows-1252" else None
+    if mixed:
+        utf8_line, other_line = mixed
+        return None, [Problem(
+            shown_as, other_line, None, line_excerpt(content, other_line, "cp1252"),
+            f"one text encoding for the whole file: line {utf8_line} is UTF-8 "
+            f"({line_excerpt(content, utf8_line, 'utf-8')!r}) but line {other_line} is not (read here as Windows-1252)",
+            "The file mixes encodings; reading it either way would change letters. Open it in an editor, "
+            "correct the accented letters of the lines that are not UTF-8 and save the whole file as UTF-8.")]
     if "\ufffd" in text and encoding == "windows-1252":
         bad_line = text[: text.index("\ufffd")].count("\n") + 1
         return None, [Problem(shown_as, bad_line, None, None, "text encoded as UTF-8 or Windows-1252")]
@@ -130,8 +173,11 @@ def read_csv_file(path: Path, shown_as: str) -> tuple[CsvFile | None, list[Probl
 
 def _read_row_by_row(text: str, delimiter: str, shown_as: str, encoding: str) -> tuple[CsvFile | None, list[Problem]]:
     """The tolerant reader: the csv module, row by row, a problem for each row it cannot use."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, skipinitialspace=True)
+    ending = "" if text.endswith(("\n", "\r")) else "\n"
+    reader = csv.reader(io.StringIO(text + ending + _END + "\n", newline=""), delimiter=delimiter,
+                        skipinitialspace=True)
     problems: list[Problem] = []
+    closed = False
     header: list[str] | None = None
     lines: list[int] = []
     rows: list[list[str]] = []
@@ -140,6 +186,9 @@ def _read_row_by_row(text: str, delimiter: str, shown_as: str, encoding: str) ->
     try:
         for cells in reader:
             start_line, previous_end = previous_end + 1, reader.line_num
+            if cells == [_END]:
+                closed = True
+                break
             cells = [cell.strip() for cell in cells]
             if not any(cells):
                 if header is not None:
@@ -160,10 +209,23 @@ def _read_row_by_row(text: str, delimiter: str, shown_as: str, encoding: str) ->
                             f"(this row has {len(cells)}; is there an unquoted '{delimiter}' in a value?)")
                 )
                 continue
+            if previous_end > start_line:
+                problems += _swallowed_rows(cells, header, delimiter, shown_as, start_line, previous_end)
             lines.append(start_line)
             rows.append(cells + [""] * (len(header) - len(cells)))
+        if not closed:
+            problems.append(_open_quote_problem(rows, lines, header, shown_as, start_line))
     except csv.Error as error:
-        problems.append(Problem(shown_as, reader.line_num, None, None, f"well-formed CSV ({error})"))
+        if "field larger than field limit" in str(error):
+            column = _long_cell_column(text, previous_end + 1, delimiter)
+            name = header[column] if header is not None and column is not None and column < len(header) else None
+            problems.append(Problem(
+                shown_as, previous_end + 1, name, None,
+                f"cells of at most {CSV_CELL_LIMIT:,} characters (a cell starting on this line is longer; "
+                "data/raw/datapackage.yaml gives each text column's maximum length, far below this)",
+                "Is a quote left open, so that the cell runs on over the following rows? Otherwise shorten the text."))
+        else:
+            problems.append(Problem(shown_as, reader.line_num, None, None, f"well-formed CSV ({error})"))
     if header is None:
         return None, problems
     columns = [np.array(cells, dtype=object) for cells in zip(*rows)] if rows else [
@@ -171,6 +233,85 @@ def _read_row_by_row(text: str, delimiter: str, shown_as: str, encoding: str) ->
     parsed = CsvFile(shown_as, header, np.array(lines, dtype=np.int64), columns, encoding=encoding,
                      delimiter=delimiter, blank_rows_skipped=blank_rows)
     return parsed, _no_row_problems(parsed, problems)
+
+
+def _open_quote_problem(rows: list[list[str]], lines: list[int], header: list[str] | None, shown_as: str,
+                        line: int) -> Problem:
+    """The problem of a file that ends inside a quoted cell (the csv module would silently keep
+    what follows the opening quote as one cell): the line where that last row starts, its column
+    and the start of the cell."""
+    column = value = None
+    if rows and header and lines[-1] == line:
+        last = rows[-1]
+        position = max((k for k, cell in enumerate(last) if cell), default=None)
+        if position is not None:
+            column, value = header[position], last[position][:60] + ("…" if len(last[position]) > 60 else "")
+    return Problem(shown_as, line, column, value,
+                   "every quoted value closed by a '\"' (the file ends inside a value opened by a '\"' on this line: "
+                   "it may have been cut short, or a '\"' inside a value is not doubled)",
+                   "Check the end of the file against the original export (was it copied or saved completely?); "
+                   "double each '\"' that is part of a value (\"\").")
+
+
+def _swallowed_rows(cells: list[str], header: list[str] | None, delimiter: str, shown_as: str,
+                    first: int, last: int) -> list[Problem]:
+    """A problem when a row spanning lines `first` to `last` holds, inside a quoted cell, lines
+    that look like rows of their own (as many values as the header has columns): a quote left
+    open swallowed them, and the file would silently have fewer rows than records."""
+    if header is None or len(header) < 3:
+        return []
+    for position, cell in enumerate(cells):
+        inner = cell.splitlines()[1:]
+        looking_like_rows = [piece for piece in inner
+                             if len(next(csv.reader([piece], delimiter=delimiter), [])) == len(header)]
+        if looking_like_rows:
+            name = header[position] if position < len(header) else None
+            return [Problem(
+                shown_as, first, name, looking_like_rows[0][:60],
+                f"one record per row: a quoted value opened on line {first} runs to line {last} and takes in "
+                f"{len(looking_like_rows)} line(s) that look like rows of their own (with {len(header)} values), such as the one shown",
+                "A '\"' inside a value must be doubled (\"\"), and every quoted value closed on its row; "
+                "correct the quotes around this line.")]
+    return []
+
+
+def _long_cell_column(text: str, line: int, delimiter: str) -> int | None:
+    """The position (0-based) of the first cell longer than :data:`CSV_CELL_LIMIT` in the row
+    starting at `line`, found by walking the text of that row as the csv module would; None
+    when not found."""
+    start = 0
+    for _ in range(line - 1):
+        start = text.find("\n", start) + 1
+        if start == 0:
+            return None
+    position, length, quoted, at_start = 0, 0, False, True
+    index = start
+    while index < len(text):
+        char = text[index]
+        if quoted:
+            if char == '"':
+                if text.startswith('"', index + 1):
+                    index += 1
+                    length += 1
+                else:
+                    quoted = False
+            else:
+                length += 1
+        elif char == '"' and at_start:
+            quoted = True
+        elif char == delimiter:
+            position, length, at_start = position + 1, 0, True
+            index += 1
+            continue
+        elif char in "\r\n":
+            return None
+        else:
+            length += 1
+        at_start = at_start and char == " "
+        if length > CSV_CELL_LIMIT:
+            return position
+        index += 1
+    return None
 
 
 def _no_row_problems(parsed: CsvFile, problems: list[Problem]) -> list[Problem]:

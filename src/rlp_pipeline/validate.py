@@ -139,6 +139,8 @@ def suspect_cells(values: pd.Series, field: dict, codebook: Codebook) -> np.ndar
         if section:
             valid &= np.isin(np.floor(np.nan_to_num(numbers, nan=-1.0)), codebook.ids(section))
         return suspect | (filled & ~valid)
+    if constraints.get("maxLength") is not None:
+        suspect |= (values.str.len() > constraints["maxLength"]).to_numpy(dtype=bool)
     if constraints.get("pattern"):
         suspect |= filled & ~values.str.fullmatch(constraints["pattern"]).to_numpy(dtype=bool)
     if section:
@@ -207,6 +209,12 @@ def check_cell(value: str, field: dict, codebook: Codebook, shown_as: str, line:
         ):
             return None, Problem(shown_as, line, name, value, _describe(field, codebook))
         return number, None
+    longest = constraints.get("maxLength")
+    if longest is not None and len(value) > longest:
+        return None, Problem(shown_as, line, name, value[:40] + "…",
+                             f"at most {longest:,} characters in column '{name}' (this value has {len(value):,}; "
+                             "the limit is documented in data/raw/datapackage.yaml)",
+                             "Shorten the text: the report quotes it, and its length bounds the time to render it.")
     pattern = constraints.get("pattern")
     if pattern and not re.fullmatch(pattern, value):
         return None, Problem(shown_as, line, name, value,
