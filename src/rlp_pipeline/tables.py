@@ -200,6 +200,11 @@ def _read_row_by_row(text: str, delimiter: str, shown_as: str, encoding: str) ->
                 header = [c.lower() for c in cells]
                 problems += _header_problems(header, shown_as, start_line)
                 continue
+            if previous_end > start_line:  # a row across lines: is it one record or several?
+                swallowed = _swallowed_rows(cells, header, delimiter, shown_as, start_line, previous_end)
+                if swallowed:
+                    problems += swallowed
+                    continue
             while cells and len(cells) > len(header) and cells[-1] == "":
                 cells.pop()  # Excel pads rows with empty cells past the last column
             if len(cells) > len(header):
@@ -209,8 +214,6 @@ def _read_row_by_row(text: str, delimiter: str, shown_as: str, encoding: str) ->
                             f"(this row has {len(cells)}; is there an unquoted '{delimiter}' in a value?)")
                 )
                 continue
-            if previous_end > start_line:
-                problems += _swallowed_rows(cells, header, delimiter, shown_as, start_line, previous_end)
             lines.append(start_line)
             rows.append(cells + [""] * (len(header) - len(cells)))
         if not closed:
