@@ -15,7 +15,7 @@ import logging
 import sys
 from pathlib import Path
 
-from .problems import InputError
+from .problems import InputError, os_error_message
 
 EXIT_INPUT_PROBLEM = 1
 
@@ -296,6 +296,16 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as error:
         log.error("%s", error.report())
         return EXIT_INPUT_PROBLEM
+    except OSError as error:  # a full disk, a missing or unreadable file: a message, not a traceback
+        log.error("%s", os_error_message(error))
+        return EXIT_INPUT_PROBLEM
+    except Exception as error:
+        from .render import RenderError
+
+        if isinstance(error, RenderError):  # the renderer's own plain message (a missing project file...)
+            log.error("The report could not be rendered: %s", error)
+            return EXIT_INPUT_PROBLEM
+        raise
     return 0
 
 

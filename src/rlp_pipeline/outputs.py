@@ -129,6 +129,9 @@ def write_outputs(files: Mapping[Path | str, bytes]) -> None:
                 stream.write(content)
             os.chmod(temporary, 0o666 & ~_current_umask())  # mkstemp makes 0600 files
             os.replace(temporary, target)
+        except OSError as error:  # a full disk or a read-only folder: say which file could not be written
+            Path(temporary).unlink(missing_ok=True)
+            raise OSError(error.errno, error.strerror, str(target)) from error
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise

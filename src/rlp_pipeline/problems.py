@@ -74,6 +74,24 @@ class InputError(Exception):
         return "\n".join(lines)
 
 
+def os_error_message(error: OSError) -> str:
+    """A plain one-paragraph message for a failure to read or write a file (full disk, missing
+    file, no permission), naming the file and what to do, instead of a traceback."""
+    import errno
+
+    where = f" {error.filename}" if error.filename else ""
+    if error.errno == errno.ENOSPC:
+        return (f"The disk is full: could not write{where}. Nothing was left half-written. Free some space "
+                "(data/derived/ and report/_output/ can be deleted: the pipeline rebuilds them) and run again.")
+    if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return (f"Permission denied:{where} cannot be read or written ({error.strerror}). Check the permissions "
+                "of the file and of its folder (ls -l), then run again.")
+    if error.errno == errno.ENOENT:
+        return (f"A file is missing:{where} does not exist. If it is a derived file, run `snakemake --cores 2` "
+                "to build the stages before this one; if it is an input, restore it.")
+    return f"Could not read or write{where}: {error.strerror or error}. Fix this and run again."
+
+
 def fold(text: str) -> str:
     """Lower-case, accent-free, separator-free form of a code or label, for suggestions only."""
     decomposed = unicodedata.normalize("NFKD", text)

@@ -88,7 +88,10 @@ def open_workbook(source: Path | str | bytes, shown: str):
         archive.close()
         return None, [Problem(shown, None, None, None, "an Excel workbook (.xlsx); this zip archive holds no xl/workbook.xml "
                               "(save the grid as 'Excel Workbook (.xlsx)')")]
+    problems = declared_entity_problems(archive, shown)
     archive.close()
+    if problems:
+        return None, problems
     data = source if isinstance(source, (bytes, bytearray)) else Path(source).read_bytes()
     try:
         return openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True), []
@@ -96,6 +99,23 @@ def open_workbook(source: Path | str | bytes, shown: str):
         return None, [Problem(shown, None, None, None, f"a readable Excel workbook (.xlsx) ({error})")]
     except Exception as error:  # defusedxml refusals and other parser errors of a hostile file
         return None, [Problem(shown, None, None, None, f"a well-formed Excel workbook (refused: {type(error).__name__}: {error})")]
+
+
+def declared_entity_problems(archive: SafeArchive, shown: str) -> list[Problem]:
+    """A problem for each XML member of a workbook that declares a document type or entities:
+    Excel never writes them, and entities are the means of the "billion laughs" and external
+    entity attacks; named here with the member, rather than by openpyxl's generic failure."""
+    problems = []
+    for name in archive.names():
+        if name.lower().endswith((".xml", ".rels", ".vml")):
+            data, problem = archive.read(archive.find(name))
+            if problem is not None:
+                problems.append(problem)
+            elif b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+                problems.append(Problem(shown, None, None, name,
+                                        "XML members without a document type or entity declarations (refused: "
+                                        "an entity attack; Excel never writes them). Save the grid again from Excel"))
+    return problems
 
 
 def csv_file(shown_as: str, header: list[str], rows: list[tuple[int, list[str]]]) -> CsvFile:

@@ -114,6 +114,9 @@ def check_members(infos: list[zipfile.ZipInfo], shown: str) -> list[Problem]:
         if reason:
             problems.append(Problem(shown, None, None, info.filename,
                                     f"member names inside the archive's folder; refused because {reason}"))
+        if (info.external_attr >> 16) & 0o170000 == 0o120000:  # a Unix symbolic link
+            problems.append(Problem(shown, None, None, info.filename,
+                                    "regular files inside the archive; refused because this member is a symbolic link"))
         if info.flag_bits & 0x1:
             problems.append(Problem(shown, None, None, info.filename, "members that are not encrypted"))
         total += info.file_size

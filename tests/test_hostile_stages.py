@@ -1,0 +1,109 @@
+"""Every stage's command gives a message, never a traceback, on failures a user can cause:
+a hostile or missing codebook, missing derived inputs, a full disk, a missing report project.
+
+Each stage's command line (``python -m rlp_pipeline STAGE ...``) is run through the CLI's entry
+point on such a case; the test fails on "Traceback" in what it prints, or on a zero exit status.
+"""
+
+from __future__ import annotations
+
+import errno
+import io
+import os
+import shutil
+import traceback
+from pathlib import Path
+
+import pytest
+
+from conftest import RAW, REPO
+from rlp_pipeline import cli, outputs
+
+BOMB = "\n".join(
+    [f"a: &a [{', '.join(['lol'] * 9)}]"]
+    + [f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]" for i in range(8)]
+) + "\n"
+
+# Each stage's command, as Snakemake runs it, with its inputs in a folder where they are absent.
+STAGES = {
+    "validate": "validate",
+    "sample": "sample --seed 1",
+    "frequencies": "frequencies",
+    "diversity": "diversity",
+    "tests": "tests --seed 1",
+    "findings": "findings",
+    "stability-chunk": "stability-chunk --seed 1 --statistics-seed 1 --chunk 0 --out chunk.csv",
+    "stability": "stability --seed 1 --statistics-seed 1 chunk.csv",
+    "figures": "figures",
+    "report": "report --no-quarto",
+    "simulate": "simulate --out simulated",
+    "import": "import export.xlsx",
+    "template": "template",
+    "schema-doc": "schema-doc",
+}
+
+
+def run_stage(arguments: list[str], capsys) -> tuple[int, str]:
+    """Exit status and everything a stage printed; an uncaught exception prints its traceback,
+    as the command line would."""
+    try:
+        status = cli.main(arguments)
+    except SystemExit as exit_:
+        status = exit_.code
+    except BaseException:
+        status = "exception"
+        print(traceback.format_exc())
+    captured = capsys.readouterr()
+    return status, captured.out + captured.err
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch) -> Path:
+    """An empty working folder with the project's raw folder and settings, nothing derived."""
+    shutil.copytree(RAW, tmp_path / "data" / "raw")
+    shutil.copytree(REPO / "config", tmp_path / "config")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.mark.parametrize("stage", list(STAGES))
+def test_a_yaml_bomb_in_the_codebook_and_missing_inputs_give_messages(project, capsys, stage):
+    (project / "data" / "raw" / "codebook.yaml").write_text(BOMB, encoding="utf-8")
+    (project / "data" / "raw" / "datapackage.yaml").write_text(BOMB, encoding="utf-8")
+    (project / "config" / "simulation.yaml").write_text(BOMB, encoding="utf-8")
+    status, printed = run_stage(STAGES[stage].split(), capsys)
+    assert "Traceback" not in printed, printed
+    assert status == cli.EXIT_INPUT_PROBLEM, printed
+
+
+@pytest.mark.parametrize("stage", ["validate", "simulate", "template"])
+def test_a_full_disk_gives_a_message_and_leaves_no_partial_file(project, capsys, monkeypatch, stage):
+    real_fdopen = os.fdopen
+
+    class FullDisk(io.RawIOBase):
+        def __init__(self, handle):
+            self.stream = real_fdopen(handle, "wb")
+
+        def write(self, data):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        def close(self):
+            self.stream.close()
+
+    monkeypatch.setattr(outputs.os, "fdopen", lambda handle, mode: FullDisk(handle))
+    out = project / "out"
+    command = {"validate": f"validate --out {out}", "simulate": f"simulate --out {out}",
+               "template": f"template --out {out}"}[stage]
+    status, printed = run_stage(command.split(), capsys)
+    assert "Traceback" not in printed, printed
+    assert status == cli.EXIT_INPUT_PROBLEM
+    assert "The disk is full: could not write " + str(out) in printed
+    assert not [p for p in out.rglob("*") if p.is_file()] if out.exists() else True
+
+
+def test_a_folder_in_place_of_a_raw_table_is_named(project, capsys):
+    (project / "data" / "raw" / "codings.csv").unlink()
+    (project / "data" / "raw" / "codings.csv").mkdir()
+    status, printed = run_stage(["validate"], capsys)
+    assert "Traceback" not in printed and status == cli.EXIT_INPUT_PROBLEM
+    assert "codings.csv" in printed and "folder" in printed
