@@ -41,6 +41,12 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--codebook", type=Path, default=Path("data/raw/codebook.yaml"), help="codebook YAML (default: %(default)s)")
     validate.add_argument("--datapackage", type=Path, default=Path("data/raw/datapackage.yaml"), help="data package descriptor (default: %(default)s)")
     validate.add_argument("--out", type=Path, default=Path("data/derived/validated"), help="output folder (default: %(default)s)")
+    validate.add_argument("--analysed", choices=("reference", "reconciled"), default="reference",
+                          help="which coding of a double-coded plan is analysed (setting coding.analysed; default: %(default)s)")
+    validate.add_argument("--reference-coder", default=None, help="the reference coder (setting coding.reference_coder; "
+                          "default: each plan's primary coder, the coder of its first row)")
+    validate.add_argument("--reconciled-coder", default="reconciled", help="the coder value of reconciled codings "
+                          "(setting coding.reconciled_coder; default: %(default)s)")
 
     sample = commands.add_parser(
         "sample", help="draw the reproducible random sample of plans and check its balance",
@@ -193,9 +199,13 @@ def configure_logging(log_file: Path | None, quiet: bool) -> None:
 def run(arguments: argparse.Namespace) -> None:
     """Dispatch a parsed command line to the package function of its stage."""
     if arguments.command == "validate":
+        from .coding.double import CodingSetting
         from .validate import run_validation
 
-        run_validation(arguments.codebook, arguments.datapackage, arguments.out)
+        coding = CodingSetting.from_config({"analysed": arguments.analysed, "reconciled_coder": arguments.reconciled_coder,
+                                            "reference_coder": None if arguments.reference_coder in (None, "", "None", "null")
+                                            else arguments.reference_coder})
+        run_validation(arguments.codebook, arguments.datapackage, arguments.out, coding)
     elif arguments.command == "sample":
         from .codebook import load_codebook
         from .sampling import run_sampling
