@@ -1,6 +1,6 @@
 rule validate:
     input:
-        code=PACKAGE_CODE + IMPORTER_CODE,
+        code=PACKAGE_CODE + IMPORTER_CODE + CODING_CODE,
         codebook=config["codebook"],
         datapackage=VALIDATE_DATAPACKAGE,
         plans=RAW_PLANS,
@@ -17,14 +17,11 @@ rule validate:
     conda:
         "../environment.yml"
     params:
-        analysed=config["coding"]["analysed"],
-        reference_coder=config["coding"]["reference_coder"] or "",
-        reconciled_coder=config["coding"]["reconciled_coder"],
+        coding=coding_options(),
     message:
         "Validating the coded plans against the codebook and the data package schema"
     shell:
         "python -m rlp_pipeline --log {log} validate"
         " --codebook {input.codebook} --datapackage {input.datapackage}"
-        " --analysed {params.analysed} --reference-coder {params.reference_coder:q}"
-        " --reconciled-coder {params.reconciled_coder:q}"
+        " {params.coding}"
         " --out data/derived/validated"

@@ -115,6 +115,19 @@ def build_parser() -> argparse.ArgumentParser:
             stage.add_argument("--findings", type=Path, default=Path("data/derived/findings/findings.csv"), help="verdicts of the actual sample (default: %(default)s)")
             stage.add_argument("--out", type=Path, default=Path("data/derived/stability"), help="output folder (default: %(default)s)")
 
+    agreement = commands.add_parser(
+        "agreement", help="inter-coder agreement of the double-coded plans, and their disagreements",
+        description="Percent agreement, Cohen's kappa and Krippendorff's alpha per code dimension and code, at the "
+        "plan and passage units, with bootstrap intervals; the disagreements for reconciliation.",
+    )
+    agreement.add_argument("--validated", type=Path, default=Path("data/derived/validated"), help="folder of the validation stage (default: %(default)s)")
+    agreement.add_argument("--codebook", type=Path, default=Path("data/raw/codebook.yaml"), help="codebook YAML (default: %(default)s)")
+    agreement.add_argument("--seed", type=int, required=True, help="master seed of the bootstrap intervals (statistics.seed)")
+    agreement.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples (default: %(default)s)")
+    agreement.add_argument("--reliable", type=float, default=0.800, help="alpha from which a dimension is reliable (default: %(default)s)")
+    agreement.add_argument("--tentative", type=float, default=0.667, help="alpha from which it is tentative (default: %(default)s)")
+    agreement.add_argument("--out", type=Path, default=Path("data/derived/agreement"), help="output folder (default: %(default)s)")
+
     figures = commands.add_parser("figures", help="draw every figure of the report in French and English",
                                   description="One PNG per figure and language, and figures.json (captions, alt texts).")
     figures.add_argument("--derived", type=Path, default=Path("data/derived"), help="derived data folder (default: %(default)s)")
@@ -247,6 +260,11 @@ def run(arguments: argparse.Namespace) -> None:
             run_chunk(*common, arguments.chunk, arguments.out)
         else:
             run_merge(*common, arguments.chunk_files, arguments.findings, arguments.out)
+    elif arguments.command == "agreement":
+        from .stages.agreement import run_agreement
+
+        settings = {"resamples": arguments.resamples, "reliable": arguments.reliable, "tentative": arguments.tentative}
+        run_agreement(arguments.validated, arguments.codebook, settings, arguments.seed, arguments.out)
     elif arguments.command == "figures":
         from .figures import run_figures
 
