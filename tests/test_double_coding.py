@@ -143,3 +143,33 @@ def test_double_coding_parameters_are_checked(parameters, codebook):
     broken = dict(parameters, double_coding={"share": 0.2, "keep": {"object": 0.9}})
     with pytest.raises(ValueError, match="double_coding.keep"):
         simulate_population(broken, codebook)
+
+
+def test_implied_alpha_is_what_a_large_double_coded_population_shows(parameters, codebook):
+    """The analytic alpha of the error model against a Monte Carlo estimate: 2,000 plans all
+    double-coded, estimated with the agreement stage's own units and the krippendorff package."""
+    from rlp_pipeline.simulate import double_coding_parameters, implied_alpha
+    from rlp_pipeline.stages.agreement import dimension_codes, unit_matrix, use_table, with_contexts
+    from rlp_pipeline.stats.agreement import krippendorff_alpha
+
+    varied = dict(parameters, n_plans=2000, double_coding=dict(parameters["double_coding"], share=1.0))
+    plans, primary = simulate_population(varied, codebook)
+    second = simulate_double_coding(plans, primary, varied, codebook)
+    both = pd.concat([primary, second], ignore_index=True).assign(source_line=0)
+    keep = double_coding_parameters(varied)["keep"]
+    for unit in ("plan", "passage"):
+        implied = implied_alpha(primary, keep, codebook, unit)
+        contexts = with_contexts(both)[unit]
+        for dimension, codes in dimension_codes(codebook).items():
+            matrix, _, _, _ = unit_matrix(use_table(contexts, dimension, codes))
+            assert krippendorff_alpha(matrix) == pytest.approx(implied[dimension], abs=0.02), (unit, dimension)
+
+
+def test_expected_binary_alpha_by_hand():
+    from rlp_pipeline.stats.agreement import expected_binary_alpha
+
+    # Two units, first coder 1 and 0, second coder certain to copy: alpha 1.
+    assert expected_binary_alpha(np.array([1, 0]), np.array([1.0, 0.0])) == pytest.approx(1.0)
+    # First coder 1, 0; second 1 with probability 0.5 on both: n = 4, E[o_01] = 0.5 + 0.5 = 1,
+    # E[n_1] = 1 + 1 = 2, E[n_0] = 2: alpha = 1 - 3 × 1 / 4 = 0.25.
+    assert expected_binary_alpha(np.array([1, 0]), np.array([0.5, 0.5])) == pytest.approx(0.25)

@@ -625,3 +625,50 @@ def simulate_double_coding(plans: pd.DataFrame, codings: pd.DataFrame, parameter
         },
         columns=CODING_COLUMNS,
     )
+
+
+def second_coder_use_probabilities(codings: pd.DataFrame, keep: Mapping[str, float], codebook: Codebook) -> dict:
+    """Per primary row and dimension, the probability that the second coder gives each code of
+    the agreement stage (rows × codes, :func:`rlp_pipeline.stages.agreement.dimension_codes`).
+
+    Status codes are (strategy, status) pairs: the strategy and status are replaced
+    independently, so their probabilities multiply.
+    """
+    distributions = second_coder_distributions(codings, keep, codebook)
+    n_status = len(codebook.ids("statuses"))
+    pairs = (distributions["strategy"][:, :, None] * distributions["status"][:, None, :]).reshape(len(codings), -1)
+    return {"object": distributions["object"], "strategy": distributions["strategy"],
+            "substrategy": distributions["substrategy"][:, :-1], "status": pairs[:, : len(codebook.ids("strategies")) * n_status]}
+
+
+def implied_alpha(codings: pd.DataFrame, keep: Mapping[str, float], codebook: Codebook, unit: str = "plan") -> dict:
+    """Krippendorff's alpha the error model implies for the primary coding `codings`, per dimension.
+
+    For each context (the plan, or for unit "passage" the plan and excerpt) and code, the primary
+    coder's value is known (1 if one of the context's rows has the code) and the second coder
+    gives 1 with probability 1 - prod over the rows (1 - p_row), p_row from
+    :func:`second_coder_use_probabilities` (rows are replaced independently); alpha follows from
+    :func:`rlp_pipeline.stats.agreement.expected_binary_alpha`. Computed on a large population,
+    this is the model's true alpha, the value the agreement stage's estimates should recover.
+    """
+    from .stages.agreement import dimension_codes, row_codes
+    from .stats.agreement import expected_binary_alpha
+
+    rows = codings.reset_index(drop=True)
+    if unit == "passage":
+        rows = rows[rows["excerpt"].astype(str) != ""].reset_index(drop=True)
+        context = (rows["plan_id"].astype(str) + " | " + rows["excerpt"].astype(str)).to_numpy()
+    else:
+        context = rows["plan_id"].astype(str).to_numpy()
+    labels, position = np.unique(context, return_inverse=True)
+    probabilities = second_coder_use_probabilities(rows, keep, codebook)
+    result = {}
+    for dimension, codes in dimension_codes(codebook).items():
+        code_of_row = row_codes(rows, dimension).to_numpy()
+        first = np.zeros((len(labels), len(codes)))
+        log_none = np.zeros((len(labels), len(codes)))
+        for j, code in enumerate(codes):
+            np.maximum.at(first[:, j], position, (code_of_row == code).astype(float))
+            np.add.at(log_none[:, j], position, np.log1p(-np.minimum(probabilities[dimension][:, j], 1 - 1e-15)))
+        result[dimension] = expected_binary_alpha(first.ravel(), 1 - np.exp(log_none).ravel())
+    return result

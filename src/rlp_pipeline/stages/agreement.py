@@ -95,20 +95,29 @@ def use_table(rows: pd.DataFrame, dimension: str, codes: list[str]) -> pd.DataFr
     return table
 
 
-def summarise(table: pd.DataFrame, *, seed: int, resamples: int) -> dict[str, float]:
-    """The three statistics and their intervals for the (context, code) units of `table`."""
+def unit_matrix(table: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The (context, code) units of a use table as reliability data: the value-counts matrix
+    (units × [0, 1]), each unit's plan (its bootstrap cluster), and the first and second coders'
+    values (-1 where that coder did not code the unit)."""
     units = list(zip(table["context"], table["code"]))
     index = {u: i for i, u in enumerate(dict.fromkeys(units))}
     row = np.array([index[u] for u in units], dtype=int)
+    values = table["value"].to_numpy(dtype=int)
     matrix = np.zeros((len(index), 2), dtype=int)
-    np.add.at(matrix, (row, table["value"].to_numpy(dtype=int)), 1)
+    np.add.at(matrix, (row, values), 1)
     first = np.full(len(index), -1)
     second = np.full(len(index), -1)
     rank = table["coder_rank"].to_numpy()
-    first[row[rank == 1]] = table["value"].to_numpy()[rank == 1]
-    second[row[rank == 2]] = table["value"].to_numpy()[rank == 2]
+    first[row[rank == 1]] = values[rank == 1]
+    second[row[rank == 2]] = values[rank == 2]
     clusters = np.empty(len(index), dtype=object)
     clusters[row] = table["plan_id"].to_numpy()
+    return matrix, clusters, first, second
+
+
+def summarise(table: pd.DataFrame, *, seed: int, resamples: int) -> dict[str, float]:
+    """The three statistics and their intervals for the (context, code) units of `table`."""
+    matrix, clusters, first, second = unit_matrix(table)
     summary = agreement_summary(matrix, clusters, first, second, (first >= 0) & (second >= 0),
                                 seed=seed, resamples=resamples)
     summary["plans"] = int(pd.unique(table["plan_id"]).size)

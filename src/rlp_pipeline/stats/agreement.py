@@ -151,3 +151,20 @@ def agreement_summary(matrix: np.ndarray, clusters: Sequence, first: np.ndarray,
         low, high = bootstrap_interval(clusters, statistic, seed=seed, resamples=resamples, confidence=confidence)
         result[f"{name}_low"], result[f"{name}_high"] = low, high
     return result
+
+
+def expected_binary_alpha(first: np.ndarray, probability: np.ndarray) -> float:
+    """The alpha two coders are expected to reach on binary units when the first coder's values
+    are known (`first`, 0/1) and the second gives 1 with `probability` independently per unit.
+
+    Alpha = 1 - (n - 1) o_01 / (n_0 n_1) for two coders and binary values (n = 2 × units,
+    o_01 the units on which they differ, n_c the values c); the expectation of each count is
+    exact, and their ratio is the alpha of a large number of such units. Used to state the
+    agreement a known error model implies, to check the estimate against it.
+    """
+    first = np.asarray(first, dtype=float)
+    probability = np.asarray(probability, dtype=float)
+    n = 2 * len(first)
+    differ = float((first * (1 - probability) + (1 - first) * probability).sum())
+    ones = float((first + probability).sum())
+    return 1 - (n - 1) * differ / ((n - ones) * ones)
