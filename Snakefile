@@ -53,6 +53,7 @@ include: "rules/import.smk"
 include: "rules/validate.smk"
 include: "rules/sample.smk"
 include: "rules/statistics.smk"
+include: "rules/agreement.smk"
 include: "rules/stability.smk"
 include: "rules/report.smk"
 include: "rules/audit.smk"
@@ -69,6 +70,7 @@ rule all:
         "data/derived/diversity/summary.csv",
         "data/derived/tests/battery.csv",
         "data/derived/findings/findings.csv",
+        rules.agreement.output,
         rules.stability.output,
         rules.report.output,
         rules.audit.output,

@@ -1,5 +1,6 @@
 # Facts shared by the rules, read once when the workflow is parsed.
 
+import shlex
 from pathlib import Path
 
 from rlp_pipeline.safety.workflow import stop_on_problems, workflow_inputs
@@ -76,6 +77,14 @@ REPORT_INPUTS = [
 # The package's code: every stage depends on it, so that changing how something is computed
 # re-runs what it computes (Snakemake only tracks the rules' own code).
 PACKAGE_CODE = sorted(str(path) for path in Path("src/rlp_pipeline").glob("*.py"))
+# Which coding of a double-coded plan is analysed (validation) and how coders' agreement is
+# measured (agreement stage): code in sub-packages of the package, tracked like the rest.
+CODING_CODE = sorted(str(path) for path in Path("src/rlp_pipeline/coding").glob("*.py"))
+AGREEMENT_CODE = CODING_CODE + sorted(
+    str(path)
+    for folder in ("stats", "stages")
+    for path in Path(f"src/rlp_pipeline/{folder}").glob("*.py")
+)
 # The importers' code: the import and template stages, and validation (which reports what an
 # import left out), depend on it too.
 IMPORTER_CODE = sorted(
@@ -115,3 +124,14 @@ def import_options(wildcards, input):
 # Reviewers' notebooks, executed after each build (rules/audit.smk).
 AUDIT_NOTEBOOKS = sorted(str(path) for path in Path("notebooks").glob("*.ipynb"))
 AUDIT_NOTEBOOK_NAMES = [Path(path).name for path in AUDIT_NOTEBOOKS]
+
+
+def coding_options():
+    """The validate command's options saying which coding of a double-coded plan is analysed
+    (settings `coding`), quoted for the shell; --reference-coder only when one is named.
+    """
+    coding = config["coding"]
+    options = f"--analysed {coding['analysed']} --reconciled-coder {shlex.quote(coding['reconciled_coder'])}"
+    if coding.get("reference_coder"):
+        options += f" --reference-coder {shlex.quote(str(coding['reference_coder']))}"
+    return options

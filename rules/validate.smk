@@ -1,6 +1,6 @@
 rule validate:
     input:
-        code=PACKAGE_CODE + IMPORTER_CODE,
+        code=PACKAGE_CODE + IMPORTER_CODE + CODING_CODE,
         codebook=config["codebook"],
         datapackage=VALIDATE_DATAPACKAGE,
         plans=RAW_PLANS,
@@ -8,6 +8,7 @@ rule validate:
     output:
         plans="data/derived/validated/plans.csv",
         codings="data/derived/validated/codings.csv",
+        double_coding="data/derived/validated/double_coding.csv",
         provenance="data/derived/validated/provenance.json",
         report="data/derived/validated/validation_report.md",
         datapackage="data/derived/validated/datapackage.json",
@@ -15,9 +16,12 @@ rule validate:
         "logs/validate.log",
     conda:
         "../environment.yml"
+    params:
+        coding=coding_options(),
     message:
         "Validating the coded plans against the codebook and the data package schema"
     shell:
         "python -m rlp_pipeline --log {log} validate"
         " --codebook {input.codebook} --datapackage {input.datapackage}"
+        " {params.coding}"
         " --out data/derived/validated"

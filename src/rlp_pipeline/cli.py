@@ -41,6 +41,12 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--codebook", type=Path, default=Path("data/raw/codebook.yaml"), help="codebook YAML (default: %(default)s)")
     validate.add_argument("--datapackage", type=Path, default=Path("data/raw/datapackage.yaml"), help="data package descriptor (default: %(default)s)")
     validate.add_argument("--out", type=Path, default=Path("data/derived/validated"), help="output folder (default: %(default)s)")
+    validate.add_argument("--analysed", choices=("reference", "reconciled"), default="reference",
+                          help="which coding of a double-coded plan is analysed (setting coding.analysed; default: %(default)s)")
+    validate.add_argument("--reference-coder", default=None, help="the reference coder (setting coding.reference_coder; "
+                          "default: each plan's primary coder, the coder of its first row)")
+    validate.add_argument("--reconciled-coder", default="reconciled", help="the coder value of reconciled codings "
+                          "(setting coding.reconciled_coder; default: %(default)s)")
 
     sample = commands.add_parser(
         "sample", help="draw the reproducible random sample of plans and check its balance",
@@ -108,6 +114,19 @@ def build_parser() -> argparse.ArgumentParser:
             stage.add_argument("chunk_files", type=Path, nargs="+", help="the chunks' CSV files")
             stage.add_argument("--findings", type=Path, default=Path("data/derived/findings/findings.csv"), help="verdicts of the actual sample (default: %(default)s)")
             stage.add_argument("--out", type=Path, default=Path("data/derived/stability"), help="output folder (default: %(default)s)")
+
+    agreement = commands.add_parser(
+        "agreement", help="inter-coder agreement of the double-coded plans, and their disagreements",
+        description="Percent agreement, Cohen's kappa and Krippendorff's alpha per code dimension and code, at the "
+        "plan and passage units, with bootstrap intervals; the disagreements for reconciliation.",
+    )
+    agreement.add_argument("--validated", type=Path, default=Path("data/derived/validated"), help="folder of the validation stage (default: %(default)s)")
+    agreement.add_argument("--codebook", type=Path, default=Path("data/raw/codebook.yaml"), help="codebook YAML (default: %(default)s)")
+    agreement.add_argument("--seed", type=int, required=True, help="master seed of the bootstrap intervals (statistics.seed)")
+    agreement.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples (default: %(default)s)")
+    agreement.add_argument("--reliable", type=float, default=0.800, help="alpha from which a dimension is reliable (default: %(default)s)")
+    agreement.add_argument("--tentative", type=float, default=0.667, help="alpha from which it is tentative (default: %(default)s)")
+    agreement.add_argument("--out", type=Path, default=Path("data/derived/agreement"), help="output folder (default: %(default)s)")
 
     figures = commands.add_parser("figures", help="draw every figure of the report in French and English",
                                   description="One PNG per figure and language, and figures.json (captions, alt texts).")
@@ -193,9 +212,13 @@ def configure_logging(log_file: Path | None, quiet: bool) -> None:
 def run(arguments: argparse.Namespace) -> None:
     """Dispatch a parsed command line to the package function of its stage."""
     if arguments.command == "validate":
+        from .coding.double import CodingSetting
         from .validate import run_validation
 
-        run_validation(arguments.codebook, arguments.datapackage, arguments.out)
+        coding = CodingSetting.from_config({"analysed": arguments.analysed, "reconciled_coder": arguments.reconciled_coder,
+                                            "reference_coder": None if arguments.reference_coder in (None, "", "None", "null")
+                                            else arguments.reference_coder})
+        run_validation(arguments.codebook, arguments.datapackage, arguments.out, coding)
     elif arguments.command == "sample":
         from .codebook import load_codebook
         from .sampling import run_sampling
@@ -237,6 +260,11 @@ def run(arguments: argparse.Namespace) -> None:
             run_chunk(*common, arguments.chunk, arguments.out)
         else:
             run_merge(*common, arguments.chunk_files, arguments.findings, arguments.out)
+    elif arguments.command == "agreement":
+        from .stages.agreement import run_agreement
+
+        settings = {"resamples": arguments.resamples, "reliable": arguments.reliable, "tentative": arguments.tentative}
+        run_agreement(arguments.validated, arguments.codebook, settings, arguments.seed, arguments.out)
     elif arguments.command == "figures":
         from .figures import run_figures
 

@@ -31,6 +31,15 @@ inverse of their cumulative distribution. The tables therefore depend only on th
 stream and its conversion to floats, which NumPy keeps stable, and not on the algorithms behind
 ``Generator.choice`` or ``Generator.poisson``, which NumPy's policy allows to change between
 versions. Same seed and parameters, byte-identical tables.
+
+**Double coding** (``double_coding`` in the parameters, see :func:`simulate_double_coding`): a
+share of the plans is coded a second time, independently, by another of the coders. The primary
+coding is the truth; the second coder copies each passage (same excerpt: the same span) and keeps
+each code dimension with a set probability, otherwise replaces it by another code drawn
+uniformly. These draws come from a *second* generator, ``Generator(PCG64(s))`` with s derived
+from the seed and the label "double-coding" (:func:`rlp_pipeline.significance.derived_seed`), and
+the second coder's rows are appended after every primary row: the primary (analysed) coding is
+exactly what it would be without double coding.
 """
 
 from __future__ import annotations
@@ -66,6 +75,12 @@ REQUIRED_KEYS = {
     "excerpt_probability": "the probability that a coding has an excerpt",
     "coders": "the list of coder initials",
 }
+# The optional double_coding mapping (absent: no plan is double-coded).
+DOUBLE_CODING_KEYS = {
+    "share": "the share of the plans coded a second time by another coder",
+    "keep": "per code dimension, the probability that the second coder keeps the primary coder's code",
+}
+DIMENSIONS = ("object", "strategy", "substrategy", "status")
 
 # Pieces of the fictional excerpts. Strategy phrases start with a consonant so that both status
 # phrases ("prévoit de", "a déjà commencé à") read correctly without elision.
@@ -199,6 +214,7 @@ def _check_against_codebook(parameters: dict, codebook: Codebook) -> None:
     mean = parameters["mean_extra_codings"]
     if isinstance(mean, bool) or not isinstance(mean, (int, float)) or not 0 <= mean <= 50:
         raise ValueError(f"simulation parameters: 'mean_extra_codings' must be a number from 0 to 50, found {mean!r}.")
+    double_coding_parameters(parameters)
 
 
 # --------------------------------------------------------------------------------------------
@@ -435,8 +451,14 @@ def write_simulated_tables(parameters_path: Path | str, codebook_path: Path | st
 
 
 def write_population(parameters: Mapping[str, Any], codebook: Codebook, out_dir: Path | str) -> None:
-    """Simulate a population from parameters already loaded and write its two tables."""
+    """Simulate a population from parameters already loaded and write its two tables.
+
+    ``codings.csv`` holds the primary coding of every plan, then the second coder's rows of the
+    double-coded plans (see :func:`simulate_double_coding`).
+    """
     plans, codings = simulate_population(dict(parameters), codebook)
+    second = simulate_double_coding(plans, codings, dict(parameters), codebook)
+    codings = pd.concat([codings, second], ignore_index=True) if len(second) else codings
     out_dir = Path(out_dir)
     write_outputs({out_dir / "plans.csv": csv_bytes(plans), out_dir / "codings.csv": csv_bytes(codings)})
 
@@ -469,3 +491,183 @@ def mobilisation_variant(parameters: Mapping[str, Any], effect: str) -> dict:
         varied["substrategy_probabilities"][strategy]["1-2"], varied["substrategy_probabilities"][strategy]["3-4"] = combine(
             by_group["1-2"], by_group["3-4"], False)
     return varied
+
+
+# --------------------------------------------------------------------------------------------
+# Double coding: a second, independent coder with a known error model
+# --------------------------------------------------------------------------------------------
+
+
+def double_coding_parameters(parameters: Mapping[str, Any]) -> dict:
+    """The checked ``double_coding`` parameters: {"share": float, "keep": {dimension: float}}.
+
+    Absent: share 0 (no double coding). Raises ValueError naming a missing or out-of-range key.
+    """
+    block = parameters.get("double_coding")
+    if block is None:
+        return {"share": 0.0, "keep": {d: 1.0 for d in DIMENSIONS}}
+    if not isinstance(block, dict):
+        raise ValueError("simulation parameters: 'double_coding' must be a mapping with the keys "
+                         + ", ".join(DOUBLE_CODING_KEYS))
+    for key, meaning in DOUBLE_CODING_KEYS.items():
+        if key not in block:
+            raise ValueError(f"simulation parameters: the key 'double_coding.{key}' is missing ({meaning}).")
+    keep = _table(block["keep"], list(DIMENSIONS), "double_coding.keep")
+    return {"share": _probability(block["share"], "double_coding.share"),
+            "keep": {d: _probability(keep[d], f"double_coding.keep.{d}") for d in DIMENSIONS}}
+
+
+def _replace_distribution(true_index: np.ndarray, size: int, keep: float) -> np.ndarray:
+    """Per row, the second coder's distribution over `size` codes: the true code with
+    probability `keep`, each other code with (1 - keep) / (size - 1). With a single code, kept."""
+    matrix = np.full((len(true_index), size), (1 - keep) / (size - 1) if size > 1 else 0.0)
+    matrix[np.arange(len(true_index)), true_index] = keep if size > 1 else 1.0
+    return matrix
+
+
+def _substrategy_given(strategy: str, substrategy: str, new_strategy: str, keep: float, codebook: Codebook) -> dict:
+    """The second coder's sub-strategy distribution for one passage, once its strategy is drawn.
+
+    No sub-strategy stays none. Same strategy: the sub-strategy is kept with probability `keep`,
+    else replaced by another of that strategy's sub-strategies, uniformly. Another strategy: a
+    sub-strategy of the new strategy, uniformly (the old one does not belong to it).
+    """
+    if not substrategy:
+        return {"": 1.0}
+    children = codebook.substrategies_of(new_strategy)
+    if new_strategy != strategy:
+        return {child: 1 / len(children) for child in children}
+    others = [child for child in children if child != substrategy]
+    if not others:
+        return {substrategy: 1.0}
+    return {substrategy: keep, **{child: (1 - keep) / len(others) for child in others}}
+
+
+def second_coder_distributions(codings: pd.DataFrame, keep: Mapping[str, float], codebook: Codebook) -> dict:
+    """For each primary coding row, the second coder's marginal distribution of each dimension.
+
+    Returns {"object": (rows × objects), "strategy": (rows × strategies), "substrategy": (rows ×
+    substrategies, the last column for none), "status": (rows × statuses)}, codebook order. These
+    are the error model itself: the simulator draws from them, and the agreement the model
+    implies is computed from them (the sub-strategy's marginal sums over the strategy drawn).
+    """
+    objects, strategies = codebook.ids("objects"), codebook.ids("strategies")
+    subs, statuses = codebook.ids("substrategies"), codebook.ids("statuses")
+    position = lambda ids, values: np.array([ids.index(v) for v in values], dtype=int)  # noqa: E731
+    strategy_p = _replace_distribution(position(strategies, codings["strategy"]), len(strategies), keep["strategy"])
+    sub_p = np.zeros((len(codings), len(subs) + 1))
+    sub_columns = {sub: j for j, sub in enumerate(subs)} | {"": len(subs)}
+    for i, (strategy, sub) in enumerate(zip(codings["strategy"], codings["substrategy"])):
+        for k, new_strategy in enumerate(strategies):
+            for child, p in _substrategy_given(strategy, sub, new_strategy, keep["substrategy"], codebook).items():
+                sub_p[i, sub_columns[child]] += strategy_p[i, k] * p
+    return {
+        "object": _replace_distribution(position(objects, codings["object"]), len(objects), keep["object"]),
+        "strategy": strategy_p,
+        "substrategy": sub_p,
+        "status": _replace_distribution(position(statuses, codings["status"]), len(statuses), keep["status"]),
+    }
+
+
+def double_coded_plan_ids(plans: pd.DataFrame, share: float, rng: np.random.Generator) -> list[str]:
+    """The round-half-up(share × N) plans with the smallest uniform numbers, in frame order."""
+    count = int(math.floor(share * len(plans) + 0.5))
+    chosen = np.sort(np.argsort(rng.random(len(plans)), kind="stable")[:count])
+    return plans["plan_id"].to_numpy()[chosen].tolist()
+
+
+def simulate_double_coding(plans: pd.DataFrame, codings: pd.DataFrame, parameters: dict,
+                           codebook: Codebook) -> pd.DataFrame:
+    """The second coder's rows for the double-coded plans (columns of codings.csv).
+
+    Drawn from ``Generator(PCG64(derived_seed(seed, "double-coding")))``, in this order: which
+    plans, each plan's second coder (uniformly among the coders other than its primary coder),
+    then for every primary row of those plans the uniforms of its object, strategy, sub-strategy
+    and status. Each row copies the primary row (same plan, same excerpt) with the codes drawn
+    from :func:`second_coder_distributions`. Empty when ``double_coding.share`` is 0.
+    """
+    from .significance import derived_seed  # the seed derivation every procedure shares
+
+    settings = double_coding_parameters(parameters)
+    rng = np.random.Generator(np.random.PCG64(derived_seed(parameters["seed"], "double-coding")))
+    chosen = double_coded_plan_ids(plans, settings["share"], rng)
+    if not chosen:
+        return codings.iloc[:0].copy()
+    coders = list(parameters["coders"])
+    primary = codings.groupby("plan_id", sort=False)["coder"].first()
+    second_u = rng.random(len(chosen))
+    second_coder = {}
+    for plan_id, u in zip(chosen, second_u):
+        others = [c for c in coders if c != primary[plan_id]] or coders
+        second_coder[plan_id] = others[_categorical(np.ones(len(others)), np.array([u]))[0]]
+    rows = codings[codings["plan_id"].isin(chosen)].reset_index(drop=True)
+    object_u, strategy_u, sub_u, status_u = (rng.random(len(rows)) for _ in range(4))
+    keep = settings["keep"]
+    distributions = second_coder_distributions(rows, keep, codebook)
+    objects, strategies = codebook.ids("objects"), codebook.ids("strategies")
+    statuses = codebook.ids("statuses")
+    new_strategy = [strategies[k] for k in _categorical(distributions["strategy"], strategy_u)]
+    substrategy = []
+    for i, row in enumerate(rows.itertuples()):
+        options = _substrategy_given(row.strategy, row.substrategy, new_strategy[i], keep["substrategy"], codebook)
+        names = list(options)
+        substrategy.append(names[_categorical(np.array(list(options.values())), sub_u[i:i + 1])[0]])
+    return pd.DataFrame(
+        {
+            "plan_id": rows["plan_id"].tolist(),
+            "object": [objects[k] for k in _categorical(distributions["object"], object_u)],
+            "strategy": new_strategy,
+            "substrategy": substrategy,
+            "status": [statuses[k] for k in _categorical(distributions["status"], status_u)],
+            "excerpt": rows["excerpt"].tolist(),
+            "coder": [second_coder[p] for p in rows["plan_id"]],
+        },
+        columns=CODING_COLUMNS,
+    )
+
+
+def second_coder_use_probabilities(codings: pd.DataFrame, keep: Mapping[str, float], codebook: Codebook) -> dict:
+    """Per primary row and dimension, the probability that the second coder gives each code of
+    the agreement stage (rows × codes, :func:`rlp_pipeline.stages.agreement.dimension_codes`).
+
+    Status codes are (strategy, status) pairs: the strategy and status are replaced
+    independently, so their probabilities multiply.
+    """
+    distributions = second_coder_distributions(codings, keep, codebook)
+    n_status = len(codebook.ids("statuses"))
+    pairs = (distributions["strategy"][:, :, None] * distributions["status"][:, None, :]).reshape(len(codings), -1)
+    return {"object": distributions["object"], "strategy": distributions["strategy"],
+            "substrategy": distributions["substrategy"][:, :-1], "status": pairs[:, : len(codebook.ids("strategies")) * n_status]}
+
+
+def implied_alpha(codings: pd.DataFrame, keep: Mapping[str, float], codebook: Codebook, unit: str = "plan") -> dict:
+    """Krippendorff's alpha the error model implies for the primary coding `codings`, per dimension.
+
+    For each context (the plan, or for unit "passage" the plan and excerpt) and code, the primary
+    coder's value is known (1 if one of the context's rows has the code) and the second coder
+    gives 1 with probability 1 - prod over the rows (1 - p_row), p_row from
+    :func:`second_coder_use_probabilities` (rows are replaced independently); alpha follows from
+    :func:`rlp_pipeline.stats.agreement.expected_binary_alpha`. Computed on a large population,
+    this is the model's true alpha, the value the agreement stage's estimates should recover.
+    """
+    from .stages.agreement import dimension_codes, row_codes
+    from .stats.agreement import expected_binary_alpha
+
+    rows = codings.reset_index(drop=True)
+    if unit == "passage":
+        rows = rows[rows["excerpt"].astype(str) != ""].reset_index(drop=True)
+        context = (rows["plan_id"].astype(str) + " | " + rows["excerpt"].astype(str)).to_numpy()
+    else:
+        context = rows["plan_id"].astype(str).to_numpy()
+    labels, position = np.unique(context, return_inverse=True)
+    probabilities = second_coder_use_probabilities(rows, keep, codebook)
+    result = {}
+    for dimension, codes in dimension_codes(codebook).items():
+        code_of_row = row_codes(rows, dimension).to_numpy()
+        first = np.zeros((len(labels), len(codes)))
+        log_none = np.zeros((len(labels), len(codes)))
+        for j, code in enumerate(codes):
+            np.maximum.at(first[:, j], position, (code_of_row == code).astype(float))
+            np.add.at(log_none[:, j], position, np.log1p(-np.minimum(probabilities[dimension][:, j], 1 - 1e-15)))
+        result[dimension] = expected_binary_alpha(first.ravel(), 1 - np.exp(log_none).ravel())
+    return result

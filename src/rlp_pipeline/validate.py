@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .codebook import Codebook
+from .coding import double
 from .datapackage import DataPackage, Resource, field_is_required, load_codebook_and_package
 from .describe import stage_datapackage
 from .importers.result import import_report_lines, read_import_record
@@ -45,13 +46,19 @@ class ValidatedData:
     codings: pd.DataFrame
     provenance: dict[str, Any]
     report: str
+    # Rows of double-coded plans by their independent coders (the agreement stage's input).
+    double_coding: pd.DataFrame | None = None
 
 
-def validate_inputs(codebook_path: Path | str, datapackage_path: Path | str) -> ValidatedData:
+def validate_inputs(codebook_path: Path | str, datapackage_path: Path | str,
+                    coding: double.CodingSetting | None = None) -> ValidatedData:
     """Check the codebook, the data package and the raw tables; return the clean tables.
 
-    Raises :class:`InputError` with every problem found in any of the files.
+    `coding` says which coding of a double-coded plan is analysed (see
+    :mod:`rlp_pipeline.coding.double`); only those rows are in the clean codings. Raises
+    :class:`InputError` with every problem found in any of the files.
     """
+    coding = coding or double.CodingSetting()
     codebook, package, problems = load_codebook_and_package(codebook_path, datapackage_path)
     if codebook is None or package is None:
         raise InputError(problems)
@@ -71,14 +78,20 @@ def validate_inputs(codebook_path: Path | str, datapackage_path: Path | str) -> 
         problems += row_problems
     if plan_rows is not None and coding_rows is not None:
         problems += foreign_key_problems(coding_rows, plan_rows, codings_file.shown_as, plans_file.shown_as)
+    if coding_rows is not None:
+        analysed, coder_problems = double.analysed_mask(coding_rows, coding, codings_file.shown_as)
+        problems = sorted(problems + coder_problems, key=lambda p: (p.file, p.line or 0)) if coder_problems else problems
     if problems:
         raise InputError(problems)
 
     plans = clean_plans(plan_rows, codebook)
-    codings = clean_codings(coding_rows)
+    all_codings = clean_codings(coding_rows)
+    codings = all_codings[analysed].reset_index(drop=True)
     provenance = provenance_record(codebook, package, {"plans": plans_file, "codings": codings_file},
                                    Path(codebook_path), plans, codings)
-    return ValidatedData(plans, codings, provenance, validation_report(provenance, plans, codings))
+    provenance["double_coding"] = double.summary(all_codings, coding, analysed)
+    double_coding = double.independent_codings(all_codings, coding).reset_index(drop=True)
+    return ValidatedData(plans, codings, provenance, validation_report(provenance, plans, codings), double_coding)
 
 
 def read_problems_for(problems: list[Problem], shown_as: str) -> bool:
@@ -352,6 +365,7 @@ def validation_report(provenance: dict[str, Any], plans: pd.DataFrame, codings: 
               f"- Plans without codings: {counts['plans_without_codings']} (normal when only the sampled plans were coded)",
               "", "Plans by mobilisation level: "
               + ", ".join(f"{level}: {n}" for level, n in plans["mobilisation_level"].value_counts().sort_index().items())]
+    lines += double.report_lines(provenance.get("double_coding"))
     lines += import_report_lines(provenance.get("import"))
     return "\n".join(lines)
 
@@ -359,10 +373,12 @@ def validation_report(provenance: dict[str, Any], plans: pd.DataFrame, codings: 
 def write_validated(validated: ValidatedData, out_dir: Path | str) -> None:
     """Write the clean tables, the provenance record and the report into `out_dir`."""
     out_dir = Path(out_dir)
-    tables = {"plans.csv": validated.plans, "codings.csv": validated.codings}
+    double_coding = validated.double_coding if validated.double_coding is not None else validated.codings.iloc[:0]
+    tables = {"plans.csv": validated.plans, "codings.csv": validated.codings, "double_coding.csv": double_coding}
     write_outputs({
         out_dir / "plans.csv": csv_bytes(validated.plans),
         out_dir / "codings.csv": csv_bytes(validated.codings),
+        out_dir / "double_coding.csv": csv_bytes(double_coding),
         out_dir / "provenance.json": json_bytes(validated.provenance),
         out_dir / "validation_report.md": text_bytes(validated.report),
         out_dir / "datapackage.json": json_bytes(
@@ -395,12 +411,21 @@ TABLES = {
         },
     },
 }
+# Double coding (rlp_pipeline.coding.double): same columns, other rows.
+TABLES["double_coding.csv"] = {
+    "title": "Independent codings of the double-coded plans",
+    "description": "Every row of data/raw/codings.csv that belongs to a plan coded independently by two or more "
+                   "people, by those people (not the reconciled coding): the input of the agreement stage. Only "
+                   "the analysed coding (setting coding.analysed) is in codings.csv.",
+    "columns": TABLES["codings.csv"]["columns"],
+}
 
 
-def run_validation(codebook_path: Path | str, datapackage_path: Path | str, out_dir: Path | str) -> ValidatedData:
+def run_validation(codebook_path: Path | str, datapackage_path: Path | str, out_dir: Path | str,
+                   coding: double.CodingSetting | None = None) -> ValidatedData:
     """The validation stage: check everything, then write the outputs (nothing on failure)."""
     log.info("Validating %s and the tables of %s", codebook_path, datapackage_path)
-    validated = validate_inputs(codebook_path, datapackage_path)
+    validated = validate_inputs(codebook_path, datapackage_path, coding)
     for path, facts in validated.provenance["inputs"].items():
         if "rows" in facts:
             log.info("Read %s: %d rows (%s, delimiter %r)", path, facts["rows"], facts["encoding"], facts["delimiter"])

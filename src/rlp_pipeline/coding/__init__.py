@@ -1,0 +1,1 @@
+"""How the coded passages are organised: double coding, and which coding the pipeline analyses."""

@@ -1,0 +1,170 @@
+"""Inter-coder agreement on nominal codes: percent agreement, Cohen's kappa, Krippendorff's alpha.
+
+The data are *reliability data*: units (a plan's use of a code, a passage) each coded by some of
+the coders; a coder who did not code a unit leaves it missing. They are held as a **value-counts
+matrix** (one row per unit, one column per category, the number of coders who gave that unit
+that category), the form Krippendorff's coincidence matrix is built from and the one the
+`krippendorff` package accepts; a unit coded by fewer than two coders carries no information on
+agreement and is ignored by every statistic.
+
+- **Percent agreement**: the share of agreeing pairs among all pairs of values coders gave the
+  same unit (for two coders, the share of units on which they agree).
+- **Cohen's kappa** (two coders): (p_o - p_e) / (1 - p_e) with p_e from each coder's own
+  marginal distribution; computed here on the pairs (first coder, second coder) of each unit.
+- **Krippendorff's alpha**, nominal, any number of coders, missing values allowed:
+  1 - D_o / D_e, computed by the `krippendorff` package (checked in the tests against
+  Krippendorff's published worked example and an independent implementation).
+
+Each comes with a percentile **bootstrap interval** that resamples *plans* (the clusters: the
+units of one plan are coded together by the same people), seeded by the caller.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+import krippendorff
+import numpy as np
+
+
+def value_counts(units: Sequence, values: Sequence, categories: Sequence) -> tuple[np.ndarray, list]:
+    """The value-counts matrix of reliability data given in long form.
+
+    `units[i]` was given the value `values[i]` by one coder (one entry per coder and unit; a
+    missing value is simply absent). Returns the matrix (units in order of first appearance ×
+    `categories`) and the list of units (its row labels). Raises ValueError for a value that is
+    not one of `categories`.
+    """
+    order = {category: j for j, category in enumerate(categories)}
+    unknown = sorted({str(v) for v in values if v not in order})
+    if unknown:
+        raise ValueError(f"values {unknown} are not among the categories {list(categories)}")
+    unit_index: dict = {}
+    rows = np.array([unit_index.setdefault(u, len(unit_index)) for u in units], dtype=int)
+    matrix = np.zeros((len(unit_index), len(categories)), dtype=int)
+    np.add.at(matrix, (rows, np.array([order[v] for v in values], dtype=int)), 1)
+    return matrix, list(unit_index)
+
+
+def pairable(matrix: np.ndarray) -> np.ndarray:
+    """The rows of a value-counts matrix coded by at least two coders (the only informative ones)."""
+    matrix = np.asarray(matrix)
+    return matrix[matrix.sum(axis=1) >= 2]
+
+
+def percent_agreement(matrix: np.ndarray) -> float:
+    """Share of agreeing pairs among the ordered pairs of values given to the same unit.
+
+    Unit u with n_uc coders choosing category c has m_u(m_u - 1) ordered pairs of which
+    sum_c n_uc(n_uc - 1) agree; the shares are pooled over units. NaN without any pair.
+    """
+    matrix = pairable(matrix)
+    m = matrix.sum(axis=1)
+    pairs = float((m * (m - 1)).sum())
+    return float((matrix * (matrix - 1)).sum() / pairs) if pairs else float("nan")
+
+
+def krippendorff_alpha(matrix: np.ndarray) -> float:
+    """Krippendorff's alpha for nominal data, from a value-counts matrix (any number of coders).
+
+    Computed by the `krippendorff` package. NaN when it is undefined: fewer than two pairable
+    values, or a single category used throughout (no expected disagreement: D_e = 0).
+    """
+    matrix = pairable(matrix)
+    used = matrix.sum(axis=0) > 0
+    if matrix.sum() < 2 or used.sum() < 2:
+        return float("nan")
+    return float(krippendorff.alpha(value_counts=matrix[:, used], level_of_measurement="nominal"))
+
+
+def cohen_kappa(first: Sequence, second: Sequence) -> float:
+    """Cohen's kappa between two coders who each coded the same units (`first[i]`, `second[i]`).
+
+    kappa = (p_o - p_e) / (1 - p_e), p_o the share of units where they agree, p_e the agreement
+    expected from each coder's own marginal distribution. NaN without units, or when p_e = 1
+    (both coders always gave the same single category: kappa is undefined).
+    """
+    first, second = np.asarray(first, dtype=object), np.asarray(second, dtype=object)
+    if len(first) != len(second):
+        raise ValueError("cohen_kappa: the two coders must have coded the same number of units")
+    if len(first) == 0:
+        return float("nan")
+    observed = float(np.mean(first == second))
+    categories = set(first) | set(second)
+    expected = sum(float(np.mean(first == c)) * float(np.mean(second == c)) for c in categories)
+    if expected >= 1:
+        return float("nan")
+    return (observed - expected) / (1 - expected)
+
+
+def bootstrap_interval(clusters: Sequence, statistic: Callable[[np.ndarray], float], *, seed: int,
+                       resamples: int, confidence: float = 0.95) -> tuple[float, float]:
+    """Percentile bootstrap interval of `statistic` when whole clusters (plans) are resampled.
+
+    `clusters[i]` is the cluster of the i-th unit; each resample draws as many clusters as there
+    are, with replacement, and `statistic` receives the indices of the units of the drawn
+    clusters (a cluster drawn twice contributes its units twice). Resamples where the statistic
+    is undefined (NaN) are dropped; the interval is NaN when more than half of them are.
+    Random numbers come from ``Generator(PCG64(seed))`` only.
+    """
+    labels, position = np.unique(np.asarray(clusters, dtype=object).astype(str), return_inverse=True)
+    if len(labels) == 0:
+        return float("nan"), float("nan")
+    members = [np.flatnonzero(position == k) for k in range(len(labels))]
+    rng = np.random.Generator(np.random.PCG64(seed))
+    draws = rng.integers(0, len(labels), size=(resamples, len(labels)))
+    estimates = np.array([statistic(np.concatenate([members[k] for k in draw])) for draw in draws])
+    estimates = estimates[~np.isnan(estimates)]
+    if len(estimates) < resamples / 2:
+        return float("nan"), float("nan")
+    tail = (1 - confidence) / 2
+    return float(np.quantile(estimates, tail)), float(np.quantile(estimates, 1 - tail))
+
+
+def agreement_summary(matrix: np.ndarray, clusters: Sequence, first: np.ndarray, second: np.ndarray,
+                      two_coder_rows: np.ndarray, *, seed: int, resamples: int,
+                      confidence: float = 0.95) -> dict[str, float]:
+    """Percent agreement, Cohen's kappa and Krippendorff's alpha of one set of units, each with
+    its bootstrap interval over clusters.
+
+    `matrix` is the value-counts matrix (one row per unit), `clusters` the plan of each row;
+    `first`/`second` the category index given by the first and second coder of each row, used
+    for kappa on the rows where `two_coder_rows` is true (units coded by both). The three
+    intervals use the same resampled clusters (one seed), so they describe the same resamples.
+    """
+    matrix = np.asarray(matrix)
+    two = np.asarray(two_coder_rows, dtype=bool)
+
+    def kappa_of(index: np.ndarray) -> float:
+        index = index[two[index]]
+        return cohen_kappa(first[index], second[index])
+
+    result: dict[str, float] = {
+        "units": int((matrix.sum(axis=1) >= 2).sum()),
+        "percent_agreement": percent_agreement(matrix),
+        "kappa": kappa_of(np.arange(len(matrix))),
+        "alpha": krippendorff_alpha(matrix),
+    }
+    for name, statistic in (("percent_agreement", lambda i: percent_agreement(matrix[i])),
+                            ("kappa", kappa_of),
+                            ("alpha", lambda i: krippendorff_alpha(matrix[i]))):
+        low, high = bootstrap_interval(clusters, statistic, seed=seed, resamples=resamples, confidence=confidence)
+        result[f"{name}_low"], result[f"{name}_high"] = low, high
+    return result
+
+
+def expected_binary_alpha(first: np.ndarray, probability: np.ndarray) -> float:
+    """The alpha two coders are expected to reach on binary units when the first coder's values
+    are known (`first`, 0/1) and the second gives 1 with `probability` independently per unit.
+
+    Alpha = 1 - (n - 1) o_01 / (n_0 n_1) for two coders and binary values (n = 2 × units,
+    o_01 the units on which they differ, n_c the values c); the expectation of each count is
+    exact, and their ratio is the alpha of a large number of such units. Used to state the
+    agreement a known error model implies, to check the estimate against it.
+    """
+    first = np.asarray(first, dtype=float)
+    probability = np.asarray(probability, dtype=float)
+    n = 2 * len(first)
+    differ = float((first * (1 - probability) + (1 - first) * probability).sum())
+    ones = float((first + probability).sum())
+    return 1 - (n - 1) * differ / ((n - ones) * ones)

@@ -1,0 +1,130 @@
+"""Agreement statistics against independent references: Krippendorff's published worked example,
+kappas computed by hand, and an independent implementation of alpha's coincidence matrix."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from itertools import permutations
+
+import numpy as np
+import pytest
+
+from rlp_pipeline.stats.agreement import (
+    agreement_summary,
+    bootstrap_interval,
+    cohen_kappa,
+    krippendorff_alpha,
+    percent_agreement,
+    value_counts,
+)
+
+# Krippendorff (2011), "Computing Krippendorff's alpha-reliability", section C: 4 observers,
+# 12 units, missing values (None); published nominal alpha = 0.743.
+KRIPPENDORFF_2011 = [
+    [1, 2, 3, 3, 2, 1, 4, 1, 2, None, None, None],
+    [1, 2, 3, 3, 2, 2, 4, 1, 2, 5, None, 3],
+    [None, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, None],
+    [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, None],
+]
+
+
+def long_form(table):
+    """(units, values) of a coders × units table with None for missing."""
+    units, values = [], []
+    for row in table:
+        for unit, value in enumerate(row):
+            if value is not None:
+                units.append(unit)
+                values.append(value)
+    return units, values
+
+
+def alpha_by_coincidences(table) -> float:
+    """Nominal alpha computed the textbook way, without numpy or the krippendorff package:
+    o_ck = sum_u (number of c-k pairs in u) / (m_u - 1); alpha = 1 - (n - 1) D_o' / D_e'."""
+    coincidences = Counter()
+    for unit in zip(*table):
+        present = [v for v in unit if v is not None]
+        if len(present) < 2:
+            continue
+        for a, b in permutations(range(len(present)), 2):
+            coincidences[(present[a], present[b])] += 1 / (len(present) - 1)
+    n_c = Counter()
+    for (c, _), weight in coincidences.items():
+        n_c[c] += weight
+    n = sum(n_c.values())
+    observed = sum(w for (c, k), w in coincidences.items() if c != k)
+    expected = sum(n_c[c] * n_c[k] for c in n_c for k in n_c if c != k)
+    return 1 - (n - 1) * observed / expected
+
+
+def test_krippendorff_published_example_with_missing_values():
+    units, values = long_form(KRIPPENDORFF_2011)
+    matrix, _ = value_counts(units, values, [1, 2, 3, 4, 5])
+    assert krippendorff_alpha(matrix) == pytest.approx(0.743, abs=5e-4)
+    assert krippendorff_alpha(matrix) == pytest.approx(alpha_by_coincidences(KRIPPENDORFF_2011), abs=1e-12)
+
+
+def test_alpha_matches_independent_implementation_on_random_data():
+    rng = np.random.default_rng(7)
+    for _ in range(20):
+        table = rng.integers(0, 4, size=(3, 30)).astype(object)
+        table[rng.random((3, 30)) < 0.2] = None
+        table = table.tolist()
+        units, values = long_form(table)
+        matrix, _ = value_counts(units, values, [0, 1, 2, 3])
+        assert krippendorff_alpha(matrix) == pytest.approx(alpha_by_coincidences(table), abs=1e-10)
+
+
+def test_cohen_kappa_of_a_two_by_two_table_computed_by_hand():
+    # Table: both yes 20, first yes / second no 5, first no / second yes 10, both no 15 (n = 50).
+    # p_o = 35/50 = 0.70; first says yes 25/50, second 30/50; p_e = .5*.6 + .5*.4 = 0.50;
+    # kappa = (0.70 - 0.50) / (1 - 0.50) = 0.40.
+    first = ["yes"] * 20 + ["yes"] * 5 + ["no"] * 10 + ["no"] * 15
+    second = ["yes"] * 20 + ["no"] * 5 + ["yes"] * 10 + ["no"] * 15
+    assert cohen_kappa(first, second) == pytest.approx(0.40, abs=1e-12)
+
+
+def test_cohen_kappa_three_categories_by_hand():
+    # Diagonal 10, 8, 6 and one disagreement a->b, b->c, c->a (n = 27): p_o = 24/27; each
+    # coder's marginals are 11, 9, 7 of 27; p_e = (121 + 81 + 49) / 729 = 251/729.
+    first = list("a" * 10 + "b" * 8 + "c" * 6 + "abc")
+    second = list("a" * 10 + "b" * 8 + "c" * 6 + "bca")
+    p_o, p_e = 24 / 27, 251 / 729
+    assert cohen_kappa(first, second) == pytest.approx((p_o - p_e) / (1 - p_e), abs=1e-12)
+
+
+def test_kappa_and_alpha_undefined_without_variation():
+    assert math.isnan(cohen_kappa(["a", "a"], ["a", "a"]))
+    assert math.isnan(krippendorff_alpha(np.array([[2, 0], [2, 0]])))
+    assert math.isnan(cohen_kappa([], []))
+
+
+def test_percent_agreement_by_hand():
+    # Unit 1: two coders agree; unit 2: they disagree; unit 3: three coders, two agree
+    # (ordered pairs: 6, of which 2 agree); unit 4: one coder only (ignored).
+    matrix = np.array([[2, 0], [1, 1], [2, 1], [1, 0]])
+    assert percent_agreement(matrix) == pytest.approx((2 + 0 + 2) / (2 + 2 + 6))
+
+
+def test_value_counts_refuses_an_unknown_category():
+    with pytest.raises(ValueError, match="not among the categories"):
+        value_counts([1], ["x"], ["a", "b"])
+
+
+def test_bootstrap_interval_is_seeded_and_brackets_the_estimate():
+    rng = np.random.default_rng(3)
+    truth = rng.integers(0, 3, 200)
+    noisy = np.where(rng.random(200) < 0.8, truth, rng.integers(0, 3, 200))
+    units = list(range(200)) * 2
+    matrix, _ = value_counts(units, list(truth) + list(noisy), [0, 1, 2])
+    clusters = np.arange(200) // 4  # 50 "plans" of 4 units
+    both = np.ones(200, dtype=bool)
+    summary = agreement_summary(matrix, clusters, truth, noisy, both, seed=11, resamples=300)
+    assert summary["alpha_low"] < summary["alpha"] < summary["alpha_high"]
+    assert summary["kappa_low"] < summary["kappa"] < summary["kappa_high"]
+    again = bootstrap_interval(clusters, lambda i: krippendorff_alpha(matrix[i]), seed=11, resamples=300)
+    assert again == (summary["alpha_low"], summary["alpha_high"])
+    other = bootstrap_interval(clusters, lambda i: krippendorff_alpha(matrix[i]), seed=12, resamples=300)
+    assert other != again
