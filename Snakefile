@@ -1,9 +1,10 @@
 # Pipeline of the RLP sustainability report: raw coded plans -> validation -> random sample ->
 # frequencies and diversity -> tests -> findings -> figures -> bilingual report (HTML and PDF).
 #
-#   snakemake --cores 2            build everything
+#   snakemake                      build everything (settings in profiles/default/config.yaml)
 #   snakemake -n                   show what would run
-#   snakemake --cores 2 sample     build up to one stage
+#   snakemake sample               build up to one stage
+#   snakemake --profile profiles/slurm     run the long jobs on a SLURM cluster (README)
 #
 # The logic lives in the package `rlp_pipeline` (src/); rules only wire files to its commands.
 
@@ -46,6 +47,28 @@ os.environ["PATH"] = os.pathsep.join(
 envvars:
     "PATH",
     "PYTHONPATH",
+
+
+# Each job declares what it needs (threads, mem_mb, runtime in minutes), so that a cluster
+# scheduler can place it: measured, not guessed. benchmarks/speed.py prints every rule's peak
+# memory and time from Snakemake's benchmark files (logs/benchmarks/<rule>.tsv, written by each
+# job) beside the declared values; the declared ones are at least three times the peak memory
+# and the time measured on the shipped data. Larger data may need more:
+# `--set-resources tests:mem_mb=4000`.
+#
+# Short rules (a few seconds, little memory) run on the machine that runs Snakemake even when
+# the others go to a cluster (profiles/slurm): a cluster job waits for its turn and for a status
+# check, which costs more than these rules take.
+localrules:
+    all,
+    template,
+    validate,
+    sample,
+    frequencies,
+    diversity,
+    tests,
+    findings,
+    stability,
 
 
 include: "rules/common.smk"

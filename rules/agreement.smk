@@ -1,6 +1,6 @@
 rule agreement:
     input:
-        code=PACKAGE_CODE + AGREEMENT_CODE,
+        code=stage_code("agreement"),
         codebook=config["codebook"],
         double_coding="data/derived/validated/double_coding.csv",
         provenance="data/derived/validated/provenance.json",

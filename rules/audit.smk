@@ -1,6 +1,6 @@
 rule audit:
     input:
-        code=PACKAGE_CODE,
+        code=stage_code("audit", AUDIT_NOTEBOOKS),
         notebooks=AUDIT_NOTEBOOKS,
         battery="data/derived/tests/battery.csv",
         components="data/derived/tests/components.csv",
@@ -10,6 +10,12 @@ rule audit:
         expand("data/derived/notebooks/{notebook}", notebook=AUDIT_NOTEBOOK_NAMES),
     log:
         "logs/audit.log",
+    benchmark:
+        "logs/benchmarks/audit.tsv",
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
     conda:
         "../environment.yml"
     message:

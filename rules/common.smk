@@ -4,6 +4,7 @@ import shlex
 from pathlib import Path
 
 from rlp_pipeline.safety.workflow import stop_on_problems, workflow_inputs
+from rlp_pipeline.workflow.code_deps import code_dependencies
 
 # A real coding export (config `import.source`) replaces the data package's CSV files: the import
 # stage writes plans.csv, codings.csv and a copy of the descriptor to IMPORTED, and validation
@@ -74,22 +75,21 @@ REPORT_INPUTS = [
     )
 ]
 
-# The package's code: every stage depends on it, so that changing how something is computed
-# re-runs what it computes (Snakemake only tracks the rules' own code).
-PACKAGE_CODE = sorted(str(path) for path in Path("src/rlp_pipeline").glob("*.py"))
-# Which coding of a double-coded plan is analysed (validation) and how coders' agreement is
-# measured (agreement stage): code in sub-packages of the package, tracked like the rest.
-CODING_CODE = sorted(str(path) for path in Path("src/rlp_pipeline/coding").glob("*.py"))
-AGREEMENT_CODE = CODING_CODE + sorted(
-    str(path)
-    for folder in ("stats", "stages")
-    for path in Path(f"src/rlp_pipeline/{folder}").glob("*.py")
-)
-# The importers' code: the import and template stages, and validation (which reports what an
-# import left out), depend on it too.
-IMPORTER_CODE = sorted(
-    str(path) for path in Path("src/rlp_pipeline/importers").glob("*.py")
-)
+# The package's code. Snakemake only tracks the rules' own code, so each rule lists the package's
+# files its command runs as inputs: changing how something is computed re-runs what it computes,
+# and only that (editing the figures' code re-runs the figures and the report, not the redraws).
+PACKAGE_DIR = "src/rlp_pipeline"
+# Every module of the package: for a rule whose command stage_code cannot analyse.
+PACKAGE_CODE = sorted(str(path) for path in Path(PACKAGE_DIR).rglob("*.py"))
+
+
+def stage_code(command, documents=()):
+    """The package's source files that `python -m rlp_pipeline COMMAND` imports (the static
+    import graph from the command line's branch for COMMAND, rlp_pipeline.workflow.code_deps),
+    plus those imported by the Python code of `documents` that the command runs (the report's
+    Quarto cells, the audit notebooks)."""
+    return code_dependencies(PACKAGE_DIR, command, tuple(documents))
+
 # The coding-grid templates, one per language, part of the pipeline's outputs.
 TEMPLATES = {
     "fr": "data/derived/template/grille-de-codage.xlsx",
@@ -101,7 +101,7 @@ def import_inputs(wildcards):
     """The import stage's inputs: the export, the codebook and descriptor, and the mapping and
     plans.csv when the configuration names them."""
     inputs = {
-        "code": PACKAGE_CODE + IMPORTER_CODE,
+        "code": stage_code("import"),
         "export": IMPORT_SOURCE,
         "codebook": config["codebook"],
         "datapackage": config["datapackage"],

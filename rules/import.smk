@@ -14,6 +14,12 @@ if IMPORT_SOURCE:
             record=f"{IMPORTED}/import_record.json",
         log:
             "logs/import.log",
+        benchmark:
+            "logs/benchmarks/import.tsv",
+        threads: 1
+        resources:
+            mem_mb=1000,
+            runtime=10,
         conda:
             "../environment.yml"
         params:
@@ -28,13 +34,19 @@ if IMPORT_SOURCE:
 
 rule template:
     input:
-        code=PACKAGE_CODE + IMPORTER_CODE,
+        code=stage_code("template"),
         codebook=config["codebook"],
         datapackage=config["datapackage"],
     output:
         **TEMPLATES,
     log:
         "logs/template.log",
+    benchmark:
+        "logs/benchmarks/template.tsv",
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
     conda:
         "../environment.yml"
     message:

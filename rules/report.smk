@@ -1,6 +1,6 @@
 rule figures:
     input:
-        code=PACKAGE_CODE,
+        code=stage_code("figures"),
         codebook=config["codebook"],
         objects="data/derived/frequencies/objects.csv",
         strategies="data/derived/frequencies/strategies.csv",
@@ -21,6 +21,12 @@ rule figures:
         index="data/derived/figures/figures.json",
     log:
         "logs/figures.log",
+    benchmark:
+        "logs/benchmarks/figures.tsv",
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
     conda:
         "../environment.yml"
     message:
@@ -33,7 +39,7 @@ rule figures:
 
 rule report:
     input:
-        code=PACKAGE_CODE,
+        code=stage_code("report", REPORT_SOURCES),
         sources=REPORT_SOURCES,
         codebook=config["codebook"],
         registry=config["registry"],
@@ -47,6 +53,12 @@ rule report:
         ),
     log:
         "logs/report.log",
+    benchmark:
+        "logs/benchmarks/report.tsv",
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=20,
     conda:
         "../environment.yml"
     message:

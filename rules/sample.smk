@@ -1,6 +1,6 @@
 rule sample:
     input:
-        code=PACKAGE_CODE,
+        code=stage_code("sample"),
         codebook=config["codebook"],
         plans="data/derived/validated/plans.csv",
         codings="data/derived/validated/codings.csv",
@@ -15,6 +15,12 @@ rule sample:
         datapackage="data/derived/sample/datapackage.json",
     log:
         "logs/sample.log",
+    benchmark:
+        "logs/benchmarks/sample.tsv",
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
     conda:
         "../environment.yml"
     params:

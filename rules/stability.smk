@@ -7,7 +7,7 @@ STABILITY_CHUNKS = list(range(STABILITY["chunks"]))
 
 rule stability_chunk:
     input:
-        code=PACKAGE_CODE,
+        code=stage_code("stability-chunk"),
         codebook=config["codebook"],
         registry=config["registry"],
         plans="data/derived/validated/plans.csv",
@@ -19,6 +19,12 @@ rule stability_chunk:
         "data/derived/stability/chunks/chunk-{chunk}.csv",
     log:
         "logs/stability/chunk-{chunk}.log",
+    benchmark:
+        "logs/benchmarks/stability_chunk-{chunk}.tsv",
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=15,
     wildcard_constraints:
         chunk=r"\d+",
     conda:
@@ -42,7 +48,7 @@ rule stability_chunk:
 
 rule stability:
     input:
-        code=PACKAGE_CODE,
+        code=stage_code("stability"),
         codebook=config["codebook"],
         registry=config["registry"],
         plans="data/derived/validated/plans.csv",
@@ -61,6 +67,12 @@ rule stability:
         datapackage="data/derived/stability/datapackage.json",
     log:
         "logs/stability/merge.log",
+    benchmark:
+        "logs/benchmarks/stability.tsv",
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
     conda:
         "../environment.yml"
     params:

@@ -1,6 +1,6 @@
 rule frequencies:
     input:
-        code=PACKAGE_CODE,
+        code=stage_code("frequencies"),
         codebook=config["codebook"],
         sampled_plans="data/derived/sample/sampled_plans.csv",
         codings="data/derived/sample/codings.csv",
@@ -17,6 +17,12 @@ rule frequencies:
         datapackage="data/derived/frequencies/datapackage.json",
     log:
         "logs/frequencies.log",
+    benchmark:
+        "logs/benchmarks/frequencies.tsv",
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
     conda:
         "../environment.yml"
     message:
@@ -29,7 +35,7 @@ rule frequencies:
 
 rule diversity:
     input:
-        code=PACKAGE_CODE,
+        code=stage_code("diversity"),
         codebook=config["codebook"],
         sampled_plans="data/derived/sample/sampled_plans.csv",
         codings="data/derived/sample/codings.csv",
@@ -40,6 +46,12 @@ rule diversity:
         datapackage="data/derived/diversity/datapackage.json",
     log:
         "logs/diversity.log",
+    benchmark:
+        "logs/benchmarks/diversity.tsv",
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
     conda:
         "../environment.yml"
     message:
@@ -52,7 +64,7 @@ rule diversity:
 
 rule tests:
     input:
-        code=PACKAGE_CODE,
+        code=stage_code("tests"),
         codebook=config["codebook"],
         registry=config["registry"],
         sampled_plans="data/derived/sample/sampled_plans.csv",
@@ -68,6 +80,12 @@ rule tests:
         datapackage="data/derived/tests/datapackage.json",
     log:
         "logs/tests.log",
+    benchmark:
+        "logs/benchmarks/tests.tsv",
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
     conda:
         "../environment.yml"
     params:
@@ -83,7 +101,7 @@ rule tests:
 
 rule findings:
     input:
-        code=PACKAGE_CODE,
+        code=stage_code("findings"),
         codebook=config["codebook"],
         registry=config["registry"],
         components="data/derived/tests/components.csv",
@@ -93,6 +111,12 @@ rule findings:
         datapackage="data/derived/findings/datapackage.json",
     log:
         "logs/findings.log",
+    benchmark:
+        "logs/benchmarks/findings.tsv",
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
     conda:
         "../environment.yml"
     message:

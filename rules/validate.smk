@@ -1,6 +1,6 @@
 rule validate:
     input:
-        code=PACKAGE_CODE + IMPORTER_CODE + CODING_CODE,
+        code=stage_code("validate"),
         codebook=config["codebook"],
         datapackage=VALIDATE_DATAPACKAGE,
         plans=RAW_PLANS,
@@ -14,6 +14,12 @@ rule validate:
         datapackage="data/derived/validated/datapackage.json",
     log:
         "logs/validate.log",
+    benchmark:
+        "logs/benchmarks/validate.tsv",
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
     conda:
         "../environment.yml"
     params:
