@@ -662,11 +662,13 @@ class Report:
         rows = []
         for variable_type, code in codes:
             r = battery[(battery["variable_type"] == variable_type) & (battery["code"] == code) & (battery["grouping"] == "group")].iloc[0]
-            using = [int(x) for x in str(r["plans_using"]).split("|")]
-            totals = [int(x) for x in str(r["plans_in_category"]).split("|")]
+            # A group with no analysed plan (small real data) is absent from the battery: shown as a dash.
+            counts = dict(zip(str(r["categories"]).split("|"), zip(str(r["plans_using"]).split("|"), str(r["plans_in_category"]).split("|"))))
+            cells = [f"{self.pct(int(u) / int(t))} ({u}/{t})" if (u, t) != ("", "") and int(t) else "–"
+                     for u, t in (counts.get(group, ("", "")) for group in ("1-2", "3-4"))]
             section = {"object": "objects", "strategy": "strategies", "substrategy": "substrategies"}[variable_type]
             odds = "–" if pd.isna(r["odds_ratio"]) else f"{format_number(r['odds_ratio'], self.language, 2)} {format_interval(r['odds_ratio_ci_low'], r['odds_ratio_ci_high'], self.language, digits=2)}"
-            rows.append([self.label(section, code)] + [f"{self.pct(u / t)} ({u}/{t})" for u, t in zip(using, totals)]
+            rows.append([self.label(section, code)] + cells
                         + [escape_markdown(str(r["method"])), format_p(r["p_value"], self.language), format_p(r["p_holm"], self.language), odds])
         return table_markdown(self.text["battery_head"], rows)
 

@@ -125,6 +125,8 @@ def _component_row(**values: Any) -> dict[str, Any]:
 def component_majority(indicator: pd.Series, population_size: int, label: str) -> dict[str, Any]:
     """Share of analysed plans with an indicator, tested against one half (see majority_test)."""
     n, count = len(indicator), int(indicator.sum())
+    if n == 0:  # no sampled plan is coded (small real data): nothing to count a share of
+        return _component_row(n=0, not_testable_reason="no analysed plan in the sample (no sampled plan has codings)")
     share = count / n
     low, high = _interval(count, n, population_size)
     return _component_row(
@@ -424,22 +426,32 @@ def _table_tests(table: np.ndarray, grouping: str, *, seed: int) -> dict[str, An
     except NotTestable as reason:
         empty["not_testable_reason"] = str(reason)
         return empty
-    low, high = inference.cramers_v_interval(table)
+    low, high = _unless_not_testable(inference.cramers_v_interval, table, (np.nan, np.nan))
     empty.update(
         statistic=test["statistic"], df=test["df"], p_value=test["p_value"],
         p_value_asymptotic=test["p_value_asymptotic"], p_value_exact=test["p_value_exact"],
         p_value_monte_carlo=test["p_value_monte_carlo"], monte_carlo_se=test["monte_carlo_se"],
         method=test["method"], cochran_rule_holds=test["cochran_rule_holds"],
-        cramers_v=inference.cramers_v(table), cramers_v_corrected=inference.cramers_v_corrected(table),
+        cramers_v=_unless_not_testable(inference.cramers_v, table, np.nan),
+        cramers_v_corrected=_unless_not_testable(inference.cramers_v_corrected, table, np.nan),
         cramers_v_ci_low=low, cramers_v_ci_high=high,
     )
     if grouping == "level" and table.shape[1] > 2:
-        trend = inference.cochran_armitage(table)
+        trend = _unless_not_testable(inference.cochran_armitage, table, {"z": np.nan, "p_two_sided": np.nan})
         empty.update(trend_z=trend["z"], trend_p=trend["p_two_sided"])
     if table.shape[1] == 2:
-        odds = inference.odds_ratio_2x2(table)
+        odds = _unless_not_testable(inference.odds_ratio_2x2, table, {"odds_ratio": np.nan, "ci_low": np.nan, "ci_high": np.nan})
         empty.update(odds_ratio=odds["odds_ratio"], odds_ratio_ci_low=odds["ci_low"], odds_ratio_ci_high=odds["ci_high"])
     return empty
+
+
+def _unless_not_testable(function, table: np.ndarray, missing):
+    """An effect size of a tested table, or `missing` (empty cells) when the table is too small
+    for it (a few real plans): the test itself still stands, only that effect size is left out."""
+    try:
+        return function(table)
+    except NotTestable:
+        return missing
 
 
 DISTRIBUTION_MEASURES = ("n_objects", "n_strategies", "n_substrategies", "shannon_strategies",
