@@ -29,3 +29,17 @@ def test_french_and_english_conventions(call, french, english):
 def test_unknown_language_is_refused():
     with pytest.raises(ValueError, match="'fr' or 'en'"):
         format_percent(0.5, "de")
+
+
+@pytest.mark.parametrize("value", [-0.0, -0.0004, -1e-12])
+@pytest.mark.parametrize("digits", [0, 1, 2])
+def test_no_negative_zero(value, digits):
+    """A negative value that rounds to zero shows as zero, never « −0,0 » (a reader would take the
+    sign for a real, if small, difference); the sign stays on values that do not round to zero."""
+    for language in ("fr", "en"):
+        zero = "0" if digits == 0 else "0" + ("," if language == "fr" else ".") + "0" * digits
+        assert format_number(value, language, digits) == zero
+        assert format_percent(value / 100, language, digits) == zero + (f"{N}%" if language == "fr" else "%")
+        low = format_interval(value, 0.5, language, digits=digits)
+        assert low.startswith("[" + zero) and "−" not in low
+    assert format_number(-0.06, "fr", 1) == "−0,1" and format_number(-0.006, "en", 2) == "−0.01"

@@ -266,16 +266,48 @@ def test_render_project_falls_back_and_logs(monkeypatch, caplog, tmp_path):
     assert "fallback (stub)" in caplog.text
 
 
-def test_render_project_prefers_quarto(monkeypatch):
+def test_render_project_prefers_quarto_and_renders_outside_the_project(monkeypatch, tmp_path):
+    """Quarto renders a temporary copy: its .quarto/ cache and .gitignore never reach the project,
+    only the documents are moved into the project's output folder, and its warnings are reported."""
     calls = []
     monkeypatch.setattr(rd.shutil, "which", lambda name: "/usr/bin/quarto")
+    root = project(tmp_path)
 
     def fake_run(args, **kwargs):
         calls.append(args)
+        if args[:2] == ["quarto", "render"]:
+            copy = Path(args[2])
+            assert copy != root and not copy.is_relative_to(root)
+            (copy / ".quarto").mkdir()
+            (copy / ".gitignore").write_text("/.quarto/\n")
+            (copy / "_output" / "en").mkdir(parents=True)
+            for name in ("index.html", "index.pdf"):
+                (copy / "_output" / "en" / name).write_text(name)
+            return subprocess.CompletedProcess(args, 0, stdout="", stderr="WARN: Something odd\n[IPKernelApp] WARNING | TCP\n")
         return subprocess.CompletedProcess(args, 0, stdout="1.6.40\n")
 
     monkeypatch.setattr(rd.subprocess, "run", fake_run)
-    result = rd.render_project(FIXTURE, "en")
-    assert ["quarto", "render", str(FIXTURE), "--profile", "en"] in calls
+    result = rd.render_project(root, "en")
+    assert any(c[:2] == ["quarto", "render"] and c[3:] == ["--profile", "en"] for c in calls)
     assert result["renderer"] == "quarto 1.6.40"
     assert sorted(Path(f).name for f in result["files"]) == ["index.html", "index.pdf"]
+    assert (root / "_output" / "en" / "index.pdf").read_text() == "index.pdf"
+    assert not (root / ".quarto").exists() and not (root / ".gitignore").exists()
+    assert result["warnings"] == ["WARN: Something odd"]
+
+
+def test_a_failed_quarto_render_names_the_project_and_keeps_the_previous_documents(monkeypatch, tmp_path):
+    monkeypatch.setattr(rd.shutil, "which", lambda name: "/usr/bin/quarto")
+    root = project(tmp_path)
+    (root / "_output" / "fr").mkdir(parents=True)
+    (root / "_output" / "fr" / "index.html").write_text("previous")
+
+    def fake_run(args, **kwargs):
+        if args[:2] == ["quarto", "render"]:
+            return subprocess.CompletedProcess(args, 1, stdout="", stderr="ERROR: cell failed at line 12\n")
+        return subprocess.CompletedProcess(args, 0, stdout="1.8.27\n")
+
+    monkeypatch.setattr(rd.subprocess, "run", fake_run)
+    with pytest.raises(rd.RenderError, match=r"quarto render --profile fr failed:\nERROR: cell failed at line 12"):
+        rd.render_project(root, "fr")
+    assert (root / "_output" / "fr" / "index.html").read_text() == "previous"

@@ -29,7 +29,7 @@ FEATURES = """\
 Project: _quarto.yml (project: type default, output-dir, render: list of .qmd) with _quarto-<profile>.yml
   merged over it (mappings deep-merged; a list may be set in one file only, since Quarto concatenates
   lists and a silent difference would be worse than an error), then the document's front matter.
-  Keys: lang (fr*, en*), title, subtitle, date (no 'today'), author (text or list of texts),
+  Keys: lang (fr*, en*), region (the PDF's, e.g. CA), title, subtitle, date (no 'today'), author (text or list of texts),
   crossref: fig-title, tbl-title, fig-prefix, tbl-prefix, title-delim;
   format: html: toc, toc-depth, number-sections, embed-resources (true), css;
           typst: toc, toc-depth, section-numbering, papersize, margin, mainfont, fontsize;
@@ -60,7 +60,7 @@ LANG = {
 T = True  # a leaf of the key schema
 CONFIG_KEYS: dict = {
     "project": {"type": T, "output-dir": T, "render": T},
-    "lang": T, "title": T, "subtitle": T, "date": T, "author": T, "jupyter": T,
+    "lang": T, "region": T, "title": T, "subtitle": T, "date": T, "author": T, "jupyter": T,
     "crossref": {"fig-title": T, "tbl-title": T, "fig-prefix": T, "tbl-prefix": T, "title-delim": T},
     "format": {
         "html": {"toc": T, "toc-depth": T, "number-sections": T, "embed-resources": T, "css": T},
@@ -501,7 +501,9 @@ local function callout(div)
 end
 return {{Div = visible}, {Div = table_div, Image = image}, {Pandoc = crossrefs}, {Div = callout}}
 """
+# The fallback's page layout (Quarto brings its own, which report/style.css must not squeeze).
 CALLOUT_CSS = """<style>
+body{font-family:"DejaVu Sans","Helvetica Neue",Arial,sans-serif;line-height:1.5;max-width:60rem;margin:0 auto;padding:1rem 1.5rem;color:#1a1a1a}
 .callout{border:1px solid var(--c);border-left:5px solid var(--c);border-radius:4px;padding:0 1em;margin:1em 0}
 .callout-note{--c:#0d6efd}.callout-warning{--c:#e8a202}.callout-title p{margin:.5em 0}
 </style>
@@ -572,7 +574,7 @@ def _render_file(qmd: Path, config: dict, profile: str, work: Path) -> list[Path
     env["RLP_FIG_PREFIX"] = str(xref.get("fig-prefix", env["RLP_FIG_TITLE"]))
     env["RLP_TBL_PREFIX"] = str(xref.get("tbl-prefix", env["RLP_TBL_TITLE"]))
     (work / "filter.lua").write_text(LUA_FILTER, encoding="utf-8")
-    docmeta = {k: meta[k] for k in ("title", "subtitle", "date", "author", "lang") if k in meta}
+    docmeta = {k: meta[k] for k in ("title", "subtitle", "date", "author", "lang", "region") if k in meta}
     formats = meta.get("format") or {"html": {}}
     written = []
     for fmt, opts in formats.items():
@@ -664,17 +666,49 @@ def renderer_description(prefer_quarto: bool = True) -> str:
     return f"fallback ({_versions()})"
 
 
+def quarto_warnings(log_text: str) -> list[str]:
+    """The warning lines of a Quarto run's output (Quarto's and Pandoc's "WARN"/"[WARNING]"), without
+    the Jupyter kernel's notice about its local TCP transport, which is not about the document."""
+    return [line.strip() for line in log_text.splitlines()
+            if re.search(r"\bWARN(ING)?\b", line) and "[IPKernelApp]" not in line]
+
+
+def render_with_quarto(project_dir: str | Path, profile: str) -> dict:
+    """Render one profile with real Quarto in a temporary copy of the project, then move the
+    documents into the project's output folder: Quarto's caches (.quarto/, a .gitignore, copies of
+    resources) stay out of the repository, and nothing is replaced unless the whole render succeeds.
+    Quarto's warnings are logged and returned (a clean report has none)."""
+    project_dir = Path(project_dir).resolve()
+    config = load_config(project_dir, profile, validate=False)
+    project = config.get("project", {})
+    version = subprocess.run(["quarto", "--version"], capture_output=True, text=True).stdout.strip()
+    log.info("rendering %s (profile %s) with quarto %s", project_dir, profile, version)
+    with tempfile.TemporaryDirectory(prefix="rlp-quarto-") as temp:
+        copy = Path(temp) / project_dir.name
+        shutil.copytree(project_dir, copy, ignore=shutil.ignore_patterns("_output", ".quarto", "_figures", ".gitignore"))
+        proc = subprocess.run(["quarto", "render", str(copy), "--profile", profile], capture_output=True, text=True)
+        output = proc.stdout + proc.stderr
+        if proc.returncode:
+            raise RenderError(f"{project_dir}: quarto render --profile {profile} failed:\n{output.strip()[-4000:]}")
+        warnings = quarto_warnings(output)
+        for warning in warnings:
+            log.warning("quarto (%s): %s", profile, warning)
+        outdir = project_dir / project.get("output-dir", ".")
+        outdir.mkdir(parents=True, exist_ok=True)
+        files = []
+        for name in project.get("render", []):
+            for ext, fmt in ((".html", "html"), (".pdf", "typst")):
+                if fmt in config.get("format", {}):
+                    target = outdir / f"{Path(name).stem}{ext}"
+                    shutil.move(copy / project.get("output-dir", ".") / target.name, target)
+                    files.append(str(target))
+    return {"renderer": f"quarto {version}", "files": files, "warnings": warnings}
+
+
 def render_project(project_dir: str | Path, profile: str, prefer_quarto: bool = True) -> dict:
     """Render with real Quarto when it is installed (and preferred), else with the fallback."""
     if prefer_quarto and quarto_available():
-        version = subprocess.run(["quarto", "--version"], capture_output=True, text=True).stdout.strip()
-        log.info("rendering %s (profile %s) with quarto %s", project_dir, profile, version)
-        config = load_config(Path(project_dir), profile, validate=False)
-        subprocess.run(["quarto", "render", str(project_dir), "--profile", profile], check=True)
-        outdir = Path(project_dir) / config.get("project", {}).get("output-dir", ".")
-        files = [str(outdir / f"{Path(n).stem}{ext}") for n in config.get("project", {}).get("render", [])
-                 for ext, fmt in ((".html", "html"), (".pdf", "typst")) if fmt in config.get("format", {})]
-        return {"renderer": f"quarto {version}", "files": files}
+        return render_with_quarto(project_dir, profile)
     result = render(project_dir, profile)
     log.info("rendered %s (profile %s) with %s", project_dir, profile, result["renderer"])
     return result

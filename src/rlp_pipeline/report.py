@@ -153,6 +153,9 @@ TEXT = {
                                "sur les RLP.",
         "stability_head": ["Constat", "Énoncé", "Verdict", "Part «\u00a0{reproduced}\u00a0» [IC 95\u202f%]", "Même verdict"],
         "not_assessed": "non évalué",
+        "headings": {"stability": "Stabilité selon l'échantillon"},
+        # Typst's own French caption separator is « . – »; French typography wants « Tableau 1 : »
+        "caption_separator": "\u00a0: ",
     },
     "en": {
         "simulated": "**Simulated data.** The coded plans analysed here are not real: they were produced by a "
@@ -271,6 +274,8 @@ TEXT = {
                                "on the RLP.",
         "stability_head": ["Finding", "Statement", "Verdict", "Share reproduced [95% CI]", "Same verdict"],
         "not_assessed": "not assessed",
+        "headings": {"stability": "Stability across random samples"},
+        "caption_separator": ": ",
     },
 }
 
@@ -463,6 +468,26 @@ class Report:
             N=format_count(self.record["population_size"], self.language),
             simulated=self.text["simulated_short"] if self.record["simulated"] else "",
             n=format_count(self.record["sample_size"], self.language), seed=self.record["seed"]) + "\n"
+
+    def heading(self, key: str, level: int = 1) -> str:
+        """A section heading whose identifier (#sec-<key>) is the same in both languages: written
+        once here rather than in both language blocks of index.qmd, where Quarto would see the
+        identifier twice (it resolves identifiers before it drops the other language's block)."""
+        return f"{'#' * level} {self.text['headings'][key]} {{#sec-{key}}}\n"
+
+    def typst_setup(self) -> str:
+        """Raw Typst rules for the PDF, the same under Quarto and the fallback renderer: the
+        language's caption separator, and tables and figures that may break across pages (Typst
+        keeps a figure on one page by default, so a long table overprinted the page's bottom)."""
+        separator = self.text["caption_separator"].replace("\u00a0", "~")
+        return ("```{=typst}\n"
+                f'#set figure.caption(separator: [{separator}])\n'
+                "#show figure: set block(breakable: true)\n"
+                # table cells: left-aligned, neither justified nor hyphenated (« ajus-tée »)
+                "#show table.cell: set align(left)\n"
+                "#show table.cell: set par(justify: false)\n"
+                "#show table.cell: set text(hyphenate: false)\n"
+                "```\n")
 
     def language_switch(self) -> str:
         """A raw HTML link to the other language's document (HTML output only)."""
