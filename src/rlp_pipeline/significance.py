@@ -78,7 +78,7 @@ def rank_biserial_interval(x: np.ndarray, y: np.ndarray, *, seed: int, resamples
     values, so a resample is drawn as multinomial counts over the distinct values (the same
     distribution as resampling plans, at a cost that does not grow with the number of plans).
     """
-    values, position = np.unique(np.concatenate([x, y]), return_inverse=True)
+    values, position = np.unique(inference.rank_values(np.concatenate([x, y])), return_inverse=True)
     p_x = np.bincount(position[: len(x)], minlength=len(values)) / len(x)
     p_y = np.bincount(position[len(x):], minlength=len(values)) / len(y)
     rng = np.random.Generator(np.random.PCG64(seed))
@@ -456,7 +456,7 @@ def distributions(per_plan: pd.DataFrame, seed: int) -> pd.DataFrame:
                     for level in sorted(kept["mobilisation_level"].unique())]
         by_level = [g for g in by_level if len(g)]
         base = {"measure": measure, "n": len(kept)}
-        if len(by_level) >= 2 and np.unique(np.concatenate(by_level)).size > 1:
+        if len(by_level) >= 2 and np.unique(inference.rank_values(np.concatenate(by_level))).size > 1:
             kw = inference.kruskal_wallis(by_level)
             rows.append({**base, "test": "Kruskal-Wallis (4 levels)", "statistic": kw["H"], "p_value": kw["p_value"],
                          "effect_name": "epsilon squared", "effect": kw["epsilon_squared"]})
@@ -466,7 +466,7 @@ def distributions(per_plan: pd.DataFrame, seed: int) -> pd.DataFrame:
                          "effect": jt["z"]})
         high = kept.loc[kept["mobilisation_group"] == "3-4", measure].to_numpy(float)
         low = kept.loc[kept["mobilisation_group"] == "1-2", measure].to_numpy(float)
-        if len(high) and len(low) and np.unique(np.concatenate([high, low])).size > 1:
+        if len(high) and len(low) and np.unique(inference.rank_values(np.concatenate([high, low]))).size > 1:
             mw = inference.mann_whitney(high, low)
             rows.append({**base, "test": "Mann-Whitney (3-4 vs 1-2)", "statistic": mw["U"], "p_value": mw["p_two_sided"],
                          "effect_name": "rank-biserial correlation (positive: higher in 3-4)", "effect": mw["rank_biserial"]})

@@ -394,7 +394,7 @@ def group_shift_outcomes(measure: np.ndarray, frame: Frame, members: np.ndarray,
     to that function)."""
     high = expected["higher_in"]
     low = [g for g in GROUPS if g != high][0]
-    values = measure[members]
+    values = inference.rank_values(measure)[members]  # ranked as the tests stage ranks them
     kept = frame.analysed[members] & ~np.isnan(values)
     distinct, codes = np.unique(np.where(kept, values, np.inf), return_inverse=True)
     codes = codes.reshape(values.shape)
@@ -465,6 +465,7 @@ def trend_levels_outcomes(measure: np.ndarray, frame: Frame, members: np.ndarray
     :data:`inference.JT_MAX_PERMUTED` observations (delegated to the function itself)."""
     out = Outcomes.empty(len(members))
     expected_sign = +1 if expected == "increasing" else -1
+    measure = inference.rank_values(measure)  # ranked as the tests stage ranks them
     for r, row in enumerate(members):
         values = measure[row]
         kept = frame.analysed[row] & ~np.isnan(values)
