@@ -12,7 +12,7 @@ import scipy.stats
 
 from conftest import REPO
 from rlp_pipeline.codebook import load_codebook
-from rlp_pipeline.findings import NOT_REPRODUCED, NOT_TESTABLE, REPRODUCED, TREND, verdict
+from rlp_pipeline.findings import NOT_REPRODUCED, NOT_TESTABLE, OBSERVED, PARTLY, REPRODUCED, TREND, VERDICTS, verdict
 from rlp_pipeline.indicators import compute_indicator, indicator_problem
 from rlp_pipeline.plan_tables import AnalysedSample
 from rlp_pipeline.problems import InputError
@@ -146,7 +146,16 @@ FINDING = Finding("F99", "mobilisation", "comparison", "mobilisation", [], {})
     ([{"direction": "none", "p_value": 1.0}], NOT_REPRODUCED),
     ([{"direction": "", "p_value": math.nan, "not_testable_reason": "a row of zeros"}], NOT_TESTABLE),
     ([{"direction": "as expected", "p_value": 0.01, "p_adjusted": 0.07}], TREND),
-    ([{"direction": "as expected", "kind": "presence", "p_value": math.nan}], REPRODUCED),
+    ([{"direction": "as expected", "kind": "presence", "p_value": math.nan}], OBSERVED),
+    ([{"direction": "opposite", "kind": "presence", "p_value": math.nan}], NOT_REPRODUCED),
+    ([{"direction": "as expected", "p_value": 0.001},
+      {"direction": "opposite", "kind": "all_plans", "p_value": math.nan, "detail": "meeting the claim: 26 of 53"}], PARTLY),
+    ([{"direction": "as expected", "p_value": 0.2},
+      {"direction": "opposite", "kind": "all_plans", "p_value": math.nan}], TREND),
+    ([{"direction": "opposite", "p_value": 0.001},
+      {"direction": "as expected", "kind": "all_plans", "p_value": math.nan}], NOT_REPRODUCED),
+    ([{"direction": "as expected", "p_value": 0.001},
+      {"direction": "as expected", "kind": "all_plans", "p_value": math.nan}], REPRODUCED),
 ])
 def test_verdict_follows_direction_and_adjusted_p(specs, expected):
     result, reason = verdict(FINDING, components(*specs), 0.05)
@@ -161,5 +170,5 @@ def test_not_testable_reason_is_passed_on():
 
 
 def test_codebook_labels_every_verdict_the_pipeline_can_give():
-    assert set(CODEBOOK.ids("verdicts")) == {REPRODUCED, TREND, NOT_REPRODUCED, NOT_TESTABLE}
+    assert set(CODEBOOK.ids("verdicts")) == set(VERDICTS) == {REPRODUCED, PARTLY, TREND, NOT_REPRODUCED, NOT_TESTABLE, OBSERVED}
     assert all(code.attributes.get("symbol") for code in CODEBOOK.codes("verdicts"))

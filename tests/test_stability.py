@@ -19,7 +19,7 @@ from hypothesis import given, settings as hypothesis_settings, strategies as st
 from conftest import RAW, REPO
 from rlp_pipeline import inference, stability
 from rlp_pipeline.analysis import run_analysis
-from rlp_pipeline.findings import NOT_REPRODUCED, NOT_TESTABLE, REPRODUCED, TREND, verdict_ids
+from rlp_pipeline.findings import NOT_REPRODUCED, NOT_TESTABLE, REPRODUCED, TREND, VERDICTS, verdict_ids
 from rlp_pipeline.problems import InputError
 from rlp_pipeline.sampling import draw_sample
 
@@ -210,7 +210,7 @@ def test_stability_table_counts_the_verdicts_of_the_redraws(analysed, tmp_path):
         own = redraws[redraws["finding"] == row.finding]
         assert len(own) == 24
         assert row.reproduced == (own["verdict"] == REPRODUCED).sum()
-        assert row.reproduced + row.trend_only + row.not_reproduced + row.not_testable == 24
+        assert sum(getattr(row, verdict.replace(" ", "_")) for verdict in VERDICTS) == 24
         assert row.share_ci_low <= row.share_reproduced <= row.share_ci_high
         assert row.observed_verdict == findings.set_index("id").loc[row.finding, "verdict"]
     record = (derived / "stability" / "stability_record.json").read_text()

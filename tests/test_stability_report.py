@@ -28,7 +28,7 @@ from rlp_pipeline.report import Report
 CODEBOOK = REPO / "data" / "raw" / "codebook.yaml"
 REGISTRY = REPO / "config" / "findings.yaml"
 NNBSP, NBSP = "\u202f", "\u00a0"
-VERDICTS = ("reproduced", "trend only", "not reproduced", "not testable")
+VERDICTS = ("reproduced", "partly reproduced", "trend only", "not reproduced", "not testable", "observed")
 REASON = "the balance of a bootstrap sample with the population cannot be re-assessed"
 
 
@@ -57,15 +57,15 @@ def stability_rows(findings: list[str], method: str, redraws: int, observed: dic
             continue
         reproduced = redraws * (len(findings) - index) // len(findings)
         rest = redraws - reproduced
-        counts = {"reproduced": reproduced, "trend only": rest // 2, "not reproduced": rest - rest // 2 - rest // 5,
-                  "not testable": rest // 5}
+        counts = {"reproduced": reproduced, "partly reproduced": 0, "trend only": rest // 2,
+                  "not reproduced": rest - rest // 2 - rest // 5, "not testable": rest // 5, "observed": 0}
         low, high = wilson(reproduced, redraws)
         row.update({"assessed": True, "not_assessed_reason": "", **{v.replace(" ", "_"): counts[v] for v in VERDICTS},
                     "share_reproduced": reproduced / redraws, "share_ci_low": low, "share_ci_high": high,
                     "share_same_verdict": counts[row["observed_verdict"]] / redraws})
         rows.append(row)
-    columns = ["finding", "method", "redraws", "assessed", "not_assessed_reason", "reproduced", "trend_only",
-               "not_reproduced", "not_testable", "share_reproduced", "share_ci_low", "share_ci_high",
+    columns = ["finding", "method", "redraws", "assessed", "not_assessed_reason", "reproduced", "partly_reproduced",
+               "trend_only", "not_reproduced", "not_testable", "observed", "share_reproduced", "share_ci_low", "share_ci_high",
                "observed_verdict", "share_same_verdict"]
     return pd.DataFrame(rows)[columns]
 
@@ -179,7 +179,7 @@ def test_the_figure_stacks_each_findings_verdict_shares(derived: Path, codebook,
     short = findings.set_index("id")[f"short_{language}"]
     assert labels == [f"{f} \u2013 {short[f]}" for f in table["finding"]]
     # Every verdict in the legend with its codebook label; no word of the other language.
-    assert [codebook.label("verdicts", v, language) for v in VERDICTS] == legend[:4]
+    assert [codebook.label("verdicts", v, language) for v in VERDICTS] == legend[:len(VERDICTS)]
     other = "en" if language == "fr" else "fr"
     assert not any(codebook.label("verdicts", v, other) in " ".join(legend + texts) for v in VERDICTS)
     # Segment widths are the counts over R; assessed findings only.

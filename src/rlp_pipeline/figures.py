@@ -101,9 +101,11 @@ NOTE_COLOUR = "0.45"
 # Verdicts, in codebook order, with the colours of the report's badges (report/style.css: the
 # badges' border colours; "not testable" is a neutral grey there too). Each verdict also has its
 # own hatching, so the stacked bars of the stability figure do not rely on colour alone.
-VERDICT_COLOURS = {"reproduced": OKABE_ITO["bluish_green"], "trend only": OKABE_ITO["orange"],
-                   "not reproduced": OKABE_ITO["vermillion"], "not testable": "#777777"}
-VERDICT_HATCHES = {"reproduced": "", "trend only": "////", "not reproduced": "xxx", "not testable": "...."}
+VERDICT_COLOURS = {"reproduced": OKABE_ITO["bluish_green"], "partly reproduced": OKABE_ITO["sky_blue"],
+                   "trend only": OKABE_ITO["orange"], "not reproduced": OKABE_ITO["vermillion"],
+                   "not testable": "#777777", "observed": OKABE_ITO["blue"]}
+VERDICT_HATCHES = {"reproduced": "", "partly reproduced": "\\\\", "trend only": "////", "not reproduced": "xxx",
+                   "not testable": "....", "observed": "oo"}
 
 # matplotlib's default style plus these settings, whatever the local matplotlibrc says.
 STYLE: dict[str, Any] = {

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
@@ -16,14 +16,15 @@ import pandas as pd
 from .codebook import load_codebook
 from .describe import stage_datapackage
 from .outputs import csv_bytes, json_bytes, write_outputs
-from .registry import Finding, Registry, load_registry
+from .inference import holm
+from .registry import DESCRIPTIVE_KINDS, QUANTIFIER_KINDS, Finding, Registry, load_registry
 
 log = logging.getLogger("rlp_pipeline.findings")
 
 # The verdict ids of the codebook's `verdicts` section (labels and symbols live there).
 REPRODUCED, TREND, NOT_REPRODUCED, NOT_TESTABLE = "reproduced", "trend only", "not reproduced", "not testable"
-# Components that describe without testing: they pass when their direction is as expected.
-DESCRIPTIVE_KINDS = ("presence", "balance", "coverage")
+PARTLY, OBSERVED = "partly reproduced", "observed"
+VERDICTS = (REPRODUCED, PARTLY, TREND, NOT_REPRODUCED, NOT_TESTABLE, OBSERVED)
 
 
 def component_passes(component: pd.Series) -> bool:
@@ -33,21 +34,97 @@ def component_passes(component: pd.Series) -> bool:
     return component["kind"] in DESCRIPTIVE_KINDS or bool(component["significant"])
 
 
-def verdict_ids(testable: np.ndarray, as_expected: np.ndarray, passes: np.ndarray) -> np.ndarray:
+def verdict_ids(testable: np.ndarray, as_expected: np.ndarray, passes: np.ndarray,
+                quantifier: np.ndarray | None = None, descriptive: bool = False) -> np.ndarray:
     """The verdicts of one finding for many sets of its components at once.
 
-    Each argument is a boolean array (sets x components): whether each component could be
-    computed, goes in the stated direction, and holds (:func:`component_passes`). The rule, in
-    order: a component that cannot be computed makes the finding *not testable*; one that is not
-    in the stated direction, *not reproduced*; every component holding, *reproduced*; otherwise
-    *trend only*. :func:`verdict` applies it to the actual sample, the stability stage to
-    thousands of alternative samples at once: one rule in one place.
+    Each array argument is boolean (sets x components): whether each component could be
+    computed, goes in the stated direction, and holds (:func:`component_passes`); `quantifier`
+    (one flag per component) marks the components that test the claim's quantifier "all" plan
+    by plan (registry.QUANTIFIER_KINDS); `descriptive` says the finding describes without
+    testing (registry.Finding.descriptive). The rule, in order:
+
+    - a component that cannot be computed: *not testable*;
+    - a descriptive finding: *observed* when every component is as stated, else *not
+      reproduced* (never *reproduced*, which would claim a test);
+    - another component not in the stated direction: *not reproduced*;
+    - every other component holding: *reproduced* if the quantifier components hold too, else
+      *partly reproduced* (the direction holds, significantly, but not for every plan);
+    - otherwise *trend only*.
+
+    :func:`verdict` applies it to the actual sample, the stability stage to thousands of
+    alternative samples at once: one rule in one place.
     """
     testable, as_expected, passes = (np.atleast_2d(np.asarray(a, dtype=bool)) for a in (testable, as_expected, passes))
-    result = np.where(passes.all(axis=1), REPRODUCED, TREND).astype(object)
-    result[~as_expected.all(axis=1)] = NOT_REPRODUCED
+    width = testable.shape[1]
+    quantifier = np.zeros(width, dtype=bool) if quantifier is None else np.asarray(quantifier, dtype=bool).reshape(width)
+    core = ~quantifier
+    if descriptive:
+        result = np.where(as_expected.all(axis=1), OBSERVED, NOT_REPRODUCED).astype(object)
+    else:
+        core_passes = passes[:, core].all(axis=1)
+        result = np.where(core_passes, np.where(passes[:, quantifier].all(axis=1), REPRODUCED, PARTLY), TREND).astype(object)
+        result[~as_expected[:, core].all(axis=1)] = NOT_REPRODUCED
     result[~testable.all(axis=1)] = NOT_TESTABLE
     return result
+
+
+def adjusted_p_values(p_values: np.ndarray, findings: Sequence[str], families: Sequence[str],
+                      tested: Sequence[bool], registry: Registry) -> np.ndarray:
+    """The p-values that decide the verdicts, for many samples at once (rows: samples; columns:
+    the components of every finding, in registry order).
+
+    Untested components (descriptive) get NaN; a component outside any family keeps its raw
+    p-value. Within a family whose adjustment is ``holm``, Holm's correction runs across its
+    components; with ``holm_findings`` (the confirmatory family) it runs across its findings:
+    each finding's p-value is its largest component p-value (the intersection-union rule: a
+    finding holds only if every component does, so no correction is needed within it), those
+    are Holm-adjusted across the findings, and each component gets ``max(m_F p, previous)``
+    where m_F is its finding's Holm multiplier and ``previous`` the adjusted p-value of the
+    finding ranked just before it. The largest component of a finding thus carries the
+    finding's Holm-adjusted p-value, the others no more, and "every component below alpha" is
+    exactly "the finding rejected by Holm". The tests and stability stages both call this
+    function: the same numbers in one place.
+    """
+    p = np.atleast_2d(np.asarray(p_values, dtype=float)).copy()
+    tested = np.asarray(tested, dtype=bool)
+    findings, families = np.asarray(findings, dtype=object), np.asarray(families, dtype=object)
+    p[:, ~tested] = np.nan
+    adjusted = p.copy()
+    for family, spec in registry.families.items():
+        members = tested & (families == family)
+        if not members.any():
+            continue
+        if spec.get("adjustment") == "holm":
+            adjusted[:, members] = np.array([holm(row) for row in p[:, members]])
+            continue
+        ids = list(dict.fromkeys(findings[members]))
+        columns = [np.flatnonzero(members & (findings == fid)) for fid in ids]
+        with np.errstate(invalid="ignore"):
+            per_finding = np.column_stack([p[:, c].max(axis=1) for c in columns])  # NaN if any is NaN
+        for row in range(p.shape[0]):
+            values = per_finding[row]
+            valid = np.flatnonzero(~np.isnan(values))
+            order = valid[np.argsort(values[valid], kind="stable")]
+            previous, m = 0.0, len(order)
+            for rank, finding in enumerate(order):
+                multiplier = m - rank
+                cols = columns[finding]
+                adjusted[row, cols] = np.minimum(1.0, np.maximum(multiplier * p[row, cols], previous))
+                previous = float(adjusted[row, cols].max())
+            for finding in np.flatnonzero(np.isnan(values)):
+                adjusted[row, columns[finding]] = np.nan
+    return adjusted
+
+
+def adjustment_label(family: str, registry: Registry, size: int) -> str:
+    """Which correction made a component's adjusted p-value, in English (empty: none)."""
+    if not family:
+        return ""
+    if registry.families[family].get("adjustment") == "holm":
+        return f"Holm across the {size} components of the family '{family}'"
+    return (f"Holm across the {size} findings of the family '{family}' (each finding's p-value is its largest "
+            "component p-value: intersection-union rule)")
 
 
 def verdict(finding: Finding, components: pd.DataFrame, alpha: float) -> tuple[str, str]:
@@ -55,7 +132,12 @@ def verdict(finding: Finding, components: pd.DataFrame, alpha: float) -> tuple[s
     testable = (components["not_testable_reason"] == "").to_numpy()
     as_expected = (components["direction"] == "as expected").to_numpy()
     passes = np.array([testable[i] and component_passes(row) for i, (_, row) in enumerate(components.iterrows())])
-    result = verdict_ids(testable, as_expected, passes)[0]
+    quantifier = components["kind"].isin(QUANTIFIER_KINDS).to_numpy()
+    descriptive = bool(components["kind"].isin(DESCRIPTIVE_KINDS).all())
+    result = verdict_ids(testable, as_expected, passes, quantifier, descriptive)[0]
+    adjusted = "adjusted " if finding.family else ""
+    if result == OBSERVED:
+        return OBSERVED, "Every component is observed as stated (a description: no test is involved)."
     if result == NOT_TESTABLE:
         first = components[~testable].iloc[0]
         return NOT_TESTABLE, f"Component {first['component']} cannot be computed: {first['not_testable_reason']}."
@@ -63,15 +145,17 @@ def verdict(finding: Finding, components: pd.DataFrame, alpha: float) -> tuple[s
         first = components[~as_expected].iloc[0]
         what = "shows no difference" if first["direction"] == "none" else "goes the other way"
         return NOT_REPRODUCED, f"Component {first['component']} {what} ({_values(first)})."
+    tested = components[~components["kind"].isin(DESCRIPTIVE_KINDS)]
     if result == REPRODUCED:
-        tested = components[~components["kind"].isin(DESCRIPTIVE_KINDS)]
-        if len(tested):
-            return REPRODUCED, (f"Every component goes in the stated direction; largest "
-                                f"{'adjusted ' if finding.family else ''}p = {tested['p_adjusted'].max():.4g} < {alpha}.")
-        return REPRODUCED, "Every component is observed as stated."
-    weak = next(row for _, row in components.iterrows() if not component_passes(row))
+        return REPRODUCED, (f"Every component goes in the stated direction; largest "
+                            f"{adjusted}p = {tested['p_adjusted'].max():.4g} < {alpha}.")
+    if result == PARTLY:
+        failed = components[quantifier & ~passes].iloc[0]
+        return PARTLY, (f"The stated direction holds (largest {adjusted}p = {tested['p_adjusted'].max():.4g} < {alpha}), "
+                        f"but not for every plan as the claim says: component {failed['component']}, {failed['detail']}.")
+    weak = next(row for i, (_, row) in enumerate(components.iterrows()) if not quantifier[i] and not component_passes(row))
     return TREND, (f"Every component goes in the stated direction, but component {weak['component']} "
-                   f"is not significant ({'adjusted ' if finding.family else ''}p = {weak['p_adjusted']:.4g} >= {alpha}).")
+                   f"is not significant ({adjusted}p = {weak['p_adjusted']:.4g} >= {alpha}).")
 
 
 def _values(component: pd.Series) -> str:
@@ -101,6 +185,8 @@ def findings_table(registry: Registry, components: pd.DataFrame, simulated: bool
             "source_fr": finding.texts["source_fr"], "statement_en": finding.texts["statement_en"],
             "short_fr": finding.texts["short_fr"], "short_en": finding.texts["short_en"],
             "measure": finding.texts["measure"], "rule": finding.rule, "family": finding.family or "",
+            "claim_quantifier": finding.claim.get("quantifier", ""), "claim_direction": finding.claim.get("direction", ""),
+            "claim_unit": finding.claim.get("unit", ""), "adjustment": decisive.get("adjustment", ""),
             "components": len(own), "deciding_component": int(decisive["component"]),
             "test": decisive["method"], "n": decisive["n"],
             "label_a": decisive["label_a"], "value_a": decisive["value_a"],
@@ -120,7 +206,7 @@ def run_findings(components_path: Path | str, codebook_path: Path | str, registr
     data package."""
     registry = load_registry(registry_path, load_codebook(codebook_path))
     components = pd.read_csv(components_path, keep_default_na=False, na_values=[""])
-    for text in ("not_testable_reason", "direction", "label_a", "label_b", "method", "detail", "family"):
+    for text in ("not_testable_reason", "direction", "label_a", "label_b", "method", "detail", "family", "adjustment"):
         components[text] = components[text].astype("string").fillna("").astype(str)
     components["significant"] = components["significant"].map({True: True, False: False, "True": True, "False": False})
     table = findings_table(registry, components, simulated)
@@ -143,14 +229,21 @@ TABLES: dict[str, dict[str, Any]] = {
             "id": "finding id", "section": "section of the report", "source_fr": "French source sentence",
             "statement_en": "English rendering", "short_fr": "short statement in French", "short_en": "short statement in English",
             "measure": "what is measured", "rule": "decision rule (see config/findings.yaml)",
-            "family": "multiple-testing family (empty: none)", "components": "number of components",
+            "family": "multiple-testing family (empty: none)",
+            "claim_quantifier": "the claim's quantifier as the sentence states it: all, most, more than, associated with, "
+                                "exists (a description) or check",
+            "claim_direction": "the direction the sentence states", "claim_unit": "unit of the claim: plan or coding",
+            "adjustment": "the correction that made p_adjusted (empty: none, the raw p-value decides)",
+            "components": "number of components",
             "deciding_component": "component whose numbers are shown", "test": "test of the deciding component",
             "n": "plans the deciding component is computed on", "label_a": "what value_a is", "value_a": "first value compared",
             "label_b": "what value_b is", "value_b": "second value compared", "statistic_name": "what the statistic is",
             "statistic": "test statistic", "p_value": "raw p-value", "p_adjusted": "p-value used for the verdict",
             "effect_name": "effect size used", "effect": "effect size", "ci_low": "95% interval, lower bound",
             "ci_high": "95% interval, upper bound", "alpha": "significance level",
-            "verdict": "reproduced, trend only, not reproduced or not testable (computed, never typed)",
+            "verdict": "reproduced, partly reproduced (the direction holds but not for every plan as the claim "
+                       "says), trend only, not reproduced, not testable, or observed (a descriptive finding as "
+                       "stated; no test) - computed, never typed",
             "reason": "why, in one sentence generated from the numbers",
             "simulated": "true when the coded plans are simulated, not real",
         },

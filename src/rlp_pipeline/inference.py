@@ -54,6 +54,7 @@ __all__ = [
     "monte_carlo_p",
     "odds_ratio_2x2",
     "pearson_chi_square",
+    "rank_values",
 ]
 
 #: Relative tolerance for "as probable as the observed table" (R's fisher.test uses 1 + 1e-7).
@@ -124,6 +125,31 @@ def _testable_table(table) -> np.ndarray:
             "association; drop it or merge it with another before testing"
         )
     return counts
+
+
+#: Rank tests compare values rounded to this many significant digits (see :func:`rank_values`).
+RANK_SIGNIFICANT_DIGITS = 12
+
+
+def rank_values(values) -> np.ndarray:
+    """Values as every rank test of the package compares them: rounded to
+    :data:`RANK_SIGNIFICANT_DIGITS` significant digits.
+
+    Why. Per-plan measures are computed in floating point, so two values that are equal in exact
+    arithmetic can differ in their last bits: the evenness of a perfectly even plan is
+    0.9999999999999998 or 1.0 depending on the counts, and the Shannon entropy of the same counts
+    in another order can differ by one unit in the last place. Ranked as they are, such true ties
+    would be broken at random, changing U, H, J and their tie corrections. Twelve significant
+    digits are far more than any measure carries (counts of a few dozen passages) and far fewer
+    than double precision keeps (about 16), so true ties meet and real differences stay apart.
+    The rounding goes through decimal text (``%.11e``), so two values that round to the same
+    decimal give the same float, whatever their magnitude. NaN and infinities are kept.
+    """
+    array = np.asarray(values, dtype=float)
+    if array.size == 0:
+        return array.astype(float, copy=True)
+    text = np.char.mod(f"%.{RANK_SIGNIFICANT_DIGITS - 1}e", array)
+    return text.astype(float).reshape(array.shape) + 0.0  # + 0.0 turns a -0.0 into 0.0
 
 
 def _sample(values, name: str) -> np.ndarray:
@@ -780,6 +806,8 @@ def jonckheere_terpstra(groups: Sequence, *, seed: int, resamples: int = JT_RESA
                         max_permuted: int = JT_MAX_PERMUTED) -> dict:
     """Jonckheere-Terpstra test against an increasing ordered alternative.
 
+    Values are compared after :func:`rank_values` (true ties lost to rounding are restored).
+
     ``groups``: the samples in their hypothesised order (e.g. mobilisation levels 1 to 4).
     J = sum_{i<j} sum_{a in g_i} sum_{b in g_j} ([b > a] + 0.5 [b == a]), large when values
     increase along the order. Under the null (all groups from one distribution) E(J) =
@@ -805,7 +833,7 @@ def jonckheere_terpstra(groups: Sequence, *, seed: int, resamples: int = JT_RESA
     observations (then the permutation entries are None). Raises :class:`NotTestable` with fewer than two non-empty groups or
     when all values are equal.
     """
-    samples = [_sample(g, f"group {i}") for i, g in enumerate(groups)]
+    samples = [rank_values(_sample(g, f"group {i}")) for i, g in enumerate(groups)]
     if len(samples) < 2:
         raise NotTestable("the Jonckheere-Terpstra test needs at least two groups")
     sizes = np.array([len(g) for g in samples], dtype=float)
@@ -970,6 +998,8 @@ def holm(p_values) -> np.ndarray:
 def mann_whitney(x, y) -> dict:
     """Mann-Whitney U (Wilcoxon rank-sum) test of x against y, with the rank-biserial r.
 
+    Values are compared after :func:`rank_values` (true ties lost to rounding are restored).
+
     ``U`` is the statistic of x: #{x_i > y_j} + 0.5 #{x_i == y_j}. The p-values come from
     ``scipy.stats.mannwhitneyu`` with the rule of its ``method="auto"`` made explicit (so the
     reported method is the one used): exact distribution when one sample has at most 8 values
@@ -980,8 +1010,8 @@ def mann_whitney(x, y) -> dict:
 
     Returns ``dict(U, p_two_sided, p_greater, p_less, rank_biserial, method)``.
     """
-    a = _sample(x, "x")
-    b = _sample(y, "y")
+    a = rank_values(_sample(x, "x"))
+    b = rank_values(_sample(y, "y"))
     ties = np.unique(np.concatenate([a, b])).size < a.size + b.size
     method = "asymptotic" if (a.size > 8 and b.size > 8) or ties else "exact"
     results = {
@@ -1006,6 +1036,8 @@ def mann_whitney(x, y) -> dict:
 def kruskal_wallis(groups: Sequence) -> dict:
     """Kruskal-Wallis H test that k independent samples come from one distribution.
 
+    Values are compared after :func:`rank_values` (true ties lost to rounding are restored).
+
     H (tie-corrected) and its chi-square p-value with df = k - 1 come from
     ``scipy.stats.kruskal``. The effect size is epsilon^2 = H (n + 1) / (n^2 - 1) = H / (n - 1)
     (Tomczak & Tomczak 2014, Trends Sport Sci. 21:19-25), between 0 and 1.
@@ -1013,7 +1045,7 @@ def kruskal_wallis(groups: Sequence) -> dict:
     Returns ``dict(H, df, p_value, epsilon_squared)``. Raises :class:`NotTestable` with fewer
     than two groups or when all values are equal.
     """
-    samples = [_sample(g, f"group {i}") for i, g in enumerate(groups)]
+    samples = [rank_values(_sample(g, f"group {i}")) for i, g in enumerate(groups)]
     if len(samples) < 2:
         raise NotTestable("the Kruskal-Wallis test needs at least two groups")
     pooled = np.concatenate(samples)

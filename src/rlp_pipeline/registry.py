@@ -8,7 +8,7 @@ it and checks it completely (unknown kinds, indicators or measures are refused w
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,16 +26,28 @@ KINDS = {
     "group_difference": ("indicator", "expected"),
     "paired_difference": ("indicator", "versus", "expected"),
     "sign_test": ("measure", "versus", "expected"),
+    "all_plans": ("measure", "versus", "expected"),
     "presence": ("strategy",),
     "balance": (),
     "coverage": (),
 }
+# Components that state the claim's quantifier "all" (every plan), judged plan by plan, never by
+# a mean: the finding is only *partly reproduced* when they fail and the rest holds.
+QUANTIFIER_KINDS = ("all_plans",)
+# The claim form of a finding, as its sentence states it (see config/findings.yaml).
+QUANTIFIERS = ("all", "most", "more than", "associated with", "exists", "check")
+UNITS = ("plan", "coding")
+# Adjustments a family may declare: Holm across the family's components, or Holm across the
+# family's findings with the intersection-union rule within each (findings.adjusted_p_values).
+ADJUSTMENTS = ("holm", "holm_findings")
 # Per-plan measures of the diversity stage that components may use.
 MEASURES = (
     "n_objects", "n_strategies", "n_substrategies", "n_codings", "shannon_strategies", "gini_simpson_strategies",
     "evenness_strategies", "mean_complexity_applied", "mean_complexity_intended",
 )
 TEXT_FIELDS = ("source_fr", "statement_en", "short_fr", "short_en", "measure")
+# Components that describe without testing (no p-value): they hold when observed as stated.
+DESCRIPTIVE_KINDS = ("presence", "balance", "coverage", "all_plans")
 
 
 @dataclass(frozen=True)
@@ -48,6 +60,14 @@ class Finding:
     family: str | None
     components: list[dict[str, Any]]
     texts: dict[str, str]
+    claim: dict[str, str] = field(default_factory=dict)
+    alternatives: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def descriptive(self) -> bool:
+        """True when the finding is a description (presence, coverage, a check): no component is
+        tested, so its verdict is *observed* and its sentence never mentions significance."""
+        return bool(self.components) and all(c["kind"] in DESCRIPTIVE_KINDS for c in self.components)
 
 
 @dataclass(frozen=True)
@@ -75,6 +95,8 @@ def load_registry(path: Path | str, codebook: Codebook) -> Registry:
             id=clean["id"], section=clean["section"], rule=clean["rule"], family=clean.get("family"),
             components=clean["components"],
             texts={key: " ".join(str(clean[key]).split()) for key in TEXT_FIELDS},
+            claim={key: " ".join(str(value).split()) for key, value in clean["claim"].items()},
+            alternatives=clean.get("alternatives") or [],
         ))
     return Registry(float(document["alpha"]), strip_lines(document.get("families", {})), findings)
 
@@ -89,6 +111,10 @@ def registry_problems(document: Any, shown: str, codebook: Codebook) -> list[Pro
         problems.append(Problem(shown, document.get(LINE_KEY), "alpha", str(alpha), "a significance level between 0 and 1"))
     families = document.get("families") or {}
     seen = set()
+    for name, spec in strip_lines(families).items():
+        if not isinstance(spec, dict) or spec.get("adjustment") not in ADJUSTMENTS:
+            adjustment = spec.get("adjustment") if isinstance(spec, dict) else spec
+            problems.append(Problem(shown, None, f"families.{name}.adjustment", str(adjustment), "one of " + ", ".join(ADJUSTMENTS)))
     for entry in document["findings"]:
         line = entry.get(LINE_KEY) if isinstance(entry, dict) else None
         if not isinstance(entry, dict):
@@ -105,12 +131,27 @@ def registry_problems(document: Any, shown: str, codebook: Codebook) -> list[Pro
             problems.append(Problem(shown, line, "rule", str(entry.get("rule")), "one of " + ", ".join(RULES)))
         if entry.get("family") is not None and entry["family"] not in families:
             problems.append(Problem(shown, line, "family", str(entry["family"]), "a family declared under 'families:'"))
+        problems += _claim_problems(entry.get("claim"), shown, line, finding_id)
         components = entry.get("components")
         if not isinstance(components, list) or not components:
             problems.append(Problem(shown, line, "components", None, f"at least one component in finding {finding_id}"))
             continue
         for component in components:
             problems += _component_problems(component, shown, line, codebook)
+    return problems
+
+
+def _claim_problems(claim: Any, shown: str, line: int | None, finding_id: Any) -> list[Problem]:
+    """Problems of a finding's claim form: quantifier, direction (a sentence) and unit."""
+    if not isinstance(claim, dict):
+        return [Problem(shown, line, "claim", str(claim), f"a claim with quantifier, direction and unit in finding {finding_id}")]
+    problems = []
+    if claim.get("quantifier") not in QUANTIFIERS:
+        problems.append(Problem(shown, line, "claim.quantifier", str(claim.get("quantifier")), "one of " + ", ".join(QUANTIFIERS)))
+    if claim.get("unit") not in UNITS:
+        problems.append(Problem(shown, line, "claim.unit", str(claim.get("unit")), "one of " + ", ".join(UNITS)))
+    if not isinstance(claim.get("direction"), str) or not claim["direction"].strip():
+        problems.append(Problem(shown, line, "claim.direction", str(claim.get("direction")), "the direction the sentence states, in words"))
     return problems
 
 
@@ -123,11 +164,11 @@ def _component_problems(component: Any, shown: str, line: int | None, codebook: 
     problems = [Problem(shown, line, f"components.{key}", None, f"'{key}' for a {kind} component")
                 for key in KINDS[kind] if key not in component]
     for key in ("indicator", "versus", "within"):
-        if key in component and kind not in ("sign_test",):
+        if key in component and kind not in ("sign_test", "all_plans"):
             reason = indicator_problem(str(component[key]), codebook)
             if reason:
                 problems.append(Problem(shown, line, f"components.{key}", str(component[key]), f"a known indicator ({reason})"))
-    for key in ("measure",) + (("versus",) if kind == "sign_test" else ()):
+    for key in ("measure",) + (("versus",) if kind in ("sign_test", "all_plans") else ()):
         if key in component and component[key] not in MEASURES:
             problems.append(Problem(shown, line, f"components.{key}", str(component[key]), "one of the per-plan measures " + ", ".join(MEASURES)))
     if kind == "presence" and component.get("strategy") not in codebook.ids("strategies"):
@@ -137,6 +178,6 @@ def _component_problems(component: Any, shown: str, line: int | None, codebook: 
         problems.append(Problem(shown, line, "components.expected", str(expected), "{higher_in: '1-2'} or {higher_in: '3-4'}"))
     if kind == "trend_levels" and expected not in ("increasing", "decreasing"):
         problems.append(Problem(shown, line, "components.expected", str(expected), "increasing or decreasing"))
-    if kind in ("paired_difference", "sign_test") and expected not in ("greater", "less"):
+    if kind in ("paired_difference", "sign_test", "all_plans") and expected not in ("greater", "less"):
         problems.append(Problem(shown, line, "components.expected", str(expected), "greater or less"))
     return problems

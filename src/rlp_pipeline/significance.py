@@ -34,7 +34,8 @@ from .indicators import PlanIndicators
 from .inference import NotTestable
 from .outputs import csv_bytes, json_bytes, write_outputs
 from .plan_tables import AnalysedSample, read_analysed_sample, variable_use
-from .registry import Registry, load_registry
+from .findings import adjusted_p_values, adjustment_label
+from .registry import DESCRIPTIVE_KINDS, Registry, load_registry
 
 log = logging.getLogger("rlp_pipeline.tests")
 
@@ -78,7 +79,7 @@ def rank_biserial_interval(x: np.ndarray, y: np.ndarray, *, seed: int, resamples
     values, so a resample is drawn as multinomial counts over the distinct values (the same
     distribution as resampling plans, at a cost that does not grow with the number of plans).
     """
-    values, position = np.unique(np.concatenate([x, y]), return_inverse=True)
+    values, position = np.unique(inference.rank_values(np.concatenate([x, y])), return_inverse=True)
     p_x = np.bincount(position[: len(x)], minlength=len(values)) / len(x)
     p_y = np.bincount(position[len(x):], minlength=len(values)) / len(y)
     rng = np.random.Generator(np.random.PCG64(seed))
@@ -268,6 +269,41 @@ def component_sign_test(measure: pd.Series, versus: pd.Series, expected: str) ->
     )
 
 
+def component_all_plans(measure: pd.Series, versus: pd.Series, expected: str, population_size: int,
+                        sample_size: int) -> dict[str, Any]:
+    """The quantifier "all" tested as stated: the share of plans (having both measures) whose own
+    difference goes in the stated direction, ties counted apart and shown.
+
+    A descriptive component, judged plan by plan, never by a mean: it holds only if every plan
+    meets the claim. One plan of the sample that does not is a plan of the population that does
+    not, so "all" is then false whatever the test of the average says; when every sampled plan
+    meets it, the data are consistent with "all" but cannot prove it (the plans left out might
+    not), which the interval of the share shows. Wilson interval with the finite population
+    correction on the estimated number of such plans in the frame.
+    """
+    from .descriptive import domain_population_size
+
+    both = measure.notna() & versus.notna()
+    difference = inference.rank_values((measure[both] - versus[both]).to_numpy(float))
+    sign = +1 if expected == "greater" else -1
+    meeting = int((np.sign(difference) == sign).sum())
+    ties = int((difference == 0).sum())
+    n = int(both.sum())
+    if n == 0:
+        return _component_row(n=0, not_testable_reason="no plan has both measures")
+    low, high = _interval(meeting, n, domain_population_size(n, sample_size, population_size))
+    return _component_row(
+        n=n, value_a=meeting / n, label_a="share of plans meeting the claim", value_b=1.0, label_b="every plan",
+        statistic=meeting, statistic_name="plans meeting the claim",
+        effect_name="share of plans meeting the claim (ties count as not meeting it)", effect=meeting / n,
+        ci_low=low, ci_high=high,
+        direction="as expected" if meeting == n else "opposite",
+        method="share of plans meeting the claim, plan by plan (descriptive: 'all' holds only if every plan meets it); "
+               "95% Wilson interval with finite population correction",
+        detail=f"meeting the claim: {meeting} of {n}, ties: {ties}, the other way: {n - meeting - ties}",
+    )
+
+
 def component_presence(sample: AnalysedSample, codebook: Codebook, strategy: str) -> dict[str, Any]:
     """Whether every sub-strategy of a strategy is used by at least one analysed plan."""
     use = variable_use(sample, codebook, "substrategies")
@@ -288,7 +324,7 @@ def component_presence(sample: AnalysedSample, codebook: Codebook, strategy: str
 COMPONENT_COLUMNS = [
     "finding", "component", "kind", "description", "family", "n", "label_a", "value_a", "label_b", "value_b",
     "statistic", "statistic_name", "p_value", "p_adjusted", "effect_name", "effect", "ci_low", "ci_high",
-    "direction", "significant", "not_testable_reason", "method", "detail",
+    "direction", "significant", "not_testable_reason", "method", "detail", "adjustment",
 ]
 
 
@@ -353,6 +389,9 @@ def finding_components(registry: Registry, sample: AnalysedSample, per_plan: pd.
             elif kind == "sign_test":
                 row = component_sign_test(per_plan[spec["measure"]], per_plan[spec["versus"]], spec["expected"])
                 row.update(label_a=f"mean {spec['measure']}", label_b=f"mean {spec['versus']}")
+            elif kind == "all_plans":
+                row = component_all_plans(per_plan[spec["measure"]], per_plan[spec["versus"]], spec["expected"],
+                                          sample.record["population_size"], len(sample.plans))
             elif kind == "presence":
                 row = component_presence(sample, codebook, spec["strategy"])
                 row.update(label_a="sub-strategies used", label_b="sub-strategies in the codebook")
@@ -365,11 +404,15 @@ def finding_components(registry: Registry, sample: AnalysedSample, per_plan: pd.
                        description=describe_component(spec))
             rows.append(row)
     components = pd.DataFrame(rows, columns=COMPONENT_COLUMNS)
-    components["p_adjusted"] = components["p_value"]
-    for family, spec in registry.families.items():
-        members = components["family"] == family
-        if spec.get("adjustment") == "holm":
-            components.loc[members, "p_adjusted"] = inference.holm(components.loc[members, "p_value"].to_numpy(float))
+    tested = ~components["kind"].isin(DESCRIPTIVE_KINDS).to_numpy()
+    components["p_adjusted"] = adjusted_p_values(components["p_value"].to_numpy(float), components["finding"],
+                                                 components["family"], tested, registry)[0]
+    components["adjustment"] = ""
+    for family in registry.families:
+        members = tested & (components["family"] == family).to_numpy()
+        size = int(members.sum()) if registry.families[family].get("adjustment") == "holm" \
+            else components.loc[members, "finding"].nunique()
+        components.loc[members, "adjustment"] = adjustment_label(family, registry, size)
     significant = (components["p_adjusted"] < registry.alpha).astype("boolean")
     significant[components["p_adjusted"].isna()] = pd.NA
     components["significant"] = significant
@@ -468,7 +511,7 @@ def distributions(per_plan: pd.DataFrame, seed: int) -> pd.DataFrame:
                     for level in sorted(kept["mobilisation_level"].unique())]
         by_level = [g for g in by_level if len(g)]
         base = {"measure": measure, "n": len(kept)}
-        if len(by_level) >= 2 and np.unique(np.concatenate(by_level)).size > 1:
+        if len(by_level) >= 2 and np.unique(inference.rank_values(np.concatenate(by_level))).size > 1:
             kw = inference.kruskal_wallis(by_level)
             rows.append({**base, "test": "Kruskal-Wallis (4 levels)", "statistic": kw["H"], "p_value": kw["p_value"],
                          "effect_name": "epsilon squared", "effect": kw["epsilon_squared"]})
@@ -478,7 +521,7 @@ def distributions(per_plan: pd.DataFrame, seed: int) -> pd.DataFrame:
                          "effect": jt["z"]})
         high = kept.loc[kept["mobilisation_group"] == "3-4", measure].to_numpy(float)
         low = kept.loc[kept["mobilisation_group"] == "1-2", measure].to_numpy(float)
-        if len(high) and len(low) and np.unique(np.concatenate([high, low])).size > 1:
+        if len(high) and len(low) and np.unique(inference.rank_values(np.concatenate([high, low]))).size > 1:
             mw = inference.mann_whitney(high, low)
             rows.append({**base, "test": "Mann-Whitney (3-4 vs 1-2)", "statistic": mw["U"], "p_value": mw["p_two_sided"],
                          "effect_name": "rank-biserial correlation (positive: higher in 3-4)", "effect": mw["rank_biserial"]})
@@ -595,7 +638,9 @@ TABLES: dict[str, dict[str, Any]] = {
             "n": "plans the component is computed on", "label_a": "what value_a is", "value_a": "first value compared",
             "label_b": "what value_b is", "value_b": "second value compared (or the reference)",
             "statistic": "test statistic", "statistic_name": "what the statistic is", "p_value": "raw p-value",
-            "p_adjusted": "p-value used for the verdict: Holm-adjusted within the family, else raw",
+            "p_adjusted": "p-value used for the verdict: adjusted as the column adjustment says (findings.adjusted_p_values), "
+                          "else raw; empty for descriptive components",
+            "adjustment": "the correction that made p_adjusted (empty: none)",
             "effect_name": "effect size used", "effect": "effect size", "ci_low": "95% interval, lower bound",
             "ci_high": "95% interval, upper bound",
             "direction": "as expected, opposite, or none (no difference), relative to the source's statement",

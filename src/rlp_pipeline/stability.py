@@ -49,13 +49,13 @@ from .codebook import Codebook, load_codebook
 from .describe import stage_datapackage
 from .descriptive import proportion_interval
 from .diversity import per_plan_table
-from .findings import DESCRIPTIVE_KINDS, NOT_TESTABLE, REPRODUCED, verdict_ids
+from .findings import OBSERVED, REPRODUCED, VERDICTS, adjusted_p_values, verdict_ids
 from .indicators import PlanIndicators
 from .inference import NotTestable
 from .outputs import csv_bytes, json_bytes, write_outputs
 from .plan_tables import AnalysedSample
 from .problems import InputError, Problem, display_path
-from .registry import Registry, load_registry
+from .registry import DESCRIPTIVE_KINDS, QUANTIFIER_KINDS, Registry, load_registry
 from .sampling import BALANCE_VARIABLES, _categories, _redrawn_counts, draw_sample, pearson_chi_square, read_validated
 from .significance import GROUPS, derived_seed, majority_test
 
@@ -136,9 +136,9 @@ def _registry_names(registry: Registry) -> tuple[set[str], set[str], set[str]]:
     for finding in registry.findings:
         for spec in finding.components:
             for key in ("indicator", "versus", "within"):
-                if key in spec and spec["kind"] != "sign_test":
+                if key in spec and spec["kind"] not in ("sign_test", "all_plans"):
                     indicators.add(spec[key])
-            for key in ("measure",) + (("versus",) if spec["kind"] == "sign_test" else ()):
+            for key in ("measure",) + (("versus",) if spec["kind"] in ("sign_test", "all_plans") else ()):
                 if key in spec:
                     measures.add(spec[key])
             if spec["kind"] == "presence":
@@ -336,6 +336,19 @@ def sign_test_outcomes(measure: np.ndarray, versus: np.ndarray, frame: Frame, me
     return out
 
 
+def all_plans_outcomes(measure: np.ndarray, versus: np.ndarray, frame: Frame, members: np.ndarray,
+                       expected: str) -> Outcomes:
+    """The quantifier "all": every plan having both measures has its difference in the stated
+    direction (:func:`significance.component_all_plans`, ties counted as not meeting it)."""
+    difference = inference.rank_values(measure - versus)[members]
+    both = frame.analysed[members] & ~np.isnan(difference)
+    meeting = both & (np.sign(difference) == (+1 if expected == "greater" else -1))
+    out = Outcomes.empty(len(members), descriptive=True)
+    out.testable = both.any(axis=1)
+    out.direction = np.where(meeting.sum(axis=1) == both.sum(axis=1), AS_EXPECTED, OPPOSITE)
+    return out
+
+
 def presence_outcomes(use: np.ndarray, frame: Frame, members: np.ndarray) -> Outcomes:
     """Whether every sub-strategy of a strategy is used by at least one analysed plan."""
     users = (use[members] * frame.analysed[members][..., None]).sum(axis=1)
@@ -394,7 +407,7 @@ def group_shift_outcomes(measure: np.ndarray, frame: Frame, members: np.ndarray,
     to that function)."""
     high = expected["higher_in"]
     low = [g for g in GROUPS if g != high][0]
-    values = measure[members]
+    values = inference.rank_values(measure)[members]  # ranked as the tests stage ranks them
     kept = frame.analysed[members] & ~np.isnan(values)
     distinct, codes = np.unique(np.where(kept, values, np.inf), return_inverse=True)
     codes = codes.reshape(values.shape)
@@ -465,6 +478,7 @@ def trend_levels_outcomes(measure: np.ndarray, frame: Frame, members: np.ndarray
     :data:`inference.JT_MAX_PERMUTED` observations (delegated to the function itself)."""
     out = Outcomes.empty(len(members))
     expected_sign = +1 if expected == "increasing" else -1
+    measure = inference.rank_values(measure)  # ranked as the tests stage ranks them
     for r, row in enumerate(members):
         values = measure[row]
         kept = frame.analysed[row] & ~np.isnan(values)
@@ -513,6 +527,8 @@ def component_outcomes(spec: Mapping[str, Any], label: str, frame: Frame, member
                                           spec["expected"], cache)
     if kind == "sign_test":
         return sign_test_outcomes(meas[spec["measure"]], meas[spec["versus"]], frame, members, spec["expected"], cache)
+    if kind == "all_plans":
+        return all_plans_outcomes(meas[spec["measure"]], meas[spec["versus"]], frame, members, spec["expected"])
     if kind == "presence":
         return presence_outcomes(frame.substrategy_use[spec["strategy"]], frame, members)
     if kind == "balance":
@@ -543,29 +559,28 @@ def sample_verdicts(registry: Registry, frame: Frame, members: np.ndarray, recor
             computed.append(result)
         if computed is not None:
             outcomes[finding.id] = computed
-    adjusted = {fid: [o.p_value.copy() for o in comps] for fid, comps in outcomes.items()}
-    for family, spec in registry.families.items():
-        if spec.get("adjustment") != "holm":
-            continue
-        members_of = [(fid, i) for fid, comps in outcomes.items() for i, o in enumerate(comps) if o.family == family]
-        if not members_of:
-            continue
-        matrix = np.column_stack([outcomes[fid][i].p_value for fid, i in members_of])
-        holm = np.array([inference.holm(row) for row in matrix])
-        for column, (fid, i) in enumerate(members_of):
-            adjusted[fid][i] = holm[:, column]
+    # One matrix (samples x every component of every finding) through the tests stage's own
+    # adjustment function: the same adjusted p-values, bit for bit.
+    keys = [(fid, i) for fid, comps in outcomes.items() for i in range(len(comps))]
+    matrix = np.column_stack([outcomes[fid][i].p_value for fid, i in keys]) if keys else np.empty((len(members), 0))
+    adjusted_matrix = adjusted_p_values(matrix, [fid for fid, _ in keys], [outcomes[fid][i].family for fid, i in keys],
+                                        [not outcomes[fid][i].descriptive for fid, i in keys], registry)
+    findings_by_id = {finding.id: finding for finding in registry.findings}
     result = {}
     for fid, comps in outcomes.items():
+        columns = [k for k, (f, _) in enumerate(keys) if f == fid]
         testable = np.column_stack([o.testable for o in comps])
         as_expected = np.column_stack([o.direction == AS_EXPECTED for o in comps])
-        p_adj = np.column_stack(adjusted[fid])
+        p_adj = adjusted_matrix[:, columns]
         passes = as_expected & testable & np.column_stack(
-            [np.ones(len(members), dtype=bool) if o.descriptive else (adjusted[fid][i] < registry.alpha)
+            [np.ones(len(members), dtype=bool) if o.descriptive else (p_adj[:, i] < registry.alpha)
              for i, o in enumerate(comps)])
         tested = [i for i, o in enumerate(comps) if not o.descriptive]
         with np.errstate(all="ignore"):
             deciding = np.nanmax(p_adj[:, tested], axis=1) if tested else np.full(len(members), np.nan)
-        result[fid] = (verdict_ids(testable, as_expected, passes), deciding)
+        finding = findings_by_id[fid]
+        quantifier = [spec["kind"] in QUANTIFIER_KINDS for spec in finding.components]
+        result[fid] = (verdict_ids(testable, as_expected, passes, quantifier, finding.descriptive), deciding)
     return result
 
 
@@ -678,11 +693,11 @@ def stability_table(registry: Registry, redraws: pd.DataFrame, findings: pd.Data
             rows.append(row)
             continue
         counts = own["verdict"].value_counts()
-        reproduced = int(counts.get(REPRODUCED, 0))
-        low, high = proportion_interval(reproduced, len(own))
-        row.update(reproduced=reproduced, trend_only=int(counts.get("trend only", 0)),
-                   not_reproduced=int(counts.get("not reproduced", 0)), not_testable=int(counts.get(NOT_TESTABLE, 0)),
-                   share_reproduced=reproduced / len(own), share_ci_low=float(low), share_ci_high=float(high),
+        # A descriptive finding holds when it is observed: that is its "reproduced".
+        holds = int(counts.get(OBSERVED if finding.descriptive else REPRODUCED, 0))
+        low, high = proportion_interval(holds, len(own))
+        row.update({verdict.replace(" ", "_"): int(counts.get(verdict, 0)) for verdict in VERDICTS})
+        row.update(share_reproduced=holds / len(own), share_ci_low=float(low), share_ci_high=float(high),
                    share_same_verdict=float((own["verdict"] == row["observed_verdict"]).mean()),
                    median_p_deciding=float(own["p_deciding"].median()) if own["p_deciding"].notna().any() else np.nan)
         rows.append(row)
@@ -744,10 +759,13 @@ TABLES: dict[str, dict[str, Any]] = {
             "redraws": "number of alternative samples", "assessed": "false when the design cannot re-assess the finding",
             "not_assessed_reason": "why the finding is not assessed (empty when it is)",
             "reproduced": "alternative samples in which the finding is reproduced",
+            "partly_reproduced": "alternative samples with the verdict partly reproduced",
             "trend_only": "alternative samples with the verdict trend only",
             "not_reproduced": "alternative samples with the verdict not reproduced",
             "not_testable": "alternative samples in which the finding is not testable",
-            "share_reproduced": "reproduced / redraws",
+            "observed": "alternative samples in which the descriptive finding is observed as stated",
+            "share_reproduced": "share of the alternative samples in which the finding holds: reproduced, or observed "
+                                "for a descriptive finding",
             "share_ci_low": "95% Wilson interval of share_reproduced (Monte Carlo uncertainty), lower bound",
             "share_ci_high": "upper bound of that interval",
             "observed_verdict": "verdict on the actual sample (findings/findings.csv)",
