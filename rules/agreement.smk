@@ -12,6 +12,12 @@ rule agreement:
         datapackage="data/derived/agreement/datapackage.json",
     log:
         "logs/agreement.log",
+    benchmark:
+        "logs/benchmarks/agreement.tsv",
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
     conda:
         "../environment.yml"
     params:
