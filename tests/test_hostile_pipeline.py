@@ -81,7 +81,7 @@ def test_a_broken_data_package_is_named_with_its_line_without_a_traceback(projec
 
 
 @pytest.mark.parametrize("change, expected", [
-    ("alias bomb", "values once aliases"),
+    ("alias bomb", "once aliases (*name) are expanded"),
     ("duplicate key", "each key once"),
     ("syntax", "valid YAML"),
     ("schema", "column 'sampling.fraction'"),

@@ -147,3 +147,10 @@ def test_a_symbolic_link_member_of_a_qdpx_is_refused_as_such(project, capsys):
     status, printed = run_stage(["import", "linked.qdpx", "--mapping", str(mapping)], capsys)
     assert "Traceback" not in printed and status == cli.EXIT_INPUT_PROBLEM
     assert "'Sources/plan.txt'" in printed and "is a symbolic link" in printed and "root:" not in printed
+
+
+def test_a_log_file_that_cannot_be_created_gives_a_message(project, capsys):
+    (project / "logs").write_text("a file where the logs folder should be", encoding="utf-8")
+    status, printed = run_stage(["--log", "logs/validate.log", "validate"], capsys)
+    assert "Traceback" not in printed and status == cli.EXIT_INPUT_PROBLEM
+    assert "logs" in printed

@@ -123,7 +123,8 @@ def read_csv_file(path: Path, shown_as: str) -> tuple[CsvFile | None, list[Probl
     if not path.exists():
         return None, [Problem(shown_as, None, None, None, f"a file at {path} (it does not exist)")]
     if not path.is_file():
-        return None, [Problem(shown_as, None, None, None, f"a file at {path} (it is a folder)")]
+        what = "a folder" if path.is_dir() else "not a regular file (a device or a pipe)"
+        return None, [Problem(shown_as, None, None, None, f"a file at {path} (it is {what})")]
     try:
         content = path.read_bytes()
     except OSError as error:
@@ -145,7 +146,17 @@ def _cell_limit(limit: int):
 
 def _read_content(content: bytes, shown_as: str) -> tuple[CsvFile | None, list[Problem]]:
     """Read a CSV file's bytes: see :func:`read_csv_file`."""
-    text, encoding = decode(content)
+    try:
+        text, encoding = decode(content)
+    except UnicodeDecodeError as error:  # a byte-order mark announces an encoding the bytes break
+        decoded = bytes(error.object)  # the bytes the codec saw (after the mark, for utf-8-sig)
+        line = decoded[: error.start].count(b"\n") + 1
+        return None, [Problem(
+            shown_as, line, None, None,
+            f"text in the encoding its byte-order mark announces ({error.encoding}); byte 0x{decoded[error.start]:02x} "
+            f"of this line is not ({error.reason})",
+            "The file mixes encodings or was cut short. Open it in an editor, correct this line and save the whole "
+            "file as UTF-8.")]
     mixed = mixed_encoding_lines(content) if encoding == "windows-1252" else None
     if mixed:
         utf8_line, other_line = mixed

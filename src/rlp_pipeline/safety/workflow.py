@@ -91,7 +91,7 @@ def unreadable_reason(path: Path) -> str | None:
     if not path.exists():
         return "it does not exist" + (" (a broken symbolic link)" if path.is_symlink() else "")
     if not path.is_file():
-        return "it is a folder, not a file"
+        return "it is a folder, not a file" if path.is_dir() else "it is not a regular file (a device or a pipe)"
     if not os.access(path, os.R_OK):
         return "it cannot be read (permission denied): check its permissions"
     return None
