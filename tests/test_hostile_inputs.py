@@ -204,7 +204,7 @@ def test_long_words_get_break_opportunities_and_short_ones_do_not():
 SECRET = "top-secret-content-of-an-outside-file"
 
 
-@pytest.mark.parametrize("kind", ["parent", "absolute", "url", "symlink", "windows"])
+@pytest.mark.parametrize("kind", ["parent", "absolute", "url", "symlink", "windows", "nul byte", "home"])
 def test_data_package_paths_leading_outside_are_refused_without_reading_them(shipped, tmp_path, kind):
     outside = tmp_path / "outside.csv"
     outside.write_text(f"plan_id,object\n{SECRET},x\n", encoding="utf-8")
@@ -213,9 +213,10 @@ def test_data_package_paths_leading_outside_are_refused_without_reading_them(shi
         value = "link.csv"
     else:
         value = {"parent": "../outside.csv", "absolute": str(outside), "url": "https://example.org/codings.csv",
-                 "windows": "C:\\data\\codings.csv"}[kind]
+                 "windows": "C:\\data\\codings.csv", "nul byte": "codings.csv\\0", "home": "~/codings.csv"}[kind]
     descriptor = shipped / "datapackage.yaml"
-    descriptor.write_text(descriptor.read_text(encoding="utf-8").replace("path: codings.csv", f"path: '{value}'"),
+    quoted = f'"{value}"' if kind == "nul byte" else f"'{value}'"  # YAML writes a NUL as "\\0"
+    descriptor.write_text(descriptor.read_text(encoding="utf-8").replace("path: codings.csv", f"path: {quoted}"),
                           encoding="utf-8")
     with pytest.raises(InputError) as caught:
         validate_inputs(shipped / "codebook.yaml", descriptor)
