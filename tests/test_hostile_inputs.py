@@ -370,3 +370,10 @@ def test_a_pipe_in_place_of_a_table_is_refused_without_waiting(shipped):
     os.mkfifo(shipped / "codings.csv")  # reading it would wait forever for a writer
     problems = refusal(shipped)
     assert "not a regular file" in problems[0].expected
+
+
+def test_a_multi_line_excerpt_listing_seven_items_is_not_taken_for_swallowed_rows(shipped):
+    lines = codings_lines(shipped)
+    lines[9] = with_cell(lines[9], EXCERPT, '"Nos priorités :\nlire, jouer, bouger, chanter, cuisiner, jardiner, dormir\nfin"')
+    (shipped / "codings.csv").write_text("".join(lines), encoding="utf-8")
+    assert len(validate_inputs(shipped / "codebook.yaml", shipped / "datapackage.yaml").codings) == 1500
