@@ -18,11 +18,13 @@ min_version("9.0")
 
 # Read the settings with the project's safe YAML reader and check them against their schema
 # before Snakemake loads them: a broken or hostile config.yaml then stops the run with one
-# message naming the line (rlp_pipeline.safety.workflow).
+# message naming the line; a lock left by a killed run gets one line saying what to run
+# (rlp_pipeline.safety.workflow).
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
-from rlp_pipeline.safety.workflow import check_settings
+from rlp_pipeline.safety.workflow import check_interrupted_run, check_settings
 
 check_settings("config/config.yaml", "config/config.schema.yaml")
+check_interrupted_run()
 
 
 configfile: "config/config.yaml"

@@ -204,7 +204,7 @@ def test_long_words_get_break_opportunities_and_short_ones_do_not():
 SECRET = "top-secret-content-of-an-outside-file"
 
 
-@pytest.mark.parametrize("kind", ["parent", "absolute", "url", "symlink", "windows"])
+@pytest.mark.parametrize("kind", ["parent", "absolute", "url", "symlink", "windows", "nul byte", "home"])
 def test_data_package_paths_leading_outside_are_refused_without_reading_them(shipped, tmp_path, kind):
     outside = tmp_path / "outside.csv"
     outside.write_text(f"plan_id,object\n{SECRET},x\n", encoding="utf-8")
@@ -213,9 +213,10 @@ def test_data_package_paths_leading_outside_are_refused_without_reading_them(shi
         value = "link.csv"
     else:
         value = {"parent": "../outside.csv", "absolute": str(outside), "url": "https://example.org/codings.csv",
-                 "windows": "C:\\data\\codings.csv"}[kind]
+                 "windows": "C:\\data\\codings.csv", "nul byte": "codings.csv\\0", "home": "~/codings.csv"}[kind]
     descriptor = shipped / "datapackage.yaml"
-    descriptor.write_text(descriptor.read_text(encoding="utf-8").replace("path: codings.csv", f"path: '{value}'"),
+    quoted = f'"{value}"' if kind == "nul byte" else f"'{value}'"  # YAML writes a NUL as "\\0"
+    descriptor.write_text(descriptor.read_text(encoding="utf-8").replace("path: codings.csv", f"path: {quoted}"),
                           encoding="utf-8")
     with pytest.raises(InputError) as caught:
         validate_inputs(shipped / "codebook.yaml", descriptor)
@@ -238,6 +239,10 @@ ALIAS_BOMB = "\n".join(
 BOMBS = {
     "alias bomb": lambda text: text + ALIAS_BOMB,
     "alias cycle": lambda text: text + "bomb_loop: &loop [1, *loop]\n",
+    "long text repeated": lambda text: text + "bomb_text: &t " + "x" * 100_000 + "\nbomb_many: ["
+    + ", ".join(["*t"] * 1000) + "]\n",
+    "nesting by aliases": lambda text: text + "bomb_l0: &l0 [1]\n" + "".join(
+        f"bomb_l{i}: &l{i} [*l{i - 1}]\n" for i in range(1, 200)),
     "duplicate key": lambda text: text + text.splitlines()[_first_key_line(text)] + "\n",
     "deep nesting": lambda text: text + "bomb_deep: " + "[" * 5000 + "]" * 5000 + "\n",
     "oversized file": lambda text: text + "# " + "x" * 2_100_000 + "\n",
@@ -308,7 +313,9 @@ def test_every_yaml_reader_refuses_every_bomb_with_file_and_line_under_a_memory_
         problem_line = next(line for line in message.splitlines() if line.startswith(f"  - {name}"))
         if bomb != "oversized file":
             assert f"{name}, line " in problem_line, (bomb, problem_line)
-        expected = {"alias bomb": "values once aliases", "alias cycle": "a cycle", "duplicate key": "each key once",
+        expected = {"alias bomb": "once aliases (*name) are expanded", "alias cycle": "a cycle",
+                    "long text repeated": "characters once aliases", "nesting by aliases": "levels of nesting once aliases",
+                    "duplicate key": "each key once",
                     "deep nesting": "levels of nesting", "oversized file": "bytes", "not utf-8": "UTF-8"}[bomb]
         assert expected in problem_line, (bomb, problem_line)
 
@@ -338,3 +345,35 @@ def test_unreadable_csv_is_a_problem_not_an_exception(tmp_path, monkeypatch):
     monkeypatch.setattr(Path, "read_bytes", denied)
     table, problems = read_csv_file(path, "codings.csv")
     assert table is None and "permission" in problems[0].expected.lower()
+
+
+@pytest.mark.parametrize("kind", ["utf-8 mark, windows-1252 line", "utf-16 mark, cut in a character"])
+def test_bytes_that_break_the_encoding_their_byte_order_mark_announces_are_refused(shipped, kind):
+    lines = codings_lines(shipped)
+    if kind.startswith("utf-8"):
+        recoded = [i for i, line in enumerate(lines) if not line.isascii()][3]
+        data = b"\xef\xbb\xbf" + b"".join(line.encode("cp1252" if i == recoded else "utf-8")
+                                           for i, line in enumerate(lines))
+        accented_line = recoded + 1
+    else:
+        data = "".join(lines).encode("utf-16")[:-1]  # BOM, then an odd number of bytes
+        accented_line = None
+    (shipped / "codings.csv").write_bytes(data)
+    problems = refusal(shipped)
+    assert len(problems) == 1 and "byte-order mark announces" in problems[0].expected
+    if accented_line:
+        assert problems[0].line == accented_line
+
+
+def test_a_pipe_in_place_of_a_table_is_refused_without_waiting(shipped):
+    (shipped / "codings.csv").unlink()
+    os.mkfifo(shipped / "codings.csv")  # reading it would wait forever for a writer
+    problems = refusal(shipped)
+    assert "not a regular file" in problems[0].expected
+
+
+def test_a_multi_line_excerpt_listing_seven_items_is_not_taken_for_swallowed_rows(shipped):
+    lines = codings_lines(shipped)
+    lines[9] = with_cell(lines[9], EXCERPT, '"Nos priorités :\nlire, jouer, bouger, chanter, cuisiner, jardiner, dormir\nfin"')
+    (shipped / "codings.csv").write_text("".join(lines), encoding="utf-8")
+    assert len(validate_inputs(shipped / "codebook.yaml", shipped / "datapackage.yaml").codings) == 1500

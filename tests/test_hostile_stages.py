@@ -107,3 +107,50 @@ def test_a_folder_in_place_of_a_raw_table_is_named(project, capsys):
     status, printed = run_stage(["validate"], capsys)
     assert "Traceback" not in printed and status == cli.EXIT_INPUT_PROBLEM
     assert "codings.csv" in printed and "folder" in printed
+
+
+def rewritten_zip(source: Path, target: Path, change) -> None:
+    """A copy of a zip archive with `change(info, data)` applied to each member (returns both)."""
+    import zipfile
+
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as new:
+        for info in old.infolist():
+            info, data = change(info, old.read(info))
+            new.writestr(info, data)
+
+
+def test_an_excel_grid_declaring_xml_entities_is_refused_naming_the_member(project, capsys):
+    status, printed = run_stage(["template", "--language", "en", "--out", "grid"], capsys)
+    assert status == 0, printed
+    laughs = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "lol"><!ENTITY b "&a;&a;&a;">]>'
+
+    def attack(info, data):
+        if info.filename == "xl/workbook.xml":
+            data = laughs + (data.split(b"?>", 1)[1] if data.startswith(b"<?xml") else data)
+        return info, data
+
+    rewritten_zip(project / "grid" / "coding-grid.xlsx", project / "hostile.xlsx", attack)
+    status, printed = run_stage(["import", "hostile.xlsx"], capsys)
+    assert "Traceback" not in printed and status == cli.EXIT_INPUT_PROBLEM
+    assert "hostile.xlsx" in printed and "'xl/workbook.xml'" in printed and "entity" in printed
+
+
+def test_a_symbolic_link_member_of_a_qdpx_is_refused_as_such(project, capsys):
+    import zipfile
+
+    shutil.copy(REPO / "tests" / "fixtures" / "refi-qda" / "TestProject.qdpx", project / "linked.qdpx")
+    with zipfile.ZipFile(project / "linked.qdpx", "a") as archive:
+        member = zipfile.ZipInfo("Sources/plan.txt")
+        member.external_attr = 0o120777 << 16  # a Unix symbolic link, to a system file
+        archive.writestr(member, "/etc/passwd")
+    mapping = REPO / "config" / "import-mapping.example.yaml"
+    status, printed = run_stage(["import", "linked.qdpx", "--mapping", str(mapping)], capsys)
+    assert "Traceback" not in printed and status == cli.EXIT_INPUT_PROBLEM
+    assert "'Sources/plan.txt'" in printed and "is a symbolic link" in printed and "root:" not in printed
+
+
+def test_a_log_file_that_cannot_be_created_gives_a_message(project, capsys):
+    (project / "logs").write_text("a file where the logs folder should be", encoding="utf-8")
+    status, printed = run_stage(["--log", "logs/validate.log", "validate"], capsys)
+    assert "Traceback" not in printed and status == cli.EXIT_INPUT_PROBLEM
+    assert "logs" in printed

@@ -200,6 +200,9 @@ def configure_logging(log_file: Path | None, quiet: bool) -> None:
     if log_file is not None:
         log_file.parent.mkdir(parents=True, exist_ok=True)
         handlers.append(logging.FileHandler(log_file, mode="w", encoding="utf-8"))
+    # A log file that can no longer be written (the disk filled up during the run) must not print
+    # a "Logging error" traceback for each message: the messages still reach stderr.
+    logging.raiseExceptions = False
     logging.basicConfig(
         level=logging.WARNING if quiet else logging.INFO,
         format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
@@ -318,7 +321,12 @@ def run(arguments: argparse.Namespace) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Entry point: parse, run, and turn input problems into a clear message and exit status 1."""
     arguments = build_parser().parse_args(argv)
-    configure_logging(arguments.log, arguments.quiet)
+    try:
+        configure_logging(arguments.log, arguments.quiet)
+    except OSError as error:  # the log file cannot be created (full disk, read-only folder)
+        configure_logging(None, arguments.quiet)
+        log.error("%s", os_error_message(error))
+        return EXIT_INPUT_PROBLEM
     try:
         run(arguments)
     except InputError as error:

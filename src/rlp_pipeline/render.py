@@ -627,6 +627,32 @@ def _typst(typ: Path, pdf: Path, mainfont: str | None, qmd: Path) -> None:
         raise RenderError(f"{qmd}: typst failed: {exc}") from None
 
 
+def remove_stale_work_folders(parent: Path) -> list[Path]:
+    """Remove the work folders (``.render-<pid>-*``) of renders that were killed before they could
+    clean up (kill -9, a power cut): those whose process no longer runs, and those of the older
+    ``.render-*`` naming without a process id. A concurrent render's folder is left alone.
+    Returns the folders removed."""
+    removed = []
+    for folder in parent.glob(".render-*"):
+        owner = folder.name.split("-")[1] if folder.name.count("-") >= 2 else ""
+        if owner.isdigit() and _process_runs(int(owner)):
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder)
+    return removed
+
+
+def _process_runs(pid: int) -> bool:
+    """Whether a process with this id runs (signal 0 checks without sending anything)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it runs, under another user
+        return True
+    return True
+
+
 def render(project_dir: str | Path, profile: str, keep_intermediate: bool = False) -> dict:
     """Render the project for one profile with the fallback renderer; files appear only if all succeed."""
     project_dir = Path(project_dir).resolve()
@@ -635,7 +661,8 @@ def render(project_dir: str | Path, profile: str, keep_intermediate: bool = Fals
     outdir = (project_dir / project.get("output-dir", ".")).resolve()
     sources = project.get("render") or [p.name for p in sorted(project_dir.glob("*.qmd"))]
     outdir.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=".render-", dir=outdir.parent))
+    remove_stale_work_folders(outdir.parent)
+    work = Path(tempfile.mkdtemp(prefix=f".render-{os.getpid()}-", dir=outdir.parent))
     try:
         written = []
         for name in sources:

@@ -47,6 +47,8 @@ CSV_CELL_LIMIT = 1_000_000
 # when every quoted cell was closed before the end of the file (a private-use character, which
 # no export writes).
 _END = "\ue000end-of-file\ue000"
+# Rows whose short values are remembered, per column, to recognise rows swallowed by an open quote.
+_KNOWN_ROWS = 2000
 
 
 @dataclass
@@ -123,7 +125,8 @@ def read_csv_file(path: Path, shown_as: str) -> tuple[CsvFile | None, list[Probl
     if not path.exists():
         return None, [Problem(shown_as, None, None, None, f"a file at {path} (it does not exist)")]
     if not path.is_file():
-        return None, [Problem(shown_as, None, None, None, f"a file at {path} (it is a folder)")]
+        what = "a folder" if path.is_dir() else "not a regular file (a device or a pipe)"
+        return None, [Problem(shown_as, None, None, None, f"a file at {path} (it is {what})")]
     try:
         content = path.read_bytes()
     except OSError as error:
@@ -145,7 +148,17 @@ def _cell_limit(limit: int):
 
 def _read_content(content: bytes, shown_as: str) -> tuple[CsvFile | None, list[Problem]]:
     """Read a CSV file's bytes: see :func:`read_csv_file`."""
-    text, encoding = decode(content)
+    try:
+        text, encoding = decode(content)
+    except UnicodeDecodeError as error:  # a byte-order mark announces an encoding the bytes break
+        decoded = bytes(error.object)  # the bytes the codec saw (after the mark, for utf-8-sig)
+        line = decoded[: error.start].count(b"\n") + 1
+        return None, [Problem(
+            shown_as, line, None, None,
+            f"text in the encoding its byte-order mark announces ({error.encoding}); byte 0x{decoded[error.start]:02x} "
+            f"of this line is not ({error.reason})",
+            "The file mixes encodings or was cut short. Open it in an editor, correct this line and save the whole "
+            "file as UTF-8.")]
     mixed = mixed_encoding_lines(content) if encoding == "windows-1252" else None
     if mixed:
         utf8_line, other_line = mixed
@@ -198,10 +211,11 @@ def _read_row_by_row(text: str, delimiter: str, shown_as: str, encoding: str) ->
                 while cells and cells[-1] == "":
                     cells.pop()  # trailing delimiters after the last column name
                 header = [c.lower() for c in cells]
+                known: list[set[str]] = [set() for _ in header]  # short values of the first rows, per column
                 problems += _header_problems(header, shown_as, start_line)
                 continue
             if previous_end > start_line:  # a row across lines: is it one record or several?
-                swallowed = _swallowed_rows(cells, header, delimiter, shown_as, start_line, previous_end)
+                swallowed = _swallowed_rows(cells, header, delimiter, shown_as, start_line, previous_end, known)
                 if swallowed:
                     problems += swallowed
                     continue
@@ -216,6 +230,10 @@ def _read_row_by_row(text: str, delimiter: str, shown_as: str, encoding: str) ->
                 continue
             lines.append(start_line)
             rows.append(cells + [""] * (len(header) - len(cells)))
+            if len(rows) <= _KNOWN_ROWS:
+                for column, cell in zip(known, cells):
+                    if len(cell) <= 64:
+                        column.add(cell)
         if not closed:
             problems.append(_open_quote_problem(rows, lines, header, shown_as, start_line))
     except csv.Error as error:
@@ -257,16 +275,25 @@ def _open_quote_problem(rows: list[list[str]], lines: list[int], header: list[st
 
 
 def _swallowed_rows(cells: list[str], header: list[str] | None, delimiter: str, shown_as: str,
-                    first: int, last: int) -> list[Problem]:
+                    first: int, last: int, known: list[set[str]]) -> list[Problem]:
     """A problem when a row spanning lines `first` to `last` holds, inside a quoted cell, lines
-    that look like rows of their own (as many values as the header has columns): a quote left
-    open swallowed them, and the file would silently have fewer rows than records."""
+    that look like rows of their own: as many values as the header has columns, two of which
+    (when earlier rows are known) are values found in the same column of earlier rows, such as
+    codes. A quote left open swallowed them, and the file would silently have fewer rows than
+    records. A genuine multi-line text (a list with commas) rarely matches both."""
     if header is None or len(header) < 3:
         return []
+
+    def looks_like_a_row(piece: str) -> bool:
+        values = [value.strip() for value in next(csv.reader([piece], delimiter=delimiter), [])]
+        if len(values) != len(header):
+            return False
+        if not any(known):
+            return True
+        return sum(value != "" and value in seen for value, seen in zip(values, known)) >= 2
+
     for position, cell in enumerate(cells):
-        inner = cell.splitlines()[1:]
-        looking_like_rows = [piece for piece in inner
-                             if len(next(csv.reader([piece], delimiter=delimiter), [])) == len(header)]
+        looking_like_rows = [piece for piece in cell.splitlines()[1:] if looks_like_a_row(piece)]
         if looking_like_rows:
             name = header[position] if position < len(header) else None
             return [Problem(

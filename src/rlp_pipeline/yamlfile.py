@@ -6,7 +6,8 @@ and these files may come from anyone, so the reader refuses, before building any
 honest settings file never needs and a hostile one uses to exhaust memory or hide a change:
 
 - more than :data:`MAX_VALUES` values once aliases (``*name``) are expanded: a ten-line
-  "billion laughs" file of aliases of aliases expands to gigabytes; its expanded size is counted
+  "billion laughs" file of aliases of aliases expands to gigabytes (so does one long text
+  repeated by aliases, or nesting deepened by aliases); its expanded size is counted
   on the parsed node graph (where an alias is one shared node) and refused before anything
   expands it; an alias inside the value it names (a cycle) is refused too;
 - files above :data:`MAX_YAML_BYTES`, and nesting deeper than :data:`MAX_DEPTH` (which would
@@ -35,6 +36,8 @@ MAX_YAML_BYTES = 2_000_000
 # Aliases are allowed (config/simulation.yaml repeats a distribution with one) but bounded: the
 # project's largest file holds about 3,000 values.
 MAX_VALUES = 200_000
+# The most characters of text (keys and values) once aliases are expanded: twice the largest file.
+MAX_EXPANDED_CHARACTERS = 2 * MAX_YAML_BYTES
 # The deepest nesting of mappings and lists: the project's files nest five levels at most.
 MAX_DEPTH = 50
 
@@ -90,7 +93,8 @@ def load_yaml_with_lines(path: Path, shown_as: str) -> tuple[Any, list[Problem]]
     """
     path = Path(path)
     if not path.is_file():
-        what = "it is a folder" if path.is_dir() else "it does not exist"
+        what = ("it is a folder" if path.is_dir() else "it is not a regular file" if path.exists()
+                else "it does not exist")
         return None, [Problem(shown_as, None, None, None, f"a file at {path} ({what})")]
     try:
         size = path.stat().st_size
@@ -131,16 +135,17 @@ def load_yaml_with_lines(path: Path, shown_as: str) -> tuple[Any, list[Problem]]
 
 def check_expanded_size(root: yaml.Node) -> None:
     """Raise a refusal when the document, once its aliases are expanded, would hold more than
-    :data:`MAX_VALUES` values, or when an alias refers to a node that contains it (a cycle).
+    :data:`MAX_VALUES` values or :data:`MAX_EXPANDED_CHARACTERS` characters of text, or nest
+    deeper than :data:`MAX_DEPTH`, or when an alias refers to a node that contains it (a cycle).
 
     Counted on the composed node graph, where an alias is one shared node, so a "billion
-    laughs" file is refused in microseconds instead of growing to gigabytes when a consumer
-    (a copy, a JSON dump, Snakemake's config check) walks it.
+    laughs" file (or one long text repeated by aliases) is refused in milliseconds instead of
+    growing to gigabytes when a consumer (a copy, a JSON dump, Snakemake's config check) walks it.
     """
-    sizes: dict[int, int] = {}
+    sizes: dict[int, tuple[int, int, int]] = {}
     open_nodes: set[int] = set()
 
-    def size(node: yaml.Node) -> int:
+    def size(node: yaml.Node) -> tuple[int, int, int]:
         key = id(node)
         if key in sizes:
             return sizes[key]
@@ -148,15 +153,20 @@ def check_expanded_size(root: yaml.Node) -> None:
             raise _Refused(None, None, "no alias inside the value it names (a cycle)", node.start_mark)
         open_nodes.add(key)
         if isinstance(node, yaml.SequenceNode):
-            total = 1 + sum(size(child) for child in node.value)
+            children = [size(child) for child in node.value]
         elif isinstance(node, yaml.MappingNode):
-            total = 1 + sum(size(k) + size(v) for k, v in node.value)
+            children = [size(part) for pair in node.value for part in pair]
         else:
-            total = 1
+            children = [(0, len(str(node.value)), 0)]
         open_nodes.discard(key)
-        if total > MAX_VALUES:
-            raise _Refused(None, None, f"at most {MAX_VALUES:,} values once aliases (*name) are expanded "
-                           "(aliases repeating aliases multiply: write the values out or simplify)",
+        total = (1 + sum(c[0] for c in children), sum(c[1] for c in children),
+                 1 + max((c[2] for c in children), default=0))
+        if total[0] > MAX_VALUES or total[1] > MAX_EXPANDED_CHARACTERS:
+            raise _Refused(None, None, f"at most {MAX_VALUES:,} values and {MAX_EXPANDED_CHARACTERS:,} characters "
+                           "once aliases (*name) are expanded (aliases repeating aliases multiply: write the "
+                           "values out or simplify)", node.start_mark)
+        if total[2] > MAX_DEPTH:
+            raise _Refused(None, None, f"at most {MAX_DEPTH} levels of nesting once aliases (*name) are expanded",
                            node.start_mark)
         sizes[key] = total
         return total

@@ -113,8 +113,9 @@ def declared_entity_problems(archive: SafeArchive, shown: str) -> list[Problem]:
                 problems.append(problem)
             elif b"<!DOCTYPE" in data or b"<!ENTITY" in data:
                 problems.append(Problem(shown, None, None, name,
-                                        "XML members without a document type or entity declarations (refused: "
-                                        "an entity attack; Excel never writes them). Save the grid again from Excel"))
+                                        "an Excel workbook whose XML members declare no document type and no "
+                                        "entities (refused: this member declares them, the means of an entity "
+                                        "attack; Excel never writes them). Save the grid again from Excel"))
     return problems
 
 

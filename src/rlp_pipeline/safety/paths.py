@@ -21,6 +21,8 @@ _DRIVE = re.compile(r"^[A-Za-z]:")
 def outside_path_reason(value: str, folder: Path) -> str | None:
     """Why a resource path `value`, read relative to `folder`, is refused, or None when it names
     a place inside `folder` (after following symbolic links)."""
+    if any(ord(character) < 32 for character in value):
+        return "it holds a control character (a NUL byte or a line break)"
     if _SCHEME.match(value):
         return "it is a URL: the pipeline reads local files only; download the file into the package's folder"
     if value.startswith(("/", "\\", "~")) or _DRIVE.match(value):

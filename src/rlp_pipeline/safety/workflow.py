@@ -91,7 +91,7 @@ def unreadable_reason(path: Path) -> str | None:
     if not path.exists():
         return "it does not exist" + (" (a broken symbolic link)" if path.is_symlink() else "")
     if not path.is_file():
-        return "it is a folder, not a file"
+        return "it is a folder, not a file" if path.is_dir() else "it is not a regular file (a device or a pipe)"
     if not os.access(path, os.R_OK):
         return "it cannot be read (permission denied): check its permissions"
     return None
@@ -142,3 +142,46 @@ def stop_on_problems(problems: list[Problem], stage: str) -> None:
 def check_settings(config_path: Path | str, schema_path: Path | str) -> None:
     """Stop the run with a message when the settings file is unsafe, unreadable or invalid."""
     stop_on_problems(settings_problems(config_path, schema_path), "settings check")
+
+
+# Options with which a run takes no lock (or removes it): the interrupted-run check stays silent.
+_NO_LOCK_OPTIONS = ("--unlock", "--nolock", "-n", "--dry-run", "--dryrun", "--list-rules", "--lint")
+
+
+def other_snakemake_runs(folder: Path) -> bool | None:
+    """Whether another Snakemake process runs in `folder` (None when the system cannot tell:
+    no /proc). Only this machine's processes are seen."""
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return None
+    folder = folder.resolve()
+    for entry in proc.iterdir():
+        if not entry.name.isdigit() or int(entry.name) in (os.getpid(), os.getppid()):
+            continue
+        try:
+            if b"snakemake" in (entry / "cmdline").read_bytes() and Path(os.readlink(entry / "cwd")) == folder:
+                return True
+        except OSError:  # a process that ended meanwhile, or another user's
+            continue
+    return False
+
+
+def interrupted_run_message(folder: Path, argv: list[str]) -> str | None:
+    """One line saying what to run when a killed run (kill -9, a power cut) left Snakemake's lock
+    in `folder` and no other Snakemake runs there; None otherwise. Snakemake would refuse to
+    start with a "LockException" paragraph; this says the command instead."""
+    if any(option in argv for option in _NO_LOCK_OPTIONS):
+        return None
+    locks = folder / ".snakemake" / "locks"
+    if not locks.is_dir() or not any(locks.iterdir()) or other_snakemake_runs(folder) is not False:
+        return None
+    return ("A previous run was interrupted (killed or a power cut) and left its lock in .snakemake/locks: "
+            "run `snakemake --unlock`, then `snakemake` again; it reruns what was interrupted.")
+
+
+def check_interrupted_run(folder: Path | str = ".") -> None:
+    """Stop with one line when a killed run left its lock (see :func:`interrupted_run_message`)."""
+    message = interrupted_run_message(Path(folder), sys.argv)
+    if message:
+        print(message, file=sys.stderr)
+        sys.exit(1)

@@ -1,0 +1,112 @@
+"""The real `snakemake` command on a built copy of the project, after hostile or accidental
+changes: never "Nothing to be done" over inputs that are gone, never a traceback.
+
+The copy is built up to the validated tables (the first stage that reads the raw tables; the
+checks run before Snakemake plans anything, so what else was built does not change them).
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from test_pipeline import copy_project, snakemake
+
+pytestmark = pytest.mark.slow
+
+VALIDATED = "data/derived/validated/plans.csv"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """A copy of the project with the validation stage built."""
+    project = copy_project(tmp_path_factory.mktemp("built"))
+    result = snakemake(project, VALIDATED)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return project
+
+
+@pytest.fixture
+def project(built, tmp_path):
+    """A fresh copy of the built project for one test (dates kept, so nothing is out of date)."""
+    copy = tmp_path / "project"
+    shutil.copytree(built, copy, symlinks=True)
+    result = snakemake(copy, VALIDATED)
+    assert "Nothing to be done" in result.stdout + result.stderr
+    return copy
+
+
+def refused(project, *arguments) -> str:
+    """What a refused run printed; fails the test on success, "Nothing to be done" or a traceback."""
+    result = snakemake(project, *arguments, VALIDATED)
+    printed = result.stdout + result.stderr
+    assert result.returncode != 0, printed
+    assert "Nothing to be done" not in printed and "Traceback" not in printed, printed
+    assert "Exception" not in printed, printed  # no InputError/LockException paragraph around it
+    return printed
+
+
+def edit(path, old, new):
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_a_deleted_raw_table_stops_the_run_after_a_build(project):
+    (project / "data" / "raw" / "codings.csv").unlink()
+    printed = refused(project)
+    assert "data/raw/codings.csv (it does not exist)" in printed and "resource 'codings'" in printed
+
+
+def test_a_data_package_pointing_at_a_url_or_outside_stops_the_run(project):
+    descriptor = project / "data" / "raw" / "datapackage.yaml"
+    edit(descriptor, "path: codings.csv", "path: https://example.org/codings.csv")
+    edit(descriptor, "path: plans.csv", "path: /etc/passwd")
+    printed = refused(project)
+    assert "it is a URL" in printed and "it is an absolute path" in printed
+    assert "root:" not in printed
+
+
+def test_an_import_source_that_does_not_exist_stops_the_run(project):
+    edit(project / "config" / "config.yaml", "  source: null", "  source: exports/gone.qdpx")
+    printed = refused(project)
+    assert "column 'import.source': found 'exports/gone.qdpx'; expected a readable file (it does not exist)" in printed
+
+
+def test_a_broken_data_package_is_named_with_its_line_without_a_traceback(project):
+    edit(project / "data" / "raw" / "datapackage.yaml", "    format: csv", "    format: [csv")
+    printed = refused(project)
+    assert "data/raw/datapackage.yaml, line " in printed and "rules/common.smk" not in printed
+
+
+@pytest.mark.parametrize("change, expected", [
+    ("alias bomb", "once aliases (*name) are expanded"),
+    ("duplicate key", "each key once"),
+    ("syntax", "valid YAML"),
+    ("schema", "column 'sampling.fraction'"),
+])
+def test_broken_or_hostile_settings_are_named_with_their_line(project, change, expected):
+    config = project / "config" / "config.yaml"
+    text = config.read_text(encoding="utf-8")
+    text = {
+        "alias bomb": text + "x: &a [1,1,1,1,1,1,1,1,1,1]\n" + "".join(
+            f"x{i}: &a{i} [{', '.join(['*a' if i == 0 else f'*a{i - 1}'] * 10)}]\n" for i in range(9)),
+        "duplicate key": text + "sampling:\n  seed: 1\n",
+        "syntax": text.replace("  seed: 20180517\n", "  seed: [20180517\n", 1),
+        "schema": text.replace("fraction: 0.40", "fraction: 2"),
+    }[change]
+    config.write_text(text, encoding="utf-8")
+    printed = refused(project)
+    assert expected in printed and "config/config.yaml, line " in printed
+
+
+def test_a_lock_left_by_a_killed_run_gets_one_line_saying_what_to_run(project):
+    locks = project / ".snakemake" / "locks"
+    locks.mkdir(parents=True, exist_ok=True)
+    (locks / "0.input.lock").write_text("data/raw/codings.csv\n", encoding="utf-8")  # as kill -9 leaves it
+    printed = refused(project)
+    assert "run `snakemake --unlock`, then `snakemake` again" in printed
+    assert snakemake(project, "--unlock").returncode == 0
+    result = snakemake(project, VALIDATED)
+    assert result.returncode == 0 and "Nothing to be done" in result.stdout + result.stderr
