@@ -33,6 +33,7 @@ FIGURES = [
     "diversity_by_level",
     "strategy_use_by_level",
     "stability",
+    "reliability",
 ]
 # The Quarto sources: editing one re-renders only the report.
 REPORT_SOURCES = [
@@ -58,6 +59,8 @@ REPORT_INPUTS = [
     "data/derived/validated/provenance.json",
     "data/derived/stability/stability.csv",
     "data/derived/stability/stability_record.json",
+    "data/derived/agreement/dimensions.csv",
+    "data/derived/agreement/agreement_record.json",
 ] + [
     f"data/derived/{stage}/datapackage.json"
     for stage in (
@@ -68,6 +71,7 @@ REPORT_INPUTS = [
         "tests",
         "findings",
         "stability",
+        "agreement",
     )
 ]
 
@@ -79,7 +83,7 @@ PACKAGE_CODE = sorted(str(path) for path in Path("src/rlp_pipeline").glob("*.py"
 CODING_CODE = sorted(str(path) for path in Path("src/rlp_pipeline/coding").glob("*.py"))
 AGREEMENT_CODE = CODING_CODE + sorted(
     str(path)
-    for folder in ("stats", "stages")
+    for folder in ("stats", "stages", "reporting")
     for path in Path(f"src/rlp_pipeline/{folder}").glob("*.py")
 )
 # The importers' code: the import and template stages, and validation (which reports what an

@@ -1,6 +1,6 @@
 rule figures:
     input:
-        code=PACKAGE_CODE,
+        code=PACKAGE_CODE + AGREEMENT_CODE,
         codebook=config["codebook"],
         objects="data/derived/frequencies/objects.csv",
         strategies="data/derived/frequencies/strategies.csv",
@@ -12,6 +12,7 @@ rule figures:
         findings="data/derived/findings/findings.csv",
         stability="data/derived/stability/stability.csv",
         stability_record="data/derived/stability/stability_record.json",
+        agreement="data/derived/agreement/dimensions.csv",
     output:
         figures=expand(
             "data/derived/figures/{language}/{figure}.png",
@@ -33,7 +34,7 @@ rule figures:
 
 rule report:
     input:
-        code=PACKAGE_CODE,
+        code=PACKAGE_CODE + AGREEMENT_CODE,
         sources=REPORT_SOURCES,
         codebook=config["codebook"],
         registry=config["registry"],

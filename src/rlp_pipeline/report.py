@@ -430,6 +430,13 @@ class Report:
         entries = json.loads((self.derived / "figures" / "figures.json").read_text(encoding="utf-8"))
         return {entry["id"]: entry for entry in entries}
 
+    @cached_property
+    def reliability(self):
+        """The coding-reliability pieces (section, table, flags, summary note): rlp_pipeline.reporting.reliability."""
+        from .reporting.reliability import Reliability
+
+        return Reliability(self.derived, self.codebook, self.registry, self.language)
+
     def label(self, section: str, code: Any) -> str:
         return escape_markdown(self.codebook.label(section, code, self.language))
 
@@ -508,6 +515,7 @@ class Report:
         parts += [self.components_table(finding_id), ""]
         parts += [f"**{self.text['verdict']} :** {self.badge(row['verdict'])} {self.interpretation(row)}"
                   if self.language == "fr" else f"**{self.text['verdict']}:** {self.badge(row['verdict'])} {self.interpretation(row)}", ""]
+        parts += [self.reliability.flag(finding_id)]  # caution when it rests on a weakly reliable code dimension
         return "\n".join(parts)
 
     def interpretation(self, row: pd.Series) -> str:
