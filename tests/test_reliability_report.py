@@ -70,6 +70,8 @@ def test_findings_resting_on_a_weak_dimension_are_flagged(tmp_path, codebook, re
     assert "[F05]" not in note and "[F02](#sec-f02)" in note and "[F09](#sec-f09)" in note
     assert "M1" not in note
     assert "tbl-reliability" in fr.table() and "0,90 [0,80" in fr.table()
+    assert "the coding analysed is that of the first coder of each plan" in en.paragraphs()
+    assert "Krippendorff, K. (2004)" in fr.paragraphs() and "α ≥ 0,800" in fr.paragraphs()
 
 
 def test_summary_says_when_reliability_was_not_assessed(tmp_path, codebook, registry):

@@ -48,17 +48,17 @@ TEXT = {
         "head": ["Dimension", "Unité", "Plans", "Unités", "Accord", "Kappa de Cohen", "Alpha de Krippendorff", "Verdict"],
         "caption": "Accord entre codeurs indépendants par dimension du codage (intervalles bootstrap à 95 %)",
         "intro": "{plans} plans ont été codés indépendamment par deux personnes ou plus ({coders}); le codage "
-                 "analysé est celui du {rule}. Pour chaque dimension du codage, l'accord est mesuré sur l'usage de "
+                 "analysé est {rule}. Pour chaque dimension du codage, l'accord est mesuré sur l'usage de "
                  "chaque code par plan (l'unité que comptent les constats) et par passage (passages appariés par "
                  "leur extrait) : pourcentage d'accord, kappa de Cohen (premier et deuxième codeur) et alpha de "
                  "Krippendorff (nominal, toutes les personnes, valeurs manquantes admises), chacun avec un "
                  "intervalle bootstrap à 95 % ({resamples} rééchantillonnages des plans).",
-        "thresholds": "Seuils (Krippendorff 2004, p. 241) : une dimension est *fiable* si α ≥ {reliable}, "
+        "thresholds": "Seuils de Krippendorff (2004) : une dimension est *fiable* si α ≥ {reliable}, "
                       "*provisoire* si α ≥ {tentative} (conclusions à formuler avec prudence), *non fiable* en "
-                      "dessous. Chaque constat qui repose sur une dimension non fiable au niveau du plan est "
-                      "signalé dans sa section.",
-        "rules": {"reference": "codeur de référence", "reconciled": "codage réconcilié"},
-        "rule_primary": "premier codeur de chaque plan",
+                      "dessous. Chaque constat qui repose sur une dimension qui n'atteint pas le seuil de fiabilité "
+                      "au niveau du plan est signalé dans sa section.",
+        "rules": {"primary": "celui du premier codeur de chaque plan", "reference": "celui du codeur de référence {coder}",
+                  "reconciled": "le codage réconcilié"},
         "not_assessed": "**Fiabilité du codage non évaluée.** Aucun plan n'a été codé par deux personnes : on ne "
                         "peut pas dire dans quelle mesure les codes, et donc les constats, sont fiables. Faites "
                         "coder une partie des plans (environ 20 %) par une deuxième personne (voir "
@@ -82,17 +82,17 @@ TEXT = {
         "head": ["Dimension", "Unit", "Plans", "Units", "Agreement", "Cohen's kappa", "Krippendorff's alpha", "Verdict"],
         "caption": "Agreement between independent coders per coding dimension (95% bootstrap intervals)",
         "intro": "{plans} plans were coded independently by two or more people ({coders}); the coding analysed "
-                 "is the {rule}'s. For each coding dimension, agreement is measured on the use of each code per "
+                 "is {rule}. For each coding dimension, agreement is measured on the use of each code per "
                  "plan (the unit the findings count) and per passage (passages matched by their excerpt): "
                  "percent agreement, Cohen's kappa (first and second coder) and Krippendorff's alpha (nominal, "
                  "every coder, missing values allowed), each with a 95% bootstrap interval ({resamples} "
                  "resamples of the plans).",
-        "thresholds": "Thresholds (Krippendorff 2004, p. 241): a dimension is *reliable* if α ≥ {reliable}, "
+        "thresholds": "Krippendorff's (2004) thresholds: a dimension is *reliable* if α ≥ {reliable}, "
                       "*tentative* if α ≥ {tentative} (conclusions to be drawn with caution), *unreliable* below. "
                       "Each finding resting on a dimension that is not reliable at the plan unit is flagged in its "
                       "section.",
-        "rules": {"reference": "reference coder", "reconciled": "reconciled coding"},
-        "rule_primary": "first coder of each plan",
+        "rules": {"primary": "that of the first coder of each plan", "reference": "that of the reference coder {coder}",
+                  "reconciled": "the reconciled coding"},
         "not_assessed": "**Coding reliability not assessed.** No plan was coded by two people: how far the codes, "
                         "and so the findings, can be trusted is unknown. Have a share of the plans (about 20%) "
                         "coded by a second person (see `data/raw/README.md`).",
@@ -209,11 +209,9 @@ class Reliability:
             return "::: {.callout-warning}\n" + self.text["not_assessed"] + "\n:::\n"
         coding = self.record.get("analysed_coding") or {}
         analysed = coding.get("analysed", "reference")
-        rule = self.text["rules"][analysed]
         if analysed == "reference" and not coding.get("reference_coder"):
-            rule = self.text["rule_primary"]
-        elif analysed == "reference":
-            rule = f"{rule} {escape_markdown(str(coding['reference_coder']))}"
+            analysed = "primary"
+        rule = self.text["rules"][analysed].format(coder=escape_markdown(str(coding.get("reference_coder") or "")))
         intro = self.text["intro"].format(
             plans=format_count(self.record["double_coded_plans"], self.language),
             coders=", ".join(escape_markdown(c) for c in self.record["coders"]), rule=rule,
