@@ -37,6 +37,7 @@ FIGURES = [
     "diversity_by_level",
     "strategy_use_by_level",
     "stability",
+    "reliability",
 ]
 # The Quarto sources: editing one re-renders only the report.
 REPORT_SOURCES = [
@@ -62,6 +63,8 @@ REPORT_INPUTS = [
     "data/derived/validated/provenance.json",
     "data/derived/stability/stability.csv",
     "data/derived/stability/stability_record.json",
+    "data/derived/agreement/dimensions.csv",
+    "data/derived/agreement/agreement_record.json",
 ] + [
     f"data/derived/{stage}/datapackage.json"
     for stage in (
@@ -72,6 +75,7 @@ REPORT_INPUTS = [
         "tests",
         "findings",
         "stability",
+        "agreement",
     )
 ]
 

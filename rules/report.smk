@@ -12,6 +12,7 @@ rule figures:
         findings="data/derived/findings/findings.csv",
         stability="data/derived/stability/stability.csv",
         stability_record="data/derived/stability/stability_record.json",
+        agreement="data/derived/agreement/dimensions.csv",
     output:
         figures=expand(
             "data/derived/figures/{language}/{figure}.png",

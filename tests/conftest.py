@@ -6,7 +6,9 @@ which defect produces which message.
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import shutil
 from pathlib import Path
 
@@ -33,6 +35,26 @@ RLP-003,structures,policy_change,policy_institutions,applied,,CD
 RLP-003,relations,institutionalisation,,applied,,
 RLP-004,relations,appropriation,appr_norms,intended,,AB
 """
+
+
+def primary_codings_bytes() -> bytes:
+    """The shipped codings.csv without the second coders' rows of the double-coded plans: its
+    header and first rows up to the first row whose coder is not its plan's first coder (the
+    simulator appends those rows after every primary row). This is the coding the pipeline
+    analyses, and what the import tests round-trip through each export format."""
+    lines = (RAW / "codings.csv").read_bytes().splitlines(keepends=True)
+    header, rows = lines[0], lines[1:]
+    primary: dict[str, str] = {}
+    for count, row in enumerate(csv.reader(line.decode("utf-8") for line in rows)):
+        plan, coder = row[0], row[-1]
+        if primary.setdefault(plan, coder) != coder:
+            return header + b"".join(rows[:count])
+    return header + b"".join(rows)
+
+
+def primary_codings_rows() -> list[dict]:
+    """The rows of :func:`primary_codings_bytes` as dictionaries (column name -> text)."""
+    return list(csv.DictReader(io.StringIO(primary_codings_bytes().decode("utf-8"), newline="")))
 
 
 @pytest.fixture

@@ -14,6 +14,15 @@ from rlp_pipeline.stages.agreement import agreement_tables, disagreements, verdi
 
 SETTINGS = {"resamples": 200, "reliable": 0.800, "tentative": 0.667}
 
+
+def write_agreement(derived, resamples: int = 100) -> dict:
+    """Run the agreement stage into a derived folder that holds the validation stage's outputs
+    (for the figures and report tests), with few resamples."""
+    from rlp_pipeline.stages.agreement import run_agreement
+
+    return run_agreement(derived / "validated", RAW / "codebook.yaml", dict(SETTINGS, resamples=resamples), 7,
+                         derived / "agreement")
+
 # P1: A names activities (twice, same passage "x"), B activities and relations (passage "x" too);
 # P2: both name relations only. Statuses and strategies identical except where noted.
 ROWS = [

@@ -26,6 +26,7 @@ from rlp_pipeline.analysis import run_analysis
 from rlp_pipeline.codebook import load_codebook
 from rlp_pipeline.figures import (FIGURES, LANGUAGES, STABILITY_RECORD, TABLE_FILES, WORDS, build_figure,
                                   format_number, format_percent, png_bytes, read_tables, run_figures)
+from test_agreement_stage import write_agreement
 from test_stability_report import write_stability
 
 REPO = Path(__file__).resolve().parents[1]
@@ -34,7 +35,7 @@ SAMPLING = {"fraction": 0.4, "seed": 20180517, "stratify_by": None, "balance_res
 SEED = 20180517
 
 FIGURE_IDS = ["objects", "strategies", "object_strategy", "substrategies", "strategies_per_plan_by_level",
-              "diversity_by_level", "strategy_use_by_level", "stability"]
+              "diversity_by_level", "strategy_use_by_level", "stability", "reliability"]
 # Codebook sections whose labels each figure shows.
 SECTIONS = {
     "objects": ["objects"],
@@ -45,6 +46,7 @@ SECTIONS = {
     "diversity_by_level": ["mobilisation_levels"],
     "strategy_use_by_level": ["strategies", "mobilisation_levels"],
     "stability": ["verdicts"],
+    "reliability": [],
 }
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 WIDTH_PX = round(16 / 2.54 * 200)
@@ -60,6 +62,7 @@ def derived(tmp_path_factory: pytest.TempPathFactory) -> Path:
     run_analysis(CODEBOOK, REPO / "data" / "raw" / "datapackage.yaml", REPO / "config" / "findings.yaml", folder,
                  SAMPLING, SEED)
     write_stability(folder, method="bootstrap", observed={"F05": "trend only"})
+    write_agreement(folder)
     return folder
 
 
@@ -195,7 +198,7 @@ def test_every_word_on_a_figure_is_in_its_language(spec, language: str, tables, 
         assert not any(re.search(r"\d%|\d\.\d", text) for text in texts), texts
     else:
         assert not any(NNBSP in text or re.search(r"\d,\d", text) for text in texts), texts
-    if spec.id not in ("strategies_per_plan_by_level", "diversity_by_level"):
+    if spec.id not in ("strategies_per_plan_by_level", "diversity_by_level", "reliability"):
         assert any(text.endswith(format_percent(1.0, language)) for text in texts)  # a 0-100% axis
 
 

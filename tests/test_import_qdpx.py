@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import RAW, REPO, folder_digest
+from conftest import RAW, REPO, folder_digest, primary_codings_bytes, primary_codings_rows
 from rlp_pipeline.importers import (
     import_export, import_qdpx, mapping_from_codebook, open_export, read_mapping, read_plans_frame, run_import,
 )
@@ -506,9 +506,7 @@ def test_not_an_export_and_broken_xml(codebook, package):
 def shipped():
     with open(RAW / "plans.csv", encoding="utf-8", newline="") as stream:
         plans = list(csv.DictReader(stream))
-    with open(RAW / "codings.csv", encoding="utf-8", newline="") as stream:
-        codings = list(csv.DictReader(stream))
-    return plans, codings
+    return plans, primary_codings_rows()  # without the double coders' rows (test_agreement_imports)
 
 
 @pytest.fixture(scope="module")
@@ -528,7 +526,7 @@ def test_qdpx_from_the_shipped_plans_gives_exactly_the_shipped_tables(codebook, 
     assert result.problems == [] and result.unmapped_codes == []
     assert len(result.codings) == 1500 and (result.codings["excerpt"] == "").sum() == 619
     assert csv_bytes(result.plans) == (RAW / "plans.csv").read_bytes()
-    assert csv_bytes(result.codings) == (RAW / "codings.csv").read_bytes()
+    assert csv_bytes(result.codings) == primary_codings_bytes()
 
 
 def test_qdpx_with_plans_csv_gives_exactly_the_shipped_tables(codebook, package, shipped_export):
@@ -537,7 +535,7 @@ def test_qdpx_with_plans_csv_gives_exactly_the_shipped_tables(codebook, package,
     result = import_qdpx(shipped_export, mapping_of(codebook), codebook, package, frame)
     assert result.problems == []
     assert csv_bytes(result.plans) == (RAW / "plans.csv").read_bytes()
-    assert csv_bytes(result.codings) == (RAW / "codings.csv").read_bytes()
+    assert csv_bytes(result.codings) == primary_codings_bytes()
 
 
 def test_import_stage_writes_tables_validation_reads_to_the_same_derived_tables(tmp_path, shipped_export):

@@ -98,7 +98,8 @@ def test_second_run_does_nothing_and_changing_codings_reruns_its_dependants(buil
     codings.write_text(original + original.splitlines()[-1] + "\n", encoding="utf-8")
     try:
         assert jobs_planned(built_project) == {"validate", "sample", "frequencies", "diversity", "tests", "findings",
-                                               "stability_chunk", "stability", "figures", "report", "audit", "all"}
+                                               "stability_chunk", "stability", "agreement", "figures", "report", "audit",
+                                               "all"}
     finally:
         codings.write_text(original, encoding="utf-8")
     assert jobs_planned(built_project) == set()
@@ -111,7 +112,7 @@ def test_changing_the_seed_reruns_the_sample_and_what_follows_it_only(tmp_path):
     config = project / "config" / "config.yaml"
     config.write_text(config.read_text().replace("seed: 20180517", "seed: 7").replace("redraws: 1000", "redraws: 40"))
     assert jobs_planned(project) == {"sample", "frequencies", "diversity", "tests", "findings", "stability_chunk", "stability",
-                                     "figures", "report", "audit", "all"}
+                                     "agreement", "figures", "report", "audit", "all"}
     assert snakemake(project).returncode == 0
     assert (project / "data/derived/sample/sampled_plans.csv").read_bytes() != first
 
@@ -147,7 +148,7 @@ def test_every_finding_has_a_computed_verdict_and_derived_tables_are_described(b
     assert findings["id"].tolist() == [f"F{i:02d}" for i in range(1, 18)] + ["M1", "M2"]
     assert set(findings["verdict"]) <= {"reproduced", "trend only", "not reproduced", "not testable"}
     assert findings["simulated"].astype(str).eq("True").all()
-    for stage in ("validated", "sample", "frequencies", "diversity", "tests", "findings", "stability"):
+    for stage in ("validated", "sample", "frequencies", "diversity", "tests", "findings", "stability", "agreement"):
         package = json.loads((derived / stage / "datapackage.json").read_text())
         assert package["simulated"] is True
         described = {resource["path"] for resource in package["resources"]}
@@ -299,8 +300,8 @@ def test_changing_the_package_code_reruns_the_stages(built_project):
     module.write_text(original + "\n# a change of code\n", encoding="utf-8")
     try:
         assert jobs_planned(built_project) == {"validate", "sample", "frequencies", "diversity", "tests", "findings",
-                                               "stability_chunk", "stability", "figures", "report", "audit",
-                                               "template", "all"}
+                                               "stability_chunk", "stability", "agreement", "figures", "report",
+                                               "audit", "template", "all"}
     finally:
         module.write_text(original, encoding="utf-8")
 

@@ -52,6 +52,7 @@ from . import fmt
 from .codebook import Codebook, load_codebook  # noqa: E402
 from .outputs import json_bytes, write_outputs  # noqa: E402
 from .problems import InputError, Problem, display_path  # noqa: E402
+from .reporting import reliability_figure  # noqa: E402
 
 LOGGER = logging.getLogger("rlp_pipeline.figures")
 
@@ -79,7 +80,8 @@ FINDINGS = "findings/findings.csv"
 STABILITY = "stability/stability.csv"
 RECORD = "sample/sampling_record.json"
 STABILITY_RECORD = "stability/stability_record.json"
-TABLE_FILES = (OBJECTS, STRATEGIES, SUBSTRATEGIES, OBJECT_STRATEGY, BY_LEVEL, PER_PLAN, FINDINGS, STABILITY)
+TABLE_FILES = (OBJECTS, STRATEGIES, SUBSTRATEGIES, OBJECT_STRATEGY, BY_LEVEL, PER_PLAN, FINDINGS, STABILITY,
+               reliability_figure.AGREEMENT_DIMENSIONS)
 
 Tables = Mapping[str, pd.DataFrame]
 
@@ -867,7 +869,13 @@ FIGURES: tuple[FigureSpec, ...] = (
     FigureSpec("diversity_by_level", draw_diversity_by_level, alt_diversity_by_level, (PER_PLAN,)),
     FigureSpec("strategy_use_by_level", draw_strategy_use_by_level, alt_strategy_use_by_level, (BY_LEVEL,)),
     FigureSpec("stability", draw_stability, alt_stability, (STABILITY, FINDINGS)),
+    # Coding reliability: drawn, worded and captioned in rlp_pipeline.reporting.reliability_figure.
+    FigureSpec("reliability", reliability_figure.draw_reliability, reliability_figure.alt_reliability,
+               (reliability_figure.AGREEMENT_DIMENSIONS,)),
 )
+for _language in LANGUAGES:
+    CAPTIONS[_language]["reliability"] = reliability_figure.CAPTION[_language]
+    WORDS[_language].update(reliability_figure.WORDS[_language])
 
 
 def caption(figure_id: str, record: Mapping[str, Any], language: str,

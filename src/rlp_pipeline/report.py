@@ -153,7 +153,7 @@ TEXT = {
                                "sur les RLP.",
         "stability_head": ["Constat", "Énoncé", "Verdict", "Part «\u00a0{reproduced}\u00a0» [IC 95\u202f%]", "Même verdict"],
         "not_assessed": "non évalué",
-        "headings": {"stability": "Stabilité selon l'échantillon"},
+        "headings": {"stability": "Stabilité selon l'échantillon", "reliability": "Fiabilité du codage"},
         # Typst's own French caption separator is « . – »; French typography wants « Tableau 1 : »
         "caption_separator": "\u00a0: ",
     },
@@ -274,7 +274,7 @@ TEXT = {
                                "on the RLP.",
         "stability_head": ["Finding", "Statement", "Verdict", "Share reproduced [95% CI]", "Same verdict"],
         "not_assessed": "not assessed",
-        "headings": {"stability": "Stability across random samples"},
+        "headings": {"stability": "Stability across random samples", "reliability": "Coding reliability"},
         "caption_separator": ": ",
     },
 }
@@ -436,6 +436,13 @@ class Report:
         entries = json.loads((self.derived / "figures" / "figures.json").read_text(encoding="utf-8"))
         return {entry["id"]: entry for entry in entries}
 
+    @cached_property
+    def reliability(self):
+        """The coding-reliability pieces (section, table, flags, summary note): rlp_pipeline.reporting.reliability."""
+        from .reporting.reliability import Reliability
+
+        return Reliability(self.derived, self.codebook, self.registry, self.language)
+
     def label(self, section: str, code: Any) -> str:
         return escape_markdown(self.codebook.label(section, code, self.language))
 
@@ -534,6 +541,7 @@ class Report:
         parts += [self.components_table(finding_id), ""]
         parts += [f"**{self.text['verdict']} :** {self.badge(row['verdict'])} {self.interpretation(row)}"
                   if self.language == "fr" else f"**{self.text['verdict']}:** {self.badge(row['verdict'])} {self.interpretation(row)}", ""]
+        parts += [self.reliability.flag(finding_id)]  # caution when it rests on a weakly reliable code dimension
         return "\n".join(parts)
 
     def interpretation(self, row: pd.Series) -> str:

@@ -166,6 +166,8 @@ def _finish(table: pd.DataFrame, settings: Mapping[str, Any]) -> pd.DataFrame:
     for column in SUMMARY_COLUMNS[2:]:
         table[column] = table[column].astype(float).round(6)
     table["verdict"] = [verdict(a, float(settings["reliable"]), float(settings["tentative"])) for a in table["alpha"]]
+    table["reliable_from"] = float(settings["reliable"])
+    table["tentative_from"] = float(settings["tentative"])
     return table.astype({"plans": "int64", "units": "int64"})
 
 
@@ -211,6 +213,8 @@ _COMMON_COLUMNS = {
     "kappa_low": f"Lower end of the {_INTERVAL}.", "kappa_high": f"Upper end of the {_INTERVAL}.",
     "alpha": "Krippendorff's alpha, nominal, all coders, missing values allowed (krippendorff package).",
     "alpha_low": f"Lower end of the {_INTERVAL}.", "alpha_high": f"Upper end of the {_INTERVAL}.",
+    "reliable_from": "Threshold of alpha for 'reliable' (setting agreement.reliable; Krippendorff 2004: 0.800).",
+    "tentative_from": "Threshold of alpha for 'tentative' (setting agreement.tentative; Krippendorff 2004: 0.667).",
     "verdict": "Krippendorff (2004): reliable when alpha >= agreement.reliable (0.800), tentative when >= "
                "agreement.tentative (0.667), else unreliable; not assessable when alpha is undefined.",
 }
