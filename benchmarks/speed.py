@@ -3,7 +3,9 @@
 1. Cold build: copies the project (Snakefile, rules, config, data/raw, src, report without its
    outputs, environment.yml) into a temporary folder and runs `python -m snakemake --cores N`
    there with this interpreter; prints the total wall time and the time of each rule's jobs read
-   from Snakemake's own log (its timestamps have a resolution of one second). Then, in a second fresh
+   from Snakemake's own log (its timestamps have a resolution of one second), and each rule's
+   peak memory and longest job from the benchmark files its jobs write (logs/benchmarks/) beside
+   the threads, mem_mb and runtime the rule declares. Then, in a second fresh
    copy, builds the stages one command at a time (`snakemake --cores N validate`, then `sample`,
    `frequencies`, `diversity`, `tests`, `findings`, `stability`, `figures`, `report`, `audit`),
    so that each command builds exactly one more stage, and prints each command's raw time and
@@ -57,7 +59,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 # What the cold copy of the project holds (paths relative to the repository).
 PROJECT_FILES = ["Snakefile", "environment.yml"]
-PROJECT_FOLDERS = ["rules", "config", "data/raw", "src", "report", "notebooks"]
+PROJECT_FOLDERS = ["rules", "profiles", "config", "data/raw", "src", "report", "notebooks"]
 IGNORED = shutil.ignore_patterns("_output", "_figures", ".quarto", "__pycache__", "*.pyc", ".ipynb_checkpoints",
                                "*.egg-info")
 
@@ -210,6 +212,7 @@ def build_parts(arguments: argparse.Namespace, work: Path) -> None:
     for rule in LOGGED_RULES + sorted(set(spans) - set(LOGGED_RULES)):
         if rule in spans:
             print(f"    {rule:16} {spans[rule]:5.0f} s")
+    rule_resources(full)
 
     # 1b. Stage by stage in a second fresh copy.
     staged = work / "staged"
@@ -269,6 +272,32 @@ def build_parts(arguments: argparse.Namespace, work: Path) -> None:
     ratio = noop / floor
     print(f"  ratio no-op / floor (medians): {ratio:.2f} (min/min: {min(noops) / min(floors):.2f}); "
           f"goal: within 20% of the floor (<= 1.20): {'met' if ratio <= 1.20 else 'not met'}")
+
+
+def rule_resources(built: Path) -> None:
+    """Part 1, continued: each rule's peak memory and longest job, from the Snakemake benchmark
+    files of the cold build (logs/benchmarks/, one per job), beside what the rule declares
+    (threads, mem_mb, runtime) and whether that covers the use three times over."""
+    sys.path.insert(0, str(REPO / "src"))
+    from rlp_pipeline.workflow.resources import declared_resources, measured_resources, uncovered
+
+    declared = declared_resources(built / "rules")
+    measured = measured_resources(built / "logs" / "benchmarks")
+    print("  per rule, from Snakemake's benchmark files of that build (largest of the rule's jobs) and as declared:")
+    print(f"    {'rule':16} {'peak MB':>8} {'time s':>7}   {'threads':>7} {'mem_mb':>7} {'runtime':>8}   margin (declared / used)")
+    for rule in LOGGED_RULES + sorted(set(measured) - set(LOGGED_RULES)):
+        if rule not in measured:
+            continue
+        used, wanted = measured[rule], declared.get(rule, {})
+        memory, runtime = wanted.get("mem_mb"), wanted.get("runtime")
+        margins = (f"memory x{memory / used['max_rss']:.1f}" if memory and used["max_rss"] else "memory ?") + ", " + \
+                  (f"time x{runtime * 60 / used['s']:.0f}" if runtime and used["s"] else "time ?")
+        print(f"    {rule:16} {used['max_rss']:8.0f} {used['s']:7.1f}   {wanted.get('threads')!s:>7} {memory!s:>7} "
+              f"{runtime!s:>5} min   {margins}")
+    problems = uncovered(declared, measured, margin=3)
+    print("  every declared value covers its use at least three times: " + ("yes" if not problems else "NO"))
+    for problem in problems:
+        print(f"    {problem}")
 
 
 def report_documents(built: Path, work: Path) -> None:

@@ -4,7 +4,7 @@ import shlex
 from pathlib import Path
 
 from rlp_pipeline.safety.workflow import stop_on_problems, workflow_inputs
-from rlp_pipeline.workflow.code_deps import code_dependencies
+from rlp_pipeline.workflow.code_deps import cached_code_dependencies
 
 # A real coding export (config `import.source`) replaces the data package's CSV files: the import
 # stage writes plans.csv, codings.csv and a copy of the descriptor to IMPORTED, and validation
@@ -91,8 +91,11 @@ def stage_code(command, documents=()):
     """The package's source files that `python -m rlp_pipeline COMMAND` imports (the static
     import graph from the command line's branch for COMMAND, rlp_pipeline.workflow.code_deps),
     plus those imported by the Python code of `documents` that the command runs (the report's
-    Quarto cells, the audit notebooks)."""
-    return code_dependencies(PACKAGE_DIR, command, tuple(documents))
+    Quarto cells, the audit notebooks). The answers are kept in .snakemake/ until a source file
+    changes, so that a no-op run does not parse the package again."""
+    return cached_code_dependencies(
+        PACKAGE_DIR, command, tuple(documents), cache=".snakemake/rlp-code-deps.json"
+    )
 
 # The coding-grid templates, one per language, part of the pipeline's outputs.
 TEMPLATES = {

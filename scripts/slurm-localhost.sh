@@ -2,7 +2,6 @@
 # A single-node SLURM cluster on this machine, to try the workflow's SLURM profile for real:
 #
 #   sudo scripts/slurm-localhost.sh start     # install (Debian/Ubuntu packages) and start
-#   export SLURM_CONF=/tmp/rlp-slurm/slurm.conf
 #   snakemake --profile profiles/slurm
 #   sudo scripts/slurm-localhost.sh stop      # stop every daemon this script started
 #   scripts/slurm-localhost.sh status
@@ -11,15 +10,18 @@
 # writes a minimal slurm.conf for this host (one node with its real CPUs and memory, one default
 # partition, no accounting database: sacct has nothing to report, so the profile asks squeue),
 # starts munged (unless one already runs), slurmctld and slurmd, and waits until the node
-# accepts jobs. Everything it writes goes to $RLP_SLURM_DIR (default /tmp/rlp-slurm); nothing in
-# /etc is changed except what the packages install (munge creates its key). The daemons it
-# started are recorded in $RLP_SLURM_DIR/started, and `stop` stops those and only those.
+# accepts jobs. The configuration goes where every SLURM command looks for it,
+# /etc/slurm/slurm.conf (the executor plugin's job steps drop SLURM_CONF, so another path would
+# not reach them); the script refuses to overwrite one it did not write, and `stop` removes its
+# own. Everything else goes to $RLP_SLURM_DIR (default /tmp/rlp-slurm). The daemons it started
+# are recorded in $RLP_SLURM_DIR/started, and `stop` stops those and only those.
 # It needs root (apt-get, daemons running jobs as any user).
 # Exit status: 0 done; 1 usage; 2 not root; 3 SLURM cannot be installed; 4 a daemon did not start.
 set -euo pipefail
 
 DIR="${RLP_SLURM_DIR:-/tmp/rlp-slurm}"
-CONF="$DIR/slurm.conf"
+CONF=/etc/slurm/slurm.conf
+MARK="# Written by scripts/slurm-localhost.sh"
 STARTED="$DIR/started"
 PACKAGES=(slurmctld slurmd slurm-client munge)
 
@@ -55,9 +57,13 @@ write_conf() {
   # slurmd -C prints this machine's node line (CPUs, sockets, cores, memory) as SLURM sees it;
   # using it keeps the node from being drained for announcing resources it does not have.
   node="$(slurmd -C | head -n 1)"
-  mkdir -p "$DIR/state" "$DIR/spool" "$DIR/log"
+  if [ -e "$CONF" ] && ! head -n 1 "$CONF" | grep -qF "$MARK"; then
+    say "$CONF exists and was not written by this script: SLURM is already set up here; use it"
+    exit 4
+  fi
+  mkdir -p "$DIR/state" "$DIR/spool" "$DIR/log" "$(dirname "$CONF")"
   cat >"$CONF" <<CONF
-# Written by scripts/slurm-localhost.sh: one node ($host), one partition, no accounting.
+$MARK: one node ($host), one partition, no accounting (state in $DIR).
 ClusterName=rlp-localhost
 SlurmctldHost=$host(127.0.0.1)
 AuthType=auth/munge
@@ -142,7 +148,6 @@ start() {
     start_daemon slurmctld
     start_daemon slurmd
   fi
-  export SLURM_CONF="$CONF"
   # The node comes up "unknown" and turns "idle" at slurmd's first registration.
   for _ in $(seq 150); do
     state="$(sinfo --noheader -o %t 2>/dev/null | head -n 1 || true)"
@@ -154,7 +159,6 @@ start() {
     exit 4
   fi
   say "ready: $(sinfo --noheader -o '%P %D node(s) %c CPUs %m MB %t')"
-  say "use it with: export SLURM_CONF=$CONF"
 }
 
 stop() {
@@ -170,13 +174,14 @@ stop() {
     fi
   done
   : >"$STARTED"
+  if [ -e "$CONF" ] && head -n 1 "$CONF" | grep -qF "$MARK"; then rm -f "$CONF"; say "removed $CONF"; fi
 }
 
 status() {
   for name in slurmctld slurmd; do
     if pid="$(running_pid "$DIR/$name.pid")"; then say "$name runs (pid $pid)"; else say "$name does not run"; fi
   done
-  if [ -f "$CONF" ] && command -v sinfo >/dev/null 2>&1; then SLURM_CONF="$CONF" sinfo || true; fi
+  if [ -f "$CONF" ] && command -v sinfo >/dev/null 2>&1; then sinfo || true; fi
 }
 
 case "${1:-}" in

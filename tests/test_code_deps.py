@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO
-from rlp_pipeline.workflow.code_deps import code_dependencies
+from rlp_pipeline.workflow import code_deps
+from rlp_pipeline.workflow.code_deps import cached_code_dependencies, code_dependencies
 
 PACKAGE = REPO / "src" / "rlp_pipeline"
 
@@ -107,3 +108,24 @@ def test_the_real_stages_depend_on_their_own_modules_only():
     assert not {"figures.py", "report.py", "render.py", "notebooks.py"} & chunk
     report = names(PACKAGE, code_dependencies(PACKAGE, "report", (REPO / "report" / "index.qmd",)))
     assert {"report.py", "render.py"} <= report and "figures.py" not in report
+
+
+def test_the_cache_answers_like_the_analysis_and_follows_edits(toy, tmp_path, monkeypatch):
+    cache = tmp_path / "cache" / "code-deps.json"
+    expected = code_dependencies(toy, "draw")
+    assert cached_code_dependencies(toy, "draw", cache=cache) == expected
+    # A new process answers from the file, without analysing anything.
+    code_deps.forget()
+    with monkeypatch.context() as patch:
+        patch.setattr(code_deps, "code_dependencies", lambda *arguments: pytest.fail("analysed again"))
+        assert cached_code_dependencies(toy, "draw", cache=cache) == expected
+    # An edit (new size and time) invalidates the stored answers.
+    code_deps.forget()
+    drawing = toy / "drawing.py"
+    drawing.write_text(drawing.read_text() + "from . import alone\n", encoding="utf-8")
+    assert "alone.py" in names(toy, cached_code_dependencies(toy, "draw", cache=cache))
+    # An unreadable cache file is ignored and replaced.
+    code_deps.forget()
+    cache.write_text("{not json", encoding="utf-8")
+    assert cached_code_dependencies(toy, "draw", cache=cache) == code_dependencies(toy, "draw")
+    assert json.loads(cache.read_text())["answers"]

@@ -21,7 +21,7 @@ from conftest import REPO, SMALL_CODINGS, folder_digest
 
 pytestmark = pytest.mark.slow
 
-PROJECT_PARTS = ("Snakefile", "rules", "config", "data/raw", "src", "report", "notebooks", "environment.yml")
+PROJECT_PARTS = ("Snakefile", "rules", "profiles", "config", "data/raw", "src", "report", "notebooks", "environment.yml")
 
 
 def copy_project(destination: Path) -> Path:
@@ -294,16 +294,47 @@ def test_html_opens_offline_in_headless_chromium_without_console_errors(built_pr
     assert screenshot.stat().st_size > 20_000, "the first screen should not be blank"
 
 
-def test_changing_the_package_code_reruns_the_stages(built_project):
-    module = built_project / "src" / "rlp_pipeline" / "fmt.py"
-    original = module.read_text(encoding="utf-8")
-    module.write_text(original + "\n# a change of code\n", encoding="utf-8")
+# Editing one module of the package re-runs the rules whose command imports it (directly or not)
+# and the rules downstream of those, nothing else. Written from the stages' data flow and the
+# modules' roles, not from the import graph the workflow computes (rlp_pipeline.workflow.code_deps).
+EVERYTHING = {"validate", "template", "sample", "frequencies", "diversity", "tests", "findings", "stability_chunk",
+              "stability", "figures", "report", "audit", "all"}
+AFTER_THE_SAMPLE = EVERYTHING - {"validate", "template"}
+# The stability stage recomputes every finding on each alternative sample: it runs the sample's,
+# the diversity's, the tests' and the findings' code itself.
+AFTER_THE_TESTS = {"tests", "findings", "stability_chunk", "stability", "figures", "report", "audit", "all"}
+REBUILD_SCOPE = {
+    "validate.py": EVERYTHING,
+    "sampling.py": AFTER_THE_SAMPLE,
+    "frequencies.py": {"frequencies", "figures", "report", "all"},
+    "diversity.py": {"diversity"} | AFTER_THE_TESTS,
+    "significance.py": AFTER_THE_TESTS,
+    "findings.py": AFTER_THE_TESTS - {"tests"},
+    "stability.py": {"stability_chunk", "stability", "figures", "report", "all"},
+    "figures.py": {"figures", "report", "all"},
+    "render.py": {"report", "all"},
+    "notebooks.py": {"audit", "all"},
+}
+
+
+@pytest.mark.parametrize("module", sorted(REBUILD_SCOPE))
+def test_editing_one_module_reruns_exactly_the_rules_that_run_it_and_their_dependants(built_project, module):
+    path = built_project / "src" / "rlp_pipeline" / module
+    original = path.read_text(encoding="utf-8")
+    path.write_text(original + "\n# a change of code\n", encoding="utf-8")
     try:
-        assert jobs_planned(built_project) == {"validate", "sample", "frequencies", "diversity", "tests", "findings",
-                                               "stability_chunk", "stability", "agreement", "figures", "report",
-                                               "audit", "template", "all"}
+        assert jobs_planned(built_project) == REBUILD_SCOPE[module]
     finally:
-        module.write_text(original, encoding="utf-8")
+        path.write_text(original, encoding="utf-8")
+    assert jobs_planned(built_project) == set()
+
+
+def test_every_rule_used_no_more_than_a_third_of_the_memory_and_time_it_declares(built_project):
+    from rlp_pipeline.workflow.resources import declared_resources, measured_resources, uncovered
+
+    measured = measured_resources(built_project / "logs" / "benchmarks")
+    assert {"validate", "stability_chunk", "report", "audit"} <= set(measured)
+    assert uncovered(declared_resources(built_project / "rules"), measured, margin=3) == []
 
 
 def test_the_summary_shows_whatever_verdict_the_findings_table_holds(built_project, tmp_path):

@@ -8,16 +8,20 @@ and the branch of `cli.run` that handles COMMAND), every `import` of the package
 is followed, whether it sits at the top of a module or inside a function (a lazy import still
 runs code the result depends on). Third-party imports are left out: their versions are pinned.
 
-The analysis is static (`ast`): nothing is imported, so it is fast enough to run each time the
-Snakefile is parsed, and it errs on the side of re-running (an import in a branch the command
-never takes still counts).
+The analysis is static (`ast`): nothing is imported, and it errs on the side of re-running (an
+import in a branch the command never takes still counts). Parsing the package takes a few tenths
+of a second, too much for each time Snakemake reads the Snakefile (a no-op run should cost little
+more than Snakemake's start-up), so the answers are kept in a small JSON file, valid as long as
+no source file's size or modification time changes.
 """
 
 from __future__ import annotations
 
 import ast
 import json
+import os
 import re
+import tempfile
 from functools import lru_cache
 from pathlib import Path
 
@@ -93,6 +97,12 @@ def imported_modules(package_dir: Path, source: Path, nodes: list[ast.AST]) -> s
             for alias in node.names:
                 add(f"{base}.{alias.name}" if base else alias.name)
     return found
+
+
+@lru_cache(maxsize=None)
+def module_imports(package_dir: Path, source: Path) -> frozenset[Path]:
+    """The package's files a whole module imports (cached: every command shares the modules)."""
+    return frozenset(imported_modules(package_dir, source, [parsed(source)]))
 
 
 @lru_cache(maxsize=None)
@@ -175,5 +185,74 @@ def code_dependencies(package_dir: str | Path, command: str, documents: tuple[st
         if source in seen:
             continue
         seen.add(source)
-        pending |= imported_modules(package_dir, source, [parsed(source)]) - seen
+        pending |= module_imports(package_dir, source) - seen
     return sorted(str(path) for path in seen)
+
+
+def fingerprint(files: list[Path]) -> dict[str, list[int]]:
+    """Size and modification time (ns) of each file: when none changes, neither do the import
+    graph's answers about them."""
+    found = {}
+    for path in files:
+        status = path.stat()
+        found[str(path)] = [status.st_size, status.st_mtime_ns]
+    return found
+
+
+# The cache file's content as this process last read or wrote it: Snakemake asks once per rule
+# while it reads the Snakefile, and the files do not change in between.
+_CACHES: dict[Path, dict] = {}
+
+
+def forget() -> None:
+    """Drop what this process remembers (parsed modules, fingerprints, the cache file's content),
+    as a new process would start: for a caller that edits the package and asks again."""
+    parsed.cache_clear()
+    module_imports.cache_clear()
+    package_fingerprint.cache_clear()
+    _CACHES.clear()
+
+
+@lru_cache(maxsize=None)
+def package_fingerprint(package_dir: Path) -> str:
+    """The fingerprint of every Python file of the package, as one JSON string (computed once
+    per process)."""
+    return json.dumps(fingerprint(sorted(package_dir.rglob("*.py"))), sort_keys=True)
+
+
+def cached_code_dependencies(package_dir: str | Path, command: str, documents: tuple[str | Path, ...] = (),
+                             cache: str | Path | None = None) -> list[str]:
+    """code_dependencies, answered from the JSON file `cache` when neither the package's Python
+    files nor the documents changed since the answer was stored there; the file is rewritten
+    otherwise. A missing or unreadable cache file is not an error: the answer is computed again."""
+    if cache is None:
+        return code_dependencies(package_dir, command, documents)
+    package_dir, cache = Path(package_dir), Path(cache)
+    key = "\t".join([str(package_dir), command, *map(str, documents)])
+    package = package_fingerprint(package_dir)
+    current = fingerprint([Path(d) for d in documents])
+    stored = _CACHES.get(cache)
+    if stored is None:
+        try:
+            stored = json.loads(cache.read_text(encoding="utf-8"))
+            if not isinstance(stored.get("answers"), dict):
+                raise ValueError
+        except (OSError, ValueError, AttributeError):
+            stored = {"package": None, "answers": {}}
+        _CACHES[cache] = stored
+    if stored.get("package") == package:
+        entry = stored["answers"].get(key)
+        if isinstance(entry, dict) and entry.get("documents") == current:
+            return list(entry["files"])
+    else:
+        stored.update(package=package, answers={})
+    files = code_dependencies(package_dir, command, documents)
+    stored["answers"][key] = {"documents": current, "files": files}
+    # Written to a temporary file then renamed: cluster jobs read the Snakefile (and this file)
+    # at the same time, and must never see half a file.
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=cache.parent, prefix=cache.name, suffix=".tmp")
+    with os.fdopen(handle, "w", encoding="utf-8") as stream:
+        json.dump(stored, stream, sort_keys=True)
+    os.replace(temporary, cache)
+    return files

@@ -1,0 +1,76 @@
+"""Plain `snakemake` works (profiles/default), the SLURM profile parses, and every rule declares
+what it needs (threads, mem_mb, runtime)."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from conftest import REPO
+from rlp_pipeline.workflow.resources import declared_resources
+from test_pipeline import copy_project
+
+RULES = {"validate", "template", "import", "sample", "frequencies", "diversity", "tests", "findings",
+         "stability_chunk", "stability", "figures", "report", "audit"}
+
+
+def bare_snakemake(project, *arguments, env=None):
+    """`python -m snakemake ARGUMENTS` in `project`, with no option the test does not give."""
+    environment = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | (env or {})
+    return subprocess.run([sys.executable, "-m", "snakemake", *arguments], cwd=project, capture_output=True,
+                          text=True, env=environment, timeout=300)
+
+
+def test_every_rule_declares_its_threads_memory_and_runtime():
+    declared = declared_resources(REPO / "rules")
+    assert RULES <= set(declared), f"rules not found in rules/*.smk: {RULES - set(declared)}"
+    missing = {rule: [k for k, v in values.items() if v is None] for rule, values in declared.items()
+               if rule != "all" and None in values.values()}
+    assert missing == {}, f"rules without a declared value: {missing}"
+
+
+def test_plain_snakemake_builds_with_the_default_profile_and_fails_without_it(tmp_path):
+    project = copy_project(tmp_path)
+    assert yaml.safe_load((REPO / "profiles" / "default" / "config.yaml").read_text())["cores"] == "all"
+    without = bare_snakemake(project, "--workflow-profile", "none", "template")
+    assert without.returncode != 0 and "cores have to be specified" in without.stdout + without.stderr
+    result = bare_snakemake(project, "template")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "workflow specific profile profiles/default" in result.stderr
+    assert (project / "data" / "derived" / "template" / "coding-grid.xlsx").is_file()
+
+
+def test_a_dry_run_with_no_option_plans_every_stage(tmp_path):
+    project = copy_project(tmp_path)
+    result = bare_snakemake(project, "-n")
+    assert result.returncode == 0, result.stdout + result.stderr
+    table = result.stdout.split("Job stats:", 1)[1].split("total", 1)[0]
+    planned = {line.split()[0] for line in table.splitlines()[3:] if line.strip()}
+    assert planned == RULES - {"import"} | {"all"}
+
+
+def test_the_slurm_profile_reads_partition_and_account_from_the_environment(monkeypatch):
+    settings = yaml.safe_load((REPO / "profiles" / "slurm" / "config.yaml").read_text())
+    assert settings["executor"] == "slurm" and settings["slurm-status-command"] == "squeue"
+    partition = settings["default-resources"]["slurm_partition"]
+    account = settings["default-resources"]["slurm_account"]
+    monkeypatch.delenv("RLP_SLURM_PARTITION", raising=False)
+    assert eval(partition, {}) == ""  # empty: the cluster's default partition (as Snakemake evaluates it)
+    monkeypatch.setenv("RLP_SLURM_PARTITION", "short")
+    monkeypatch.setenv("RLP_SLURM_ACCOUNT", "lab-42")
+    assert eval(partition, {}) == "short" and eval(account, {}) == "lab-42"
+    assert set(settings["groups"]) <= RULES
+
+
+@pytest.mark.skipif(importlib.util.find_spec("snakemake_executor_plugin_slurm") is None,
+                    reason="snakemake-executor-plugin-slurm is not installed (requirements-test.txt pins it)")
+def test_the_slurm_profile_plans_the_workflow(tmp_path):
+    project = copy_project(tmp_path)
+    result = bare_snakemake(project, "--profile", "profiles/slurm", "-n")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Using profiles profiles/slurm and workflow specific profile profiles/default" in result.stderr
