@@ -376,8 +376,8 @@ class _Importer:
                                              "a code path of the export (this one matches none of its codes)", hint))
             else:
                 unmatched.append(written)
-        if unmatched:
-            self.warnings.append(f"{len(unmatched)} code path(s) of the mapping match no code of the export: "
+        if unmatched:  # normal for a generic mapping: a note, not a warning
+            self.notes.append(f"{len(unmatched)} code path(s) of the mapping match no code of the export: "
                                  + "; ".join(unmatched[:10]) + ("; ..." if len(unmatched) > 10 else ""))
 
     def check_alignment(self) -> None:
@@ -602,6 +602,7 @@ class _Importer:
                         if text_problem:
                             continue
                         passage = cut(text, selection.start, selection.end, self.offsets)
+                        self.spans.append((source, selection.start, selection.end))
                         if passage is None:
                             length = text_length(text, self.offsets)
                             self.problem(source, f"{selection.start}-{selection.end}",
@@ -610,7 +611,6 @@ class _Importer:
                                          "Check the mapping's 'offsets' (characters or utf16) and 'line_endings' (as_is or lf).")
                             continue
                         excerpt = clean_excerpt(passage)
-                        self.spans.append((source, selection.start, selection.end))
                 self.counts["passages kept"] += 1
                 rows.append({"plan_id": plan_id, **{k: fields.get(k, "") for k in ("object", "strategy", "substrategy", "status")},
                              "excerpt": excerpt, "coder": ", ".join(user_names)})
