@@ -361,13 +361,14 @@ def test_document_names_pattern_skip_and_unknown_plan(codebook, package):
     assert any("Guide de codage.txt' skipped" in note for note in result.notes)
 
 
-def test_coders_and_double_coding(codebook, package):
-    # Two people coded the same passage; the second only added an object.
+def test_coders_and_double_coding_in_one_selection(codebook, package):
+    # Two people coded the same selection (ATLAS.ti's layout); the second only added an object.
+    # Each Coding names its coder, so coder_from: coding.
     passage = qb.Passage(0, 10, LEVEL_CODES, "Marie Tremblay", others=[("Objets/Relations / collaborations", "Jean Roy")])
     data = qb.qdpx([one_plan(passages=[passage])])
-    merged = import_qdpx(data, mapping_of(codebook), codebook, package)
+    merged = import_qdpx(data, mapping_of(codebook, coder_from="coding"), codebook, package)
     assert "several object values (activities, relations)" in messages(merged)  # one passage, one object
-    split = mapping_of(codebook, split_by_coder=True, coders={"Marie Tremblay": "MT"})
+    split = mapping_of(codebook, split_by_coder=True, coder_from="coding", coders={"Marie Tremblay": "MT"})
     per_coder = import_qdpx(data, split, codebook, package)
     assert "no strategy and no status" in messages(per_coder)  # Jean Roy's codes alone are incomplete
     # Each coder codes the passage completely: one coding per coder, with the coders' names mapped.
@@ -375,8 +376,10 @@ def test_coders_and_double_coding(codebook, package):
     data = qb.qdpx([one_plan(passages=[passage])])
     result = import_qdpx(data, split, codebook, package)
     assert result.problems == [] and sorted(result.codings["coder"]) == ["Jean Roy", "MT"]
-    together = import_qdpx(data, mapping_of(codebook), codebook, package)
+    together = import_qdpx(data, mapping_of(codebook, coder_from="coding"), codebook, package)
     assert together.codings["coder"].tolist() == ["Marie Tremblay, Jean Roy"]
+    # By default the coder is the selection's creator, whoever the Coding elements name.
+    assert import_qdpx(data, mapping_of(codebook), codebook, package).codings["coder"].tolist() == ["Marie Tremblay"]
 
 
 def test_mapping_file_problems_name_key_line_and_suggest(tmp_path, codebook):
@@ -393,7 +396,7 @@ def test_mapping_file_problems_name_key_line_and_suggest(tmp_path, codebook):
     mapping, problems = read_mapping(path, codebook)
     assert mapping is None
     text = "\n".join(map(str, problems))
-    assert "line 1, column 'offset'" in text and "Did you mean 'offsets'?" in text
+    assert "line 2, column 'offset'" in text and "Did you mean 'offsets'?" in text
     assert "line 4, column 'codes.Objets/A.object': found 'activites'" in text and "Did you mean 'activities'?" in text
     assert "line 5, column 'codes.Stratégies/B.substrategy': found 'appr_parents'" in text
     assert "line 6" in text and "Did you mean 'strategy'?" in text
@@ -552,7 +555,11 @@ def test_import_stage_writes_tables_validation_reads_to_the_same_derived_tables(
     assert len(record["sha256"]) == 64
     lines = "\n".join(import_report_lines(read_import_record(out)))
     assert "## Imported from a coding export" in lines and "Every code of the export is mapped" in lines
-    assert (out / "datapackage.yaml").read_bytes() == (RAW / "datapackage.yaml").read_bytes()
+    # The copy of the descriptor is the shipped one, except that imported tables are real coding.
+    copied, shipped_bytes = (out / "datapackage.yaml").read_bytes(), (RAW / "datapackage.yaml").read_bytes()
+    assert b"\nsimulated: true\n" in shipped_bytes
+    assert copied == shipped_bytes.replace(b"\nsimulated: true\n", b"\nsimulated: false  # set by the import: these "
+                                           b"tables come from a coding export\n")
     assert "None: every code of the export is mapped" in (out / "import_report.md").read_text(encoding="utf-8")
     assert result.kind.startswith("REFI-QDA")
     imported = validate_inputs(RAW / "codebook.yaml", out / "datapackage.yaml")
@@ -560,6 +567,7 @@ def test_import_stage_writes_tables_validation_reads_to_the_same_derived_tables(
     pd.testing.assert_frame_equal(imported.plans, reference.plans)
     pd.testing.assert_frame_equal(imported.codings, reference.codings)
     assert imported.provenance["counts"] == reference.provenance["counts"]
+    assert imported.provenance["simulated"] is False and reference.provenance["simulated"] is True
     assert folder_digest(RAW) == raw_before
 
 

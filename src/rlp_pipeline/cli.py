@@ -292,6 +292,8 @@ def run(arguments: argparse.Namespace) -> None:
                             arguments.mapping, arguments.plans)
         log.info("Imported %s (%s): %d plans, %d coded passages, written to %s", result.source, result.kind,
                  len(result.plans), len(result.codings), arguments.out)
+        for warning in result.warnings:
+            log.warning("%s", warning)
         if result.unmapped_codes:
             log.warning("%d codes of the export are not in the mapping (listed in %s): %s", len(result.unmapped_codes),
                         arguments.out / "import_report.md", "; ".join(result.unmapped_codes[:10]))

@@ -627,7 +627,7 @@ class Report:
         for code in self.codebook.codes("mobilisation_levels"):
             count = int((plans["mobilisation_level"] == code.id).sum())
             rows.append([f"{code.id} — {self.label('mobilisation_levels', code.id)}", escape_markdown(code.definition[self.language]),
-                         format_count(count, self.language), self.pct(count / len(plans))])
+                         format_count(count, self.language), self.pct(count / len(plans)) if len(plans) else "–"])
         return table_markdown(self.text["level_head"], rows, self.text["captions"]["tbl-levels"], "tbl-levels")
 
     def codebook_table(self, section: str, label: str) -> str:

@@ -116,6 +116,20 @@ def majority_test(count: int, sample_size: int, population_size: int) -> float:
 # --------------------------------------------------------------------------------------------
 
 
+def _not_testable_as_row(component):
+    """A component function whose NotTestable (too few real plans, all values equal) becomes a
+    not-testable row with its reason, so small real data gives a verdict instead of a crash."""
+    import functools
+
+    @functools.wraps(component)
+    def guarded(*arguments, **options):
+        try:
+            return component(*arguments, **options)
+        except NotTestable as reason:
+            return _component_row(not_testable_reason=str(reason))
+    return guarded
+
+
 def _component_row(**values: Any) -> dict[str, Any]:
     row = {key: np.nan for key in COMPONENT_COLUMNS}
     row.update({"not_testable_reason": "", "direction": "", "method": "", "detail": ""})
@@ -123,6 +137,7 @@ def _component_row(**values: Any) -> dict[str, Any]:
     return row
 
 
+@_not_testable_as_row
 def component_majority(indicator: pd.Series, population_size: int, label: str) -> dict[str, Any]:
     """Share of analysed plans with an indicator, tested against one half (see majority_test)."""
     n, count = len(indicator), int(indicator.sum())
@@ -148,6 +163,7 @@ def _interval(count: int, n: int, population_size: int | None) -> tuple[float, f
     return float(low), float(high)
 
 
+@_not_testable_as_row
 def component_trend_levels(measure: pd.Series, levels: pd.Series, expected: str, *, seed: int) -> dict[str, Any]:
     """Jonckheere-Terpstra test of a per-plan measure across the ordered mobilisation levels."""
     kept = measure.notna()
@@ -169,6 +185,7 @@ def component_trend_levels(measure: pd.Series, levels: pd.Series, expected: str,
     )
 
 
+@_not_testable_as_row
 def component_group_shift(measure: pd.Series, groups: pd.Series, expected: dict, *, seed: int) -> dict[str, Any]:
     """Mann-Whitney test of a per-plan measure between groups 3-4 and 1-2."""
     kept = measure.notna()
@@ -192,6 +209,7 @@ def component_group_shift(measure: pd.Series, groups: pd.Series, expected: dict,
     )
 
 
+@_not_testable_as_row
 def component_group_difference(indicator: pd.Series, groups: pd.Series, expected: dict, *, seed: int) -> dict[str, Any]:
     """Share of plans with an indicator in group 1-2 vs 3-4: chi-square or Fisher, odds ratio."""
     high_group = expected["higher_in"]
@@ -219,6 +237,7 @@ def component_group_difference(indicator: pd.Series, groups: pd.Series, expected
     return row
 
 
+@_not_testable_as_row
 def component_paired_difference(first: pd.Series, second: pd.Series, within: pd.Series | None,
                                 expected: str = "greater") -> dict[str, Any]:
     """Two indicators in the same plans (optionally among plans with a third): exact McNemar."""
@@ -247,6 +266,7 @@ def component_paired_difference(first: pd.Series, second: pd.Series, within: pd.
     return row
 
 
+@_not_testable_as_row
 def component_sign_test(measure: pd.Series, versus: pd.Series, expected: str) -> dict[str, Any]:
     """Per-plan difference of two measures (plans having both): exact sign test."""
     both = measure.notna() & versus.notna()
@@ -269,6 +289,7 @@ def component_sign_test(measure: pd.Series, versus: pd.Series, expected: str) ->
     )
 
 
+@_not_testable_as_row
 def component_all_plans(measure: pd.Series, versus: pd.Series, expected: str, population_size: int,
                         sample_size: int) -> dict[str, Any]:
     """The quantifier "all" tested as stated: the share of plans (having both measures) whose own
@@ -304,6 +325,7 @@ def component_all_plans(measure: pd.Series, versus: pd.Series, expected: str, po
     )
 
 
+@_not_testable_as_row
 def component_presence(sample: AnalysedSample, codebook: Codebook, strategy: str) -> dict[str, Any]:
     """Whether every sub-strategy of a strategy is used by at least one analysed plan."""
     use = variable_use(sample, codebook, "substrategies")

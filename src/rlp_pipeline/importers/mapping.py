@@ -16,10 +16,26 @@ documents: {by: name}                   # plan id = document name (without exten
                                         # or {by: column, column: name} (a column of plans.csv)
 level_from: {variable: Mobilisation}    # or {case_variable: ...} or {code_prefix: "Mobilisation/"}
 region_from: {variable: Région}         # optional, same forms; name_from too
-offsets: characters                     # or utf16 (NVivo counts UTF-16 code units)
+offsets: auto                           # auto (from the export's origin: utf16 for NVivo, else
+                                        # characters), characters, or utf16
 line_endings: as_is                     # or lf: CRLF counted as one character
+passages: exact                         # or overlap: how selections of one document form passages
+coder_from: selection                   # or coding: whose name goes in the coder column
 coders: {"Marie Tremblay": MT}          # optional: user name in the tool -> coder column
 ```
+
+**Passages.** Tools write a coded passage in two layouts: one selection carrying all its codes
+(ATLAS.ti, MAXQDA, QualCoder), or one selection per code with the same start and end (NVivo).
+Selections of one document with identical spans are therefore one passage carrying all their
+codes. With `passages: overlap`, selections whose spans overlap or nest are one passage too
+(its excerpt spans them all). Selections that each give a complete coding on their own (one
+object, one strategy, one status) stay separate passages even when they share a span: that is
+two codings of the same words, as the one-selection layout writes them.
+
+**Coder.** The person who coded a passage is the creator of its selection (`coder_from:
+selection`, the default): NVivo's `Coding` elements often name whoever merged or exported the
+project. `coder_from: coding` takes each `Coding`'s creating user instead (double coding in one
+selection, as ATLAS.ti writes it).
 
 The model of a coded passage: a passage (a selection in the tool) carries several codes; each
 mapped code sets some of the fields object, strategy, substrategy and status, and together they
@@ -47,12 +63,14 @@ from ..yamlfile import LINE_KEY, load_yaml_with_lines, strip_lines
 
 # The coding columns a code may set, and the codebook section of each.
 CODE_FIELDS = {"object": "objects", "strategy": "strategies", "substrategy": "substrategies", "status": "statuses"}
-OFFSET_UNITS = ("characters", "utf16")
+OFFSET_UNITS = ("auto", "characters", "utf16")
 LINE_ENDINGS = ("as_is", "lf")
+PASSAGE_RULES = ("exact", "overlap")
+CODER_SOURCES = ("selection", "coding")
 ATTRIBUTE_SOURCES = ("variable", "case_variable", "code_prefix")
 DOCUMENT_RULES = ("name", "column")
 TOP_KEYS = ("codes", "ignore", "documents", "level_from", "region_from", "name_from", "offsets", "line_endings",
-            "coders", "split_by_coder")
+            "passages", "coder_from", "coders", "split_by_coder")
 # Top folders of the code tree in the mapping built from the codebook (see mapping_from_codebook).
 TREE_FOLDERS = {
     "fr": {"objects": "Objets", "strategies": "Stratégies", "statuses": "Statut", "mobilisation_levels": "Mobilisation"},
@@ -103,11 +121,15 @@ class ImportMapping:
     level_from: AttributeSource | None = None
     region_from: AttributeSource | None = None
     name_from: AttributeSource | None = None
-    offsets: str = "characters"
+    offsets: str = "auto"
     line_endings: str = "as_is"
     coders: dict[str, str] = field(default_factory=dict)
     split_by_coder: bool = False
     shown: str = "mapping"
+    passages: str = "exact"
+    coder_from: str = "selection"
+    # Line of each `codes:` entry (by path_key) and of each setting, for messages about them.
+    lines: dict[str, int] = field(default_factory=dict)
 
     def fields_of(self, path: str) -> dict[str, str] | None:
         """The fields a code path sets, or None when the mapping does not map it."""
@@ -147,7 +169,45 @@ def read_mapping(path: Path | str, codebook: Codebook) -> tuple[ImportMapping | 
     document, problems = load_yaml_with_lines(path, shown)
     if problems:
         return None, problems
-    return parse_mapping(document, codebook, shown)
+    lines, duplicates = key_lines(path.read_bytes().decode("utf-8-sig", errors="replace"))
+    problems = [Problem(shown, line, ".".join(keys), keys[-1],
+                        f"each key once in its section (it is already at line {first}; YAML would silently keep "
+                        "the last one)") for keys, line, first in duplicates]
+    mapping, parse_problems = parse_mapping(document, codebook, shown, lines)
+    problems += parse_problems
+    return (None if problems else mapping), sorted(problems, key=lambda p: p.line or 0)
+
+
+def key_lines(text: str) -> tuple[dict[tuple, int], list[tuple[tuple, int, int]]]:
+    """The line of every key (and list item) of a YAML text, by its path of keys, and the keys
+    written twice in one mapping as (path, line, first line).
+
+    The loader keeps only the last of duplicated keys, so duplicates are found on the composed
+    nodes, before loading; an unparsable text gives nothing (the loader reports it).
+    """
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return {}, []
+    lines: dict[tuple, int] = {}
+    duplicates: list[tuple[tuple, int, int]] = []
+    stack = [((), root)]
+    while stack:
+        prefix, node = stack.pop()
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                keys = prefix + (str(key_node.value),)
+                line = key_node.start_mark.line + 1
+                if keys in lines:
+                    duplicates.append((keys, line, lines[keys]))
+                else:
+                    lines[keys] = line
+                stack.append((keys, value_node))
+        elif isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                lines[prefix + (index,)] = item.start_mark.line + 1
+                stack.append((prefix + (index,), item))
+    return lines, sorted(duplicates, key=lambda d: d[1])
 
 
 def load_mapping(path: Path | str, codebook: Codebook) -> ImportMapping:
@@ -158,44 +218,59 @@ def load_mapping(path: Path | str, codebook: Codebook) -> ImportMapping:
     return mapping
 
 
-def parse_mapping(document: Any, codebook: Codebook, shown: str = "mapping") -> tuple[ImportMapping | None, list[Problem]]:
-    """Check a parsed mapping document (mappings may carry `__line__`); return the mapping and
-    every problem, each naming the key and line."""
+def parse_mapping(document: Any, codebook: Codebook, shown: str = "mapping",
+                  lines: dict[tuple, int] | None = None) -> tuple[ImportMapping | None, list[Problem]]:
+    """Check a parsed mapping document (mappings may carry `__line__`; `lines` gives the line of
+    each key, see :func:`key_lines`); return the mapping and every problem, each naming the key
+    and line."""
     if not isinstance(document, dict):
         return None, [Problem(shown, None, None, None, "a YAML mapping with at least 'codes:' and 'documents:'")]
+    lines = lines or {}
     line = document.get(LINE_KEY)
+    at = lambda *keys: lines.get(tuple(keys), line)  # noqa: E731 - the line of a key, else the section's
     problems: list[Problem] = []
     for key in document:
         if key != LINE_KEY and key not in TOP_KEYS:
-            problems.append(Problem(shown, line, str(key), None, "one of the keys " + ", ".join(TOP_KEYS),
+            problems.append(Problem(shown, at(str(key)), str(key), None, "one of the keys " + ", ".join(TOP_KEYS),
                                     did_you_mean(str(key), TOP_KEYS)))
-    codes, written, code_problems = _parse_codes(document.get("codes"), codebook, shown, line)
+    codes, written, code_problems = _parse_codes(document.get("codes"), codebook, shown, at("codes"), lines)
     problems += code_problems
     ignore = document.get("ignore") or []
     if not isinstance(ignore, list) or not all(isinstance(p, str) for p in ignore):
-        problems.append(Problem(shown, line, "ignore", str(strip_lines(ignore)), "a list of code paths or patterns such as 'Mémos/*'"))
+        problems.append(Problem(shown, at("ignore"), "ignore", str(strip_lines(ignore)), "a list of code paths or patterns such as 'Mémos/*'"))
         ignore = []
-    documents, doc_problems = _parse_documents(document.get("documents", {"by": "name"}), shown, line)
+    for index, pattern in enumerate(ignore):
+        swallowed = [written[key] for key in codes if fnmatch.fnmatchcase(key, path_key(pattern))]
+        if swallowed:
+            problems.append(Problem(shown, at("ignore", index), f"ignore[{index + 1}]", pattern,
+                                    "an ignore pattern that leaves out no mapped code; it matches "
+                                    + ", ".join(f"'{path}'" for path in swallowed[:5])
+                                    + (" and others" if len(swallowed) > 5 else "")
+                                    + ", whose passages would vanish silently",
+                                    "Narrow the pattern, or remove those codes from codes:."))
+    documents, doc_problems = _parse_documents(document.get("documents", {"by": "name"}), shown, at("documents"))
     problems += doc_problems
     sources = {}
     for key in ("level_from", "region_from", "name_from"):
-        sources[key], source_problems = _parse_source(document.get(key), key, shown, line)
+        sources[key], source_problems = _parse_source(document.get(key), key, shown, at(key))
         problems += source_problems
     choices = {}
-    for key, allowed, default in (("offsets", OFFSET_UNITS, "characters"), ("line_endings", LINE_ENDINGS, "as_is")):
+    for key, allowed, default in (("offsets", OFFSET_UNITS, "auto"), ("line_endings", LINE_ENDINGS, "as_is"),
+                                  ("passages", PASSAGE_RULES, "exact"), ("coder_from", CODER_SOURCES, "selection")):
         value = document.get(key, default)
         if value not in allowed:
-            problems.append(Problem(shown, line, key, str(value), "one of " + ", ".join(allowed)))
+            problems.append(Problem(shown, at(key), key, str(value), "one of " + ", ".join(allowed),
+                                    did_you_mean(str(value), allowed)))
             value = default
         choices[key] = value
     coders = document.get("coders") or {}
     if not isinstance(coders, dict):
-        problems.append(Problem(shown, line, "coders", str(coders), "a mapping of user names to the coder text to write"))
+        problems.append(Problem(shown, at("coders"), "coders", str(coders), "a mapping of user names to the coder text to write"))
         coders = {}
     coders = {str(k): str(v) for k, v in strip_lines(coders).items()}
     split = document.get("split_by_coder", False)
     if not isinstance(split, bool):
-        problems.append(Problem(shown, line, "split_by_coder", str(split), "true or false"))
+        problems.append(Problem(shown, at("split_by_coder"), "split_by_coder", str(split), "true or false"))
         split = False
     if problems:
         return None, sorted(problems, key=lambda p: p.line or 0)
@@ -203,10 +278,12 @@ def parse_mapping(document: Any, codebook: Codebook, shown: str = "mapping") -> 
                          level_from=sources["level_from"], region_from=sources["region_from"],
                          name_from=sources["name_from"], offsets=choices["offsets"],
                          line_endings=choices["line_endings"], coders=coders, split_by_coder=split,
-                         shown=shown), []
+                         shown=shown, passages=choices["passages"], coder_from=choices["coder_from"],
+                         lines={**{key: at("codes", path) for key, path in written.items()},
+                                **{key: at(key) for key in TOP_KEYS}}), []
 
 
-def _parse_codes(entries: Any, codebook: Codebook, shown: str, line: int | None):
+def _parse_codes(entries: Any, codebook: Codebook, shown: str, line: int | None, lines: dict[tuple, int] | None = None):
     """The `codes:` section: path -> fields, each id checked against the codebook."""
     if not isinstance(entries, dict) or not [k for k in entries if k != LINE_KEY]:
         return {}, {}, [Problem(shown, line, "codes", None,
@@ -218,10 +295,15 @@ def _parse_codes(entries: Any, codebook: Codebook, shown: str, line: int | None)
     for path, entry in entries.items():
         if path == LINE_KEY:
             continue
-        entry_line = entry.get(LINE_KEY, line) if isinstance(entry, dict) else line
+        entry_line = (lines or {}).get(("codes", str(path))) or (entry.get(LINE_KEY, line) if isinstance(entry, dict) else line)
         where = f"codes.{path}"
-        if not isinstance(entry, dict) or not [k for k in entry if k != LINE_KEY]:
-            problems.append(Problem(shown, entry_line, where, None if entry is None else str(entry),
+        if entry is None or entry == "" or (isinstance(entry, dict) and not [k for k in entry if k != LINE_KEY]):
+            problems.append(Problem(shown, entry_line, where, None,
+                                    "the fields this code sets, e.g. {strategy: resources}; the entry is empty",
+                                    "Map it, or move it to ignore: if its passages are not part of the analysis."))
+            continue
+        if not isinstance(entry, dict):
+            problems.append(Problem(shown, entry_line, where, str(entry),
                                     "a mapping of one or more of " + ", ".join(CODE_FIELDS) + " to codebook ids"))
             continue
         fields: dict[str, str] = {}

@@ -82,6 +82,9 @@ class QdaCoding:
 
     code_guid: str
     user: str = ""
+    # Who created the selection (or source) the coding is on: the person who coded it in NVivo,
+    # whose Coding elements often name another user (the one who merged or exported the project).
+    selection_user: str = ""
 
 
 @dataclass
@@ -191,7 +194,8 @@ def _codings(element: Element, fallback_user: str) -> list[QdaCoding]:
     for coding in children(element, "Coding"):
         ref = child(coding, "CodeRef")
         target = (ref.get("targetGUID") if ref is not None else "") or ""
-        found.append(QdaCoding(target.strip(), (coding.get("creatingUser") or fallback_user or "").strip()))
+        found.append(QdaCoding(target.strip(), (coding.get("creatingUser") or fallback_user or "").strip(),
+                               (fallback_user or "").strip()))
     return found
 
 

@@ -7,15 +7,21 @@ What is read, and how real exports differ from the standard (each difference is 
   are looked up ignoring case). The archive is checked before anything is decompressed and
   nothing is extracted to disk (:mod:`.safezip`).
 - **Texts.** A TextSource's text is inline (`PlainTextContent`) or a member named by
-  `plainTextPath="internal://<file>"`. `relative://` and `absolute://` paths point outside the
-  export: they are never followed, and a document that needs one is reported. Text files are
+  `plainTextPath="internal://<file>"`, or by a bare file name as QualCoder writes it (looked up in
+  the sources folder, then at the top of the archive). `relative://` and `absolute://` paths
+  point outside the export: they are never followed, and a document that needs one is reported.
+  A source without a `name` is named from its text file (with a warning). Text files are
   decoded like the CSV route does (UTF-8 with or without byte-order mark, UTF-16 with BOM,
   Windows-1252); the BOM is not part of the text.
 - **Offsets.** Passages are cut from the text by `startPosition`/`endPosition`, counted in
-  characters (`offsets: characters`, the default) or in UTF-16 code units as NVivo does
-  (`offsets: utf16`: an emoji then counts 2). Tools disagree on CRLF line ends: by default
+  characters or in UTF-16 code units as NVivo does (an emoji then counts 2). `offsets: auto`
+  (the default) takes the unit from the export's `origin` (UTF-16 for NVivo, characters for the
+  others); `characters` or `utf16` overrides it. Tools disagree on CRLF line ends: by default
   (`line_endings: as_is`) the CR counts; `line_endings: lf` counts CRLF as one character.
   Line ends in excerpts are written as LF, and excerpts are trimmed of surrounding spaces.
+  Every passage is checked: when most passages do not start and end at word boundaries and
+  another setting would align more of them, the import stops naming the count and the setting
+  to change; misaligned passages under the best setting are counted in a warning.
 - **Other sources** (PDF, pictures, audio, video) are listed as not text in the report; a
   mapped code applied in one of them is a problem (it would be lost silently otherwise).
 - **Per-document attributes** (mobilisation level, region, name): from a variable of the
@@ -43,7 +49,7 @@ from ..codebook import Codebook
 from ..datapackage import DataPackage
 from ..problems import Problem, did_you_mean, display_path, fold
 from ..tables import decode
-from .mapping import ImportMapping, prefix_remainder
+from .mapping import ImportMapping, path_key, prefix_remainder
 from .qdaxml import QdaCode, QdaProject, QdaSelection, QdaSource, local, parse_project, parse_xml
 from .result import ImportProblem, ImportResult, canonical_order, canonical_table
 from .safezip import MAX_MEMBER_BYTES, SafeArchive, unsafe_member_name
@@ -139,10 +145,11 @@ def source_text(export: QdaExport, source: QdaSource, line_endings: str = "as_is
         if not location:
             return None, "a text (PlainTextContent or plainTextPath); this TextSource has neither"
         scheme = location.split("://", 1)[0].lower() + "://" if "://" in location else ""
-        if scheme != INTERNAL:
+        if scheme and scheme != INTERNAL:
             return None, (f"a text inside the export (internal://); '{location}' points outside it and is never "
                           "followed: export the project with its sources embedded")
-        inner = location[len(INTERNAL):]
+        # QualCoder writes a bare file name (no internal://) for a file of the sources folder.
+        inner = location[len(INTERNAL):] if scheme else location
         reason = unsafe_member_name(inner)
         if reason:
             return None, f"a file name inside the export's sources folder; '{location}' is refused because {reason}"
@@ -150,6 +157,8 @@ def source_text(export: QdaExport, source: QdaSource, line_endings: str = "as_is
             return None, (f"the file '{inner}' of the sources folder, which a bare .qde does not hold: "
                           "import the .qdpx archive instead")
         info = export.archive.find(f"sources/{inner}")
+        if info is None and not scheme:
+            info = export.archive.find(inner)
         if info is None:
             return None, f"the file sources/{inner} in the archive (it is missing)"
         data, problem = export.archive.read(info)
@@ -174,6 +183,71 @@ def cut(text: str, start: int, end: int, offsets: str) -> str | None:
         except UnicodeDecodeError:
             return None
     return text[start:end] if end <= len(text) else None
+
+
+def offsets_for_origin(origin: str) -> str:
+    """The offset unit a tool writes, from the export's `origin` attribute (software name and
+    version): NVivo counts UTF-16 code units; ATLAS.ti, MAXQDA and QualCoder count characters."""
+    return "utf16" if "nvivo" in origin.casefold() else "characters"
+
+
+def char_index(text: str, offset: int, offsets: str) -> int | None:
+    """The character position of an offset, or None when it is past the end or inside a
+    character (half of a UTF-16 surrogate pair)."""
+    prefix = cut(text, 0, offset, offsets)
+    return None if prefix is None else len(prefix)
+
+
+def _word(character: str) -> bool:
+    return character.isalnum()
+
+
+def word_aligned(text: str, start: int, end: int, offsets: str) -> bool:
+    """Whether a passage starts and ends on a character boundary and at word boundaries (never
+    between two letters or digits): the sign that its offsets are counted in the right unit."""
+    first, last = char_index(text, start, offsets), char_index(text, end, offsets)
+    if first is None or last is None:
+        return False
+    starts = first == 0 or first >= len(text) or not (_word(text[first - 1]) and _word(text[first]))
+    ends = last == 0 or last >= len(text) or not (_word(text[last - 1]) and _word(text[last]))
+    return starts and ends
+
+
+def as_lf(text: str) -> str:
+    """A text with CRLF and CR line ends counted as one character (line_endings: lf)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def overlapping(first: QdaSelection, second: QdaSelection) -> bool:
+    """Whether two selections share characters (or are the same empty position)."""
+    return (first.start, first.end) == (second.start, second.end) or (first.start < second.end and second.start < first.end)
+
+
+def group_selections(selections: list[QdaSelection], rule: str, complete_alone) -> list[list[QdaSelection]]:
+    """The passages of one document's plain-text selections (sorted by position), as groups.
+
+    Selections with identical spans (`rule` 'exact'), or with overlapping or nested spans
+    ('overlap', transitively), are one passage, so NVivo's one-selection-per-code layout gives
+    the passages of the one-selection-many-codes layout. A group whose selections are each a
+    complete coding on their own (`complete_alone`) stays as separate passages: two codings of
+    the same words. Selections whose positions cannot be read stay alone (reported later).
+    """
+    groups: list[list[QdaSelection]] = []
+    for selection in selections:
+        last = groups[-1] if groups else None
+        if selection.position_problem is None and last and last[0].position_problem is None and (
+                (rule == "exact" and (last[0].start, last[0].end) == (selection.start, selection.end))
+                or (rule == "overlap" and any(overlapping(member, selection) for member in last))):
+            last.append(selection)
+        else:
+            groups.append([selection])
+    result = []
+    for group in groups:
+        if len(group) > 1 and all(complete_alone(selection) for selection in group):
+            result += [[selection] for selection in group]
+        else:
+            result.append(group)
+    return result
 
 
 def text_length(text: str, offsets: str) -> int:
@@ -218,6 +292,30 @@ class _Importer:
         self.selections: dict[str, list[QdaSelection]] = {}
         for selection in self.project.selections:
             self.selections.setdefault(selection.source_guid, []).append(selection)
+        self.warnings: list[str] = []
+        self.offsets = mapping.offsets
+        if self.offsets == "auto":
+            self.offsets = offsets_for_origin(self.project.origin)
+            self.notes.append(f"Offsets counted in {'UTF-16 code units' if self.offsets == 'utf16' else 'characters'} "
+                              f"(offsets: auto, from the export's origin '{self.project.origin or 'not given'}'); "
+                              "set offsets: in the mapping to override.")
+        # Every cut passage (document, start, end), for the alignment check of the offsets.
+        self.spans: list[tuple[QdaSource, int, int]] = []
+        self.counts = {"text documents": 0, "selections": 0, "codings": 0, "passages": 0,
+                       "selections merged": 0, "passages kept": 0, "dropped: no mapped code": 0,
+                       "dropped: document attributes only": 0}
+        self.name_sources()
+
+    def name_sources(self) -> None:
+        """Name the sources an export leaves nameless (QualCoder) after their text file, with a
+        warning: the name gives the plan id, and every message needs one."""
+        for source in self.project.sources:
+            if source.name:
+                continue
+            location = (source.plain_text_path or source.media_path or "").split("://", 1)[-1]
+            source.name = location.replace("\\", "/").rsplit("/", 1)[-1] or source.guid or "(no name)"
+            self.warnings.append(f"A {source.kind} has no name in the export; it is named '{source.name}' "
+                                 "after its file. Name the document in the tool, or map it with documents.pattern.")
 
     def problem(self, source: QdaSource | None, value: str | None, expected: str, where: str = "", hint: str | None = None) -> None:
         """Record a problem at a document (and a passage of it), or at the whole export."""
@@ -234,11 +332,81 @@ class _Importer:
         for plan_id, source in documents:
             coding_rows += self.document_codings(plan_id, source)
         self.check_other_sources()
+        self.check_alignment()
+        self.check_mapped_paths()
+        if not coding_rows and not self.problems:
+            self.problem(None, None, "an export with coded passages in its text documents; it has "
+                         f"{self.counts['text documents']} text document(s) to import, {self.counts['selections']} "
+                         f"selection(s) and {self.counts['codings']} coding(s) in them, and none gives a coding "
+                         "with the mapping",
+                         hint="Export the whole project with its documents and codings (a codebook-only or "
+                         "structure export holds no coded passage), or check the mapping's codes.")
         plans = canonical_table(plan_rows, self.package, "plans")
         codings = canonical_table(coding_rows, self.package, "codings")
         plans, codings = canonical_order(plans, codings, keep_plan_order=self.frame is not None)
         return ImportResult(self.export.shown, plans, codings, self.problems, self.unmapped(), dict(self.uses),
-                            self.notes, kind=f"REFI-QDA {self.project.origin}".strip())
+                            self.notes, kind=f"REFI-QDA {self.project.origin}".strip(), warnings=self.warnings,
+                            counts=self.reconciliation(), passage_rule=self.passage_rule())
+
+    def passage_rule(self) -> str:
+        """The settings that turned selections into passages and excerpts, in words."""
+        rule = ("selections with identical spans" if self.mapping.passages == "exact"
+                else "selections with overlapping or nested spans")
+        return (f"passages: {self.mapping.passages} ({rule} are one passage, unless each is a complete coding "
+                f"alone); offsets: {self.offsets}; line_endings: {self.mapping.line_endings}; "
+                f"coder_from: {self.mapping.coder_from}")
+
+    def reconciliation(self) -> dict[str, int]:
+        """Counts from the export to the codings written, so every passage is accounted for."""
+        return {"sources in the export": len(self.project.sources), **self.counts}
+
+    def check_mapped_paths(self) -> None:
+        """Mapped code paths that match no code of the export: a likely typo (a code of the export
+        is close) is a problem at its line of the mapping file; the others, a generic mapping's
+        codes this project does not have, are listed in a warning."""
+        present = {path_key(code.path): code.path for code in self.project.codes.values()}
+        unmatched = []
+        for key, written in self.mapping.written.items():
+            if key in present:
+                continue
+            hint = did_you_mean(written, [path for k, path in present.items() if not self.mapping.fields_of(path)
+                                          and not self.mapping.ignores(path)])
+            if hint:
+                self.problems.append(Problem(self.mapping.shown, self.mapping.lines.get(key), f"codes.{written}", written,
+                                             "a code path of the export (this one matches none of its codes)", hint))
+            else:
+                unmatched.append(written)
+        if unmatched:  # normal for a generic mapping: a note, not a warning
+            self.notes.append(f"{len(unmatched)} code path(s) of the mapping match no code of the export: "
+                                 + "; ".join(unmatched[:10]) + ("; ..." if len(unmatched) > 10 else ""))
+
+    def check_alignment(self) -> None:
+        """Do the passages start and end at word boundaries with the offsets chosen? When most do
+        not and another setting aligns more, stop naming the setting; else warn with the count."""
+        spans = [(source, start, end) for source, start, end in self.spans if end > start]
+        if not spans:
+            return
+        texts: dict[str, str] = {}
+        for source, _, _ in spans:
+            if source.guid not in texts:
+                texts[source.guid] = source_text(self.export, source, "as_is")[0] or ""
+
+        def misaligned(offsets: str, line_endings: str) -> int:
+            return sum(not word_aligned(as_lf(texts[source.guid]) if line_endings == "lf" else texts[source.guid],
+                                        start, end, offsets) for source, start, end in spans)
+
+        current = (self.offsets, self.mapping.line_endings)
+        counts = {setting: misaligned(*setting) for setting in
+                  [current] + [(o, e) for o in ("characters", "utf16") for e in ("as_is", "lf") if (o, e) != current]}
+        best = min(counts, key=lambda setting: (counts[setting], setting != current))
+        if counts[current] * 2 > len(spans) and counts[best] < counts[current]:
+            self.problem(None, f"{counts[current]} of {len(spans)} passages",
+                         f"passages that start and end at word boundaries with offsets: {current[0]} and line_endings: "
+                         f"{current[1]}; with offsets: {best[0]} and line_endings: {best[1]}, {counts[best]} would not",
+                         hint=f"Set offsets: {best[0]} and line_endings: {best[1]} in the mapping file.")
+        elif counts[current]:
+            self.warnings.append(f"{counts[current]} of {len(spans)} passages start or end inside a word (offsets: "
+                                 f"{current[0]}, line_endings: {current[1]}); check a few excerpts in codings.csv.")
 
     # -- documents and plans -------------------------------------------------------------------
 
@@ -384,21 +552,39 @@ class _Importer:
     # -- passages ----------------------------------------------------------------------------
 
     def document_codings(self, plan_id: str, source: QdaSource) -> list[dict[str, Any]]:
-        """The coding rows of one text document, in the order of the passages in the text."""
-        passages = []
+        """The coding rows of one text document, in the order of the passages in the text.
+
+        Selections become passages by the mapping's `passages` rule (:func:`group_selections`);
+        a passage's codes are those of all its selections, its excerpt spans them all.
+        """
+        passages: list[tuple[QdaSelection | None, list]] = []
         if source.codings:
-            passages.append((None, source.codings, source))
-        selections = [s for s in self.selections.get(source.guid, []) if not s.in_representation]
-        for selection in sorted(selections, key=lambda s: (s.start if s.start is not None else -1, s.end or 0, s.order)):
-            if selection.kind != "PlainTextSelection":
-                continue
-            passages.append((selection, selection.codings, source))
+            passages.append((None, source.codings))
+        selections = [s for s in self.selections.get(source.guid, [])
+                      if not s.in_representation and s.kind == "PlainTextSelection"]
+        selections.sort(key=lambda s: (s.start if s.start is not None else -1, s.end or 0, s.order))
+        self.counts["text documents"] += 1
+        self.counts["selections"] += len(selections)
+        self.counts["codings"] += len(source.codings) + sum(len(s.codings) for s in selections)
+        for group in group_selections(selections, self.mapping.passages, self.complete_alone):
+            if len(group) > 1:
+                self.counts["selections merged"] += len(group)
+                span = QdaSelection(guid=group[0].guid, source_guid=source.guid, kind="PlainTextSelection",
+                                    order=group[0].order, start=min(s.start for s in group), end=max(s.end for s in group))
+            else:
+                span = group[0]
+            passages.append((span, [coding for selection in group for coding in selection.codings]))
+        self.counts["passages"] += len(passages)
         text: str | None = None
         text_problem: str | None = None
         rows = []
-        for selection, codings, _ in passages:
+        for selection, codings in passages:
             where = self.where(selection)
-            for user_names, fields, codes in self.coding_groups(codings, source, where):
+            groups = self.coding_groups(codings, source, where)
+            if all(fields is None for _, fields, _ in groups):
+                attributes = bool(codings) and all(self.is_attribute(coding) for coding in codings)
+                self.counts["dropped: document attributes only" if attributes else "dropped: no mapped code"] += 1
+            for user_names, fields, codes in groups:
                 if fields is None:
                     continue
                 if not self.complete(fields, codes, source, where):
@@ -415,18 +601,37 @@ class _Importer:
                                 self.problem(source, source.plain_text_path, text_problem)
                         if text_problem:
                             continue
-                        passage = cut(text, selection.start, selection.end, self.mapping.offsets)
+                        passage = cut(text, selection.start, selection.end, self.offsets)
+                        self.spans.append((source, selection.start, selection.end))
                         if passage is None:
-                            length = text_length(text, self.mapping.offsets)
+                            length = text_length(text, self.offsets)
                             self.problem(source, f"{selection.start}-{selection.end}",
-                                         f"offsets within the text ({length} {self.mapping.offsets.replace('utf16', 'UTF-16 code units')}) "
+                                         f"offsets within the text ({length} {self.offsets.replace('utf16', 'UTF-16 code units')}) "
                                          "that do not split a character", where,
                                          "Check the mapping's 'offsets' (characters or utf16) and 'line_endings' (as_is or lf).")
                             continue
                         excerpt = clean_excerpt(passage)
+                self.counts["passages kept"] += 1
                 rows.append({"plan_id": plan_id, **{k: fields.get(k, "") for k in ("object", "strategy", "substrategy", "status")},
                              "excerpt": excerpt, "coder": ", ".join(user_names)})
         return rows
+
+    def is_attribute(self, coding) -> bool:
+        """Whether a coding applies a code that carries a document attribute (level, region)."""
+        code = self.project.codes.get(coding.code_guid)
+        return code is not None and self.mapping.is_attribute_code(code.path)
+
+    def complete_alone(self, selection: QdaSelection) -> bool:
+        """Whether a selection's own mapped codes give one object, one strategy and one status
+        (a coding by itself), without recording anything."""
+        fields: dict[str, set[str]] = {}
+        for coding in selection.codings:
+            code = self.project.codes.get(coding.code_guid)
+            mapped = self.mapping.fields_of(code.path) if code is not None and not self.mapping.is_attribute_code(code.path) else None
+            for name, value in (mapped or {}).items():
+                fields.setdefault(name, set()).add(value)
+        return all(len(fields.get(name, ())) == 1 for name in ("object", "strategy", "status")) \
+            and len(fields.get("substrategy", ())) <= 1
 
     @staticmethod
     def where(selection: QdaSelection | None) -> str:
@@ -442,7 +647,7 @@ class _Importer:
         union of its mapped fields (None when no code is mapped) and its mapped code paths."""
         groups: dict[str, list] = {}
         for coding in codings:
-            key = self.user_name(coding.user) if self.mapping.split_by_coder else ""
+            key = self.user_name(self.coder_of(coding)) if self.mapping.split_by_coder else ""
             groups.setdefault(key, []).append(coding)
         result = []
         for codings_of_group in groups.values():
@@ -461,7 +666,7 @@ class _Importer:
                 if mapped is None:
                     continue
                 paths.append(code.path)
-                user = self.user_name(coding.user)
+                user = self.user_name(self.coder_of(coding))
                 if user and user not in users:
                     users.append(user)
                 for name, value in mapped.items():
@@ -483,11 +688,20 @@ class _Importer:
             self.problem(source, " + ".join(codes),
                          "codes that together give exactly one object, one strategy (at most one sub-strategy) "
                          f"and one status; these give {'; '.join(parts)}", where,
-                         "Add the missing code to the passage, split it in two passages, or fix the mapping.")
+                         "Add the missing code to the passage, split it in two passages, or fix the mapping"
+                         + (" (codes written on overlapping selections form one passage with passages: overlap)."
+                            if self.mapping.passages == "exact" else "."))
             return False
         for name, values in list(fields.items()):
             fields[name] = next(iter(values))
         return True
+
+    def coder_of(self, coding) -> str:
+        """The user guid of whoever coded: the selection's creator (coder_from: selection), or
+        the Coding's creating user (coder_from: coding); each falls back on the other."""
+        if self.mapping.coder_from == "selection":
+            return coding.selection_user or coding.user
+        return coding.user or coding.selection_user
 
     def user_name(self, guid: str) -> str:
         """The coder text for a user guid: the user's name, renamed by the mapping's `coders:`."""

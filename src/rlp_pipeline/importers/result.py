@@ -58,6 +58,11 @@ class ImportResult:
     notes: list[str] = field(default_factory=list)
     kind: str = ""
     source_sha256: str = ""
+    # What deserves a look although nothing is wrong (nameless sources, a few misaligned passages).
+    warnings: list[str] = field(default_factory=list)
+    # Counts from the export to the rows written (sources, selections, passages kept and dropped).
+    counts: dict[str, int] = field(default_factory=dict)
+    passage_rule: str = ""
 
     @property
     def ok(self) -> bool:
@@ -70,7 +75,8 @@ class ImportResult:
             "source": self.source, "kind": self.kind, "sha256": self.source_sha256,
             "counts": {"plans": int(len(self.plans)), "codings": int(len(self.codings))},
             "unmapped_codes": [{"code": code, "uses": self.code_uses.get(code, 0)} for code in self.unmapped_codes],
-            "notes": list(self.notes),
+            "notes": list(self.notes), "warnings": list(self.warnings),
+            "reconciliation": dict(self.counts), "passage_rule": self.passage_rule,
         }
 
     def report(self) -> str:
@@ -80,6 +86,14 @@ class ImportResult:
         if self.problems:
             lines += ["", f"**{len(self.problems)} problems; nothing was written.**", ""]
             lines += [f"- {problem}" for problem in self.problems]
+        if self.warnings:
+            lines += ["", "## Warnings", ""] + [f"- {warning}" for warning in self.warnings]
+        if self.counts:
+            lines += ["", "## From the export to the codings", "", self.passage_rule, "",
+                      "| what | count |", "|---|---|"]
+            lines += [f"| {what} | {count} |" for what, count in self.counts.items()]
+            lines += ["", f"Passages formed = kept + dropped + with a problem; coded passages written: {len(self.codings)} "
+                      "(one per passage, or one per coder with split_by_coder)."]
         lines += ["", "## Codes not in the mapping", ""]
         if self.unmapped_codes:
             lines += ["These codes of the export are neither mapped nor ignored by the mapping file; the "
@@ -160,8 +174,19 @@ def write_import(result: ImportResult, out_dir: Path | str, datapackage_path: Pa
         out_dir / "import_record.json": json_bytes(result.record()),
     }
     if datapackage_path is not None:
-        files[out_dir / "datapackage.yaml"] = Path(datapackage_path).read_bytes()
+        files[out_dir / "datapackage.yaml"] = real_data_descriptor(Path(datapackage_path).read_bytes())
     write_outputs(files)
+
+
+_SIMULATED = re.compile(rb"^simulated:[ \t]*true[ \t]*(#.*)?$", re.MULTILINE)
+
+
+def real_data_descriptor(descriptor: bytes) -> bytes:
+    """The data package descriptor for imported tables: the same bytes, with `simulated: true`
+    (the shipped default, which describes the simulated tables) set to false, since tables
+    imported from a coding export are real coding; every output and the report then say so."""
+    return _SIMULATED.sub(b"simulated: false  # set by the import: these tables come from a coding export",
+                          descriptor, count=1)
 
 
 def read_plans_frame(path: Path | str) -> tuple[pd.DataFrame | None, list[Problem]]:
@@ -213,4 +238,9 @@ def import_report_lines(record: dict | None) -> list[str]:
         lines.append("Every code of the export is mapped or explicitly ignored.")
     if record.get("notes"):
         lines += ["", "Read but not imported:", ""] + [f"- {note}" for note in record["notes"]]
+    if record.get("warnings"):
+        lines += ["", "Warnings of the import:", ""] + [f"- {warning}" for warning in record["warnings"]]
+    if record.get("reconciliation"):
+        lines += ["", record.get("passage_rule", ""), "", "| what | count |", "|---|---|"]
+        lines += [f"| {what} | {count} |" for what, count in record["reconciliation"].items()]
     return lines
