@@ -7,8 +7,10 @@ are skipped without them. The check_supported tests are pure Python and always r
 from __future__ import annotations
 
 import logging
+import re
 import shutil
 import subprocess
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -311,3 +313,196 @@ def test_a_failed_quarto_render_names_the_project_and_keeps_the_previous_documen
     with pytest.raises(rd.RenderError, match=r"quarto render --profile fr failed:\nERROR: cell failed at line 12"):
         rd.render_project(root, "fr")
     assert (root / "_output" / "fr" / "index.html").read_text() == "previous"
+
+
+# --- the real report with both renderers ---------------------------------------------------------
+# Rendered once for the module: the pipeline builds the derived tables in a temporary copy of the
+# project (with fewer stability redraws, which changes numbers, not structure), then the report is
+# rendered with the fallback and with real Quarto (when `quarto` is on PATH; CI installs it from
+# ../shared/quarto-kit), each into its own copy of report/.
+
+PROJECT_PARTS = ("Snakefile", "rules", "config", "data/raw", "src", "report", "notebooks", "environment.yml")
+REPO = Path(__file__).resolve().parents[1]
+
+
+class Page(HTMLParser):
+    """What a reader gets from a rendered HTML document, whatever the renderer's page furniture:
+    headings (id, text), table and figure captions, number of tables and images, verdict badges,
+    and the text of the document's body (without the table of contents, title block, scripts,
+    styles, the renderer's own links, and the provenance row that names the renderer)."""
+
+    SKIP = {"script", "style", "nav", "header", "head"}
+    VOID = {"img", "br", "hr", "meta", "link", "input", "col", "source", "wbr"}
+
+    def __init__(self, renderer_word: str):
+        super().__init__(convert_charrefs=True)
+        self.renderer_word, self.stack, self.skip = renderer_word, [], 0
+        self.headings, self.captions, self.badges, self.text = [], [], [], []
+        self.tables = self.images = 0
+        self.current: dict | None = None
+        self.section_ids: list[str] = []
+        self.row: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag in self.VOID:
+            self.images += tag == "img" and not self.skip
+            return
+        classes = (attrs.get("class") or "").split()
+        skip = tag in self.SKIP or "quarto-alternate-formats" in classes or "sidebar" in classes
+        self.stack.append((tag, skip, attrs.get("id") or ""))
+        self.skip += skip
+        if self.skip:
+            return
+        if tag in ("h1", "h2", "h3"):
+            parent = self.stack[-2] if len(self.stack) > 1 else ("", False, "")
+            ident = attrs.get("id") or attrs.get("data-anchor-id") or (parent[2] if parent[0] == "section" else "")
+            self.current = {"kind": "heading", "id": ident, "text": []}
+        elif tag in ("caption", "figcaption"):
+            self.current = {"kind": "caption", "text": []}
+        elif tag == "span" and "verdict" in classes:
+            self.current = {"kind": "badge", "text": []}
+        elif tag == "table":
+            self.tables += 1
+        elif tag == "tr":
+            self.row = []
+
+    def handle_endtag(self, tag):
+        if tag in self.VOID or not self.stack:
+            return
+        while self.stack:
+            open_tag, skip, _ = self.stack.pop()
+            self.skip -= skip
+            if open_tag == tag:
+                break
+        if self.current and tag in {"heading": ("h1", "h2", "h3"), "caption": ("caption", "figcaption"),
+                                    "badge": ("span",)}[self.current["kind"]]:
+            text = flat("".join(self.current["text"]))
+            if self.current["kind"] == "heading":
+                self.headings.append((self.current["id"], text))
+            else:
+                (self.captions if self.current["kind"] == "caption" else self.badges).append(text)
+            self.current = None
+        if tag == "tr" and self.row is not None:
+            row = flat(" ".join(self.row))
+            if not row.startswith(self.renderer_word):
+                self.text.append(row)
+            self.row = None
+
+    def handle_data(self, data):
+        if self.skip:
+            return
+        if self.current:
+            self.current["text"].append(data)
+        if self.row is not None:
+            self.row.append(data)
+        else:
+            self.text.append(data)
+
+
+def read_page(path: Path, language: str) -> Page:
+    page = Page("Moteur de rendu" if language == "fr" else "Renderer")
+    page.feed(path.read_text(encoding="utf-8"))
+    return page
+
+
+NUMBER = re.compile(r"[−-]?\d(?:[\d\u202f,.]*\d)?")
+
+
+def numbers(text: str) -> list[str]:
+    return NUMBER.findall(text)
+
+
+@pytest.fixture(scope="module")
+def both_renderers(tools, tmp_path_factory):
+    """{renderer: {"folder": report copy, "warnings": [...], "seconds": s}} for "fallback" and "quarto"."""
+    if not shutil.which("quarto"):
+        pytest.skip("real Quarto is not on PATH (.ci/run installs it from ../shared/quarto-kit)")
+    import os
+    import sys
+    import time
+
+    from rlp_pipeline.report import run_report
+
+    root = tmp_path_factory.mktemp("both") / "project"
+    for part in PROJECT_PARTS:
+        source, target = REPO / part, root / part
+        if source.is_dir():
+            shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__", "_output", ".quarto", "_figures"))
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(source, target)
+    config = root / "config" / "config.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace("redraws: 1000", "redraws: 40"), encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    built = subprocess.run([sys.executable, "-m", "snakemake", "--cores", "2", "--omit-from", "report", "audit"],
+                           cwd=root, capture_output=True, text=True, env=env, timeout=900)
+    assert built.returncode == 0, built.stderr[-3000:]
+    warnings: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record):
+            if record.levelno >= logging.WARNING:
+                warnings.append(record.getMessage())
+
+    handler = Collect()
+    logging.getLogger("rlp_pipeline.render").addHandler(handler)
+    saved = dict(os.environ)
+    out = {}
+    try:
+        for renderer in ("fallback", "quarto"):
+            folder = root / f"report_{renderer}"
+            shutil.copytree(root / "report", folder)
+            warnings.clear()
+            start = time.perf_counter()
+            run_report(folder, root / "data" / "derived", root / "data" / "raw" / "codebook.yaml",
+                       root / "config" / "findings.yaml", prefer_quarto=renderer == "quarto")
+            out[renderer] = {"folder": folder, "warnings": list(warnings), "seconds": time.perf_counter() - start}
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        logging.getLogger("rlp_pipeline.render").removeHandler(handler)
+    return out
+
+
+@pytest.mark.slow
+def test_quarto_renders_without_warning_and_leaves_nothing_behind(both_renderers):
+    quarto = both_renderers["quarto"]
+    assert quarto["warnings"] == []
+    left = sorted(p.name for p in quarto["folder"].iterdir())
+    assert left == sorted([p.name for p in (REPO / "report").iterdir() if p.name not in ("_output", "_figures", ".quarto")] + ["_output"])
+    for language in ("fr", "en"):
+        assert sorted(p.name for p in (quarto["folder"] / "_output" / language).iterdir()) == ["index.html", "index.pdf"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_both_renderers_show_the_same_report(both_renderers, language):
+    """Same sections (ids and headings), tables (number, captions), figures, badges, and every number
+    in the same order: the fallback may differ from Quarto in looks, never in content."""
+    fallback, quarto = (read_page(both_renderers[r]["folder"] / "_output" / language / "index.html", language)
+                        for r in ("fallback", "quarto"))
+    assert [h for h in quarto.headings if h[0]] == [h for h in fallback.headings if h[0]]
+    assert len([h for h in quarto.headings if h[0].startswith("sec-")]) >= 20
+    assert quarto.tables == fallback.tables >= 18
+    assert quarto.images == fallback.images >= 8
+    assert quarto.captions == fallback.captions
+    assert sum(c.startswith("Figure ") for c in quarto.captions) == quarto.images == 8
+    assert quarto.badges == fallback.badges and len(quarto.badges) >= 34
+    assert numbers(flat(" ".join(quarto.text))) == numbers(flat(" ".join(fallback.text)))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_both_renderers_print_the_same_numbers_in_the_pdf(both_renderers, language):
+    """The PDFs' decimal numbers (every p-value, share, interval and effect) are the same, as a
+    multiset: the two renderers lay out tables differently, so the reading order may differ."""
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    found = {}
+    for renderer in ("fallback", "quarto"):
+        text = flat(pdf_text(both_renderers[renderer]["folder"] / "_output" / language / "index.pdf"))
+        renderer_name = re.compile(r"fallback \(pandoc [^)]*\)|quarto \d[\d.]*")  # the provenance row
+        # numbers with decimals: the statistics (whole numbers include page numbers, which depend on layout)
+        found[renderer] = sorted(n for n in numbers(renderer_name.sub("", text)) if re.search(r"\d[.,]\d", n))
+    assert found["quarto"] == found["fallback"] and len(found["quarto"]) > 300

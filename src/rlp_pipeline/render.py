@@ -713,7 +713,11 @@ def render_with_quarto(project_dir: str | Path, profile: str) -> dict:
     with tempfile.TemporaryDirectory(prefix="rlp-quarto-") as temp:
         copy = Path(temp) / project_dir.name
         shutil.copytree(project_dir, copy, ignore=shutil.ignore_patterns("_output", ".quarto", "_figures", ".gitignore"))
-        proc = subprocess.run(["quarto", "render", str(copy), "--profile", profile], capture_output=True, text=True)
+        # Quarto runs the cells with QUARTO_PYTHON, else the first python3 on PATH: default to the
+        # Python running the pipeline, which has the package and Jupyter installed.
+        env = {**os.environ, "QUARTO_PYTHON": os.environ.get("QUARTO_PYTHON", sys.executable)}
+        proc = subprocess.run(["quarto", "render", str(copy), "--profile", profile], capture_output=True, text=True,
+                              env=env)
         output = proc.stdout + proc.stderr
         if proc.returncode:
             raise RenderError(f"{project_dir}: quarto render --profile {profile} failed:\n{output.strip()[-4000:]}")
