@@ -585,8 +585,9 @@ def _table_tests(table: np.ndarray, grouping: str, *, seed: int, first: str = ""
     return empty
 
 
-DISTRIBUTION_MEASURES = ("n_objects", "n_strategies", "n_substrategies", "shannon_strategies",
-                         "gini_simpson_strategies", "evenness_strategies")
+DISTRIBUTION_MEASURES = ("n_objects", "n_strategies", "n_substrategies", "n_codings", "shannon_strategies",
+                         "gini_simpson_strategies", "evenness_strategies", "hill0_strategies_rarefied",
+                         "hill1_strategies_rarefied", "hill2_strategies_rarefied")
 
 
 def distributions(per_plan: pd.DataFrame, seed: int, registry: Registry | None = None,

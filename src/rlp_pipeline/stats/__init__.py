@@ -1,0 +1,1 @@
+"""Statistical estimators that are more than a line of numpy (one module per family)."""
