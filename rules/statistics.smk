@@ -44,6 +44,8 @@ rule diversity:
         per_plan="data/derived/diversity/per_plan.csv",
         summary="data/derived/diversity/summary.csv",
         datapackage="data/derived/diversity/datapackage.json",
+    params:
+        rarefaction_size=config["statistics"]["rarefaction_size"],
     log:
         "logs/diversity.log",
     benchmark:
@@ -59,6 +61,7 @@ rule diversity:
     shell:
         "python -m rlp_pipeline --log {log} diversity"
         " --sample data/derived/sample --codebook {input.codebook}"
+        " --rarefaction-size {params.rarefaction_size}"
         " --out data/derived/diversity"
 
 

@@ -30,7 +30,8 @@ PER_PLAN_COLUMNS = [
     "n_substrategies", "shannon_strategies", "gini_simpson_strategies", "evenness_strategies",
     "shannon_substrategies", "gini_simpson_substrategies", "evenness_substrategies", "n_strategies_applied",
     "n_strategies_intended", "mean_complexity_applied", "mean_complexity_intended", "max_complexity_applied",
-    "max_complexity_intended", "intends_more_complex",
+    "max_complexity_intended", "intends_more_complex", "hill0_strategies", "hill1_strategies", "hill2_strategies",
+    "hill0_strategies_rarefied", "hill1_strategies_rarefied", "hill2_strategies_rarefied",
 ]
 SUMMARY_COLUMNS = ["measure", "grouping", "group_value", "group_label_fr", "group_label_en", "n", "mean", "sd",
                    "median", "q1", "q3", "min", "max"]
@@ -148,9 +149,13 @@ def test_per_plan_hand_values(out):
 def test_missing_values_are_written_empty(out):
     lines = (out / "per_plan.csv").read_text(encoding="utf-8").splitlines()
     plan_002 = next(line for line in lines if line.startswith("RLP-002,"))
-    assert plan_002.endswith(",1.5,,2,,")  # mean and max intended, intends_more_complex: empty
+    # mean and max intended, intends_more_complex: empty; Hill numbers 2, 2, 2; rarefied to 4
+    # passages: empty (the plan has 2)
+    assert plan_002.endswith(",1.5,,2,,,2.0,2.0,2.0,,,")
     plan_001 = next(line for line in lines if line.startswith("RLP-001,"))
-    assert plan_001.endswith(",1,2,2.0,1.5,2,2,0")  # integers stay integers: ranks and the 0/1 flag
+    # integers stay integers: ranks and the 0/1 flag; then the Hill numbers, observed and rarefied to
+    # 4 passages, equal since the plan has 4 (exp(H) of 1:3 and 1 / (1/16 + 9/16) = 1.6)
+    assert plan_001.endswith(",1,2,2.0,1.5,2,2,0,2.0,1.7547653506033232,1.6,2.0,1.7547653506033232,1.6")
 
 
 def test_single_strategy_and_no_substrategy(tmp_path):

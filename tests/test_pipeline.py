@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 
 from conftest import REPO, SMALL_CODINGS, folder_digest
+from rlp_pipeline.findings import VERDICTS
 
 pytestmark = pytest.mark.slow
 
@@ -146,7 +147,7 @@ def test_every_finding_has_a_computed_verdict_and_derived_tables_are_described(b
     derived = built_project / "data" / "derived"
     findings = pd.read_csv(derived / "findings" / "findings.csv", keep_default_na=False)
     assert findings["id"].tolist() == [f"F{i:02d}" for i in range(1, 18)] + ["M1", "M2"]
-    assert set(findings["verdict"]) <= {"reproduced", "trend only", "not reproduced", "not testable"}
+    assert set(findings["verdict"]) <= set(VERDICTS)
     assert findings["simulated"].astype(str).eq("True").all()
     for stage in ("validated", "sample", "frequencies", "diversity", "tests", "findings", "stability", "agreement"):
         package = json.loads((derived / stage / "datapackage.json").read_text())

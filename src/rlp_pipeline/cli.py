@@ -67,6 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
         stage.add_argument("--sample", type=Path, default=Path("data/derived/sample"), help="folder of the sampling stage (default: %(default)s)")
         stage.add_argument("--codebook", type=Path, default=Path("data/raw/codebook.yaml"), help="codebook YAML (default: %(default)s)")
         stage.add_argument("--out", type=Path, default=Path(f"data/derived/{name}"), help="output folder (default: %(default)s)")
+        if name == "diversity":
+            stage.add_argument("--rarefaction-size", type=int, default=4,
+                               help="coded passages every plan's diversity is rarefied to (default: %(default)s)")
 
     tests = commands.add_parser(
         "tests", help="every statistical test of the findings: battery, distributions, components",
@@ -240,7 +243,7 @@ def run(arguments: argparse.Namespace) -> None:
     elif arguments.command == "diversity":
         from .diversity import run_diversity
 
-        run_diversity(arguments.sample, arguments.codebook, arguments.out)
+        run_diversity(arguments.sample, arguments.codebook, arguments.out, arguments.rarefaction_size)
     elif arguments.command == "tests":
         from .significance import run_tests
 

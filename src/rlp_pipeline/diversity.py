@@ -35,6 +35,7 @@ from .descriptive import describe_distribution, gini_simpson, pielou_evenness, r
 from .outputs import csv_bytes, json_bytes, write_outputs
 from .plan_tables import AnalysedSample, coding_counts, plan_use, read_analysed_sample
 from .problems import display_path
+from .stats.hill import hill_table
 
 LOGGER = logging.getLogger("rlp_pipeline.diversity")
 
@@ -79,6 +80,16 @@ PER_PLAN_COLUMNS: dict[str, str] = {
     "intends_more_complex": "1 if the plan has strategies with both statuses and mean_complexity_intended > "
                             "mean_complexity_applied (it aims at more complex strategies than it applies: "
                             "finding F04), 0 if it has both and not; empty if it lacks one status.",
+    "hill0_strategies": "Hill number of order 0 of the plan's coded passages over the strategies: the number of "
+                        "strategies coded (richness).",
+    "hill1_strategies": "Hill number of order 1: exp(Shannon H), the number of equally common strategies that would "
+                        "give the plan's Shannon entropy; empty without passages.",
+    "hill2_strategies": "Hill number of order 2: 1 / sum p², the number of equally common strategies that would give "
+                        "the plan's Simpson concentration; empty without passages.",
+    **{f"hill{q}_strategies_rarefied": f"Hill number of order {q} expected when the plan's coded passages are "
+                                       "rarefied to the configured number m (statistics.rarefaction_size; Chao et "
+                                       "al. 2014, rlp_pipeline.stats.hill): diversity at equal coding volume; empty "
+                                       "for a plan with fewer than m passages." for q in (0, 1, 2)},
 }
 # Per-plan columns that identify or group the plan rather than measure it.
 _ID_COLUMNS = ("plan_id", "mobilisation_level", "mobilisation_group")
@@ -136,8 +147,9 @@ def _complexity_of(sample: AnalysedSample, strategies: list[str], ranks: np.ndar
     return number.astype("int64"), mean, highest
 
 
-def per_plan_table(sample: AnalysedSample, codebook: Codebook) -> pd.DataFrame:
-    """One row per analysed plan: counts, diversity indices and complexity of its strategies."""
+def per_plan_table(sample: AnalysedSample, codebook: Codebook, rarefaction_size: int = 4) -> pd.DataFrame:
+    """One row per analysed plan: counts, diversity indices (observed, and Hill numbers rarefied
+    to `rarefaction_size` passages) and complexity of its strategies."""
     statuses = codebook.ids("statuses")
     for status in (APPLIED, INTENDED):
         if status not in statuses:
@@ -159,6 +171,8 @@ def per_plan_table(sample: AnalysedSample, codebook: Codebook) -> pd.DataFrame:
         table[f"shannon_{suffix}"] = shannon(counts)
         table[f"gini_simpson_{suffix}"] = gini_simpson(counts)
         table[f"evenness_{suffix}"] = pielou_evenness(counts)
+    for name, values in hill_table(strategy_counts, rarefaction_size).items():
+        table[name.replace("_rarefied", "_strategies_rarefied") if "rarefied" in name else f"{name}_strategies"] = values
     complexity = {status: _complexity_of(sample, strategies, ranks, status) for status in (APPLIED, INTENDED)}
     for index, prefix in enumerate(("n_strategies", "mean_complexity", "max_complexity")):
         for status in (APPLIED, INTENDED):
@@ -206,7 +220,8 @@ def summary_table(per_plan: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------------
 
 
-def run_diversity(sample_dir: Path | str, codebook_path: Path | str, out_dir: Path | str) -> None:
+def run_diversity(sample_dir: Path | str, codebook_path: Path | str, out_dir: Path | str,
+                  rarefaction_size: int = 4) -> None:
     """Compute the per-plan number, diversity and complexity of strategies and their summaries.
 
     Reads the sampling stage's folder (`sample_dir`: sampled_plans.csv, codings.csv,
@@ -217,7 +232,7 @@ def run_diversity(sample_dir: Path | str, codebook_path: Path | str, out_dir: Pa
     codebook = load_codebook(codebook_path)
     sample = read_analysed_sample(sample_dir)
     LOGGER.info("Diversity of the strategies of %d analysed plans.", len(sample.plan_ids))
-    per_plan = per_plan_table(sample, codebook)
+    per_plan = per_plan_table(sample, codebook, rarefaction_size)
     LOGGER.info("Computed per_plan.csv: %d plans, %d measures.", len(per_plan), len(MEASURES))
     summary = summary_table(per_plan, codebook)
     LOGGER.info("Computed summary.csv: %d rows.", len(summary))

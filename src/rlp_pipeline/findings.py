@@ -195,6 +195,8 @@ def findings_table(registry: Registry, components: pd.DataFrame, simulated: bool
             "p_value": decisive["p_value"], "p_adjusted": decisive["p_adjusted"],
             "effect_name": decisive["effect_name"], "effect": decisive["effect"],
             "ci_low": decisive["ci_low"], "ci_high": decisive["ci_high"],
+            "risk_difference_pp": decisive.get("risk_difference_pp", np.nan), "rd_ci_low_pp": decisive.get("rd_ci_low_pp", np.nan),
+            "rd_ci_high_pp": decisive.get("rd_ci_high_pp", np.nan), "effect_note": decisive.get("effect_note", ""),
             "alpha": registry.alpha, "verdict": result, "reason": reason, "simulated": simulated,
         })
     return pd.DataFrame(rows)
@@ -206,7 +208,8 @@ def run_findings(components_path: Path | str, codebook_path: Path | str, registr
     data package."""
     registry = load_registry(registry_path, load_codebook(codebook_path))
     components = pd.read_csv(components_path, keep_default_na=False, na_values=[""])
-    for text in ("not_testable_reason", "direction", "label_a", "label_b", "method", "detail", "family", "adjustment"):
+    for text in ("not_testable_reason", "direction", "label_a", "label_b", "method", "detail", "family", "adjustment",
+                 "effect_note"):
         components[text] = components[text].astype("string").fillna("").astype(str)
     components["significant"] = components["significant"].map({True: True, False: False, "True": True, "False": False})
     table = findings_table(registry, components, simulated)
@@ -240,7 +243,11 @@ TABLES: dict[str, dict[str, Any]] = {
             "label_b": "what value_b is", "value_b": "second value compared", "statistic_name": "what the statistic is",
             "statistic": "test statistic", "p_value": "raw p-value", "p_adjusted": "p-value used for the verdict",
             "effect_name": "effect size used", "effect": "effect size", "ci_low": "95% interval, lower bound",
-            "ci_high": "95% interval, upper bound", "alpha": "significance level",
+            "ci_high": "95% interval, upper bound",
+            "risk_difference_pp": "difference of the shares compared, in percentage points (empty: not a comparison of shares)",
+            "rd_ci_low_pp": "95% interval of that difference, lower bound", "rd_ci_high_pp": "upper bound",
+            "effect_note": "why the effect is not shown (a zero cell makes an odds ratio 0 or infinite)",
+            "alpha": "significance level",
             "verdict": "reproduced, partly reproduced (the direction holds but not for every plan as the claim "
                        "says), trend only, not reproduced, not testable, or observed (a descriptive finding as "
                        "stated; no test) - computed, never typed",

@@ -44,6 +44,8 @@ ADJUSTMENTS = ("holm", "holm_findings")
 MEASURES = (
     "n_objects", "n_strategies", "n_substrategies", "n_codings", "shannon_strategies", "gini_simpson_strategies",
     "evenness_strategies", "mean_complexity_applied", "mean_complexity_intended",
+    "hill0_strategies", "hill1_strategies", "hill2_strategies",
+    "hill0_strategies_rarefied", "hill1_strategies_rarefied", "hill2_strategies_rarefied",
 )
 TEXT_FIELDS = ("source_fr", "statement_en", "short_fr", "short_en", "measure")
 # Components that describe without testing (no p-value): they hold when observed as stated.

@@ -29,6 +29,7 @@ from .registry import Registry, load_registry
 from .fmt import format_count, format_interval, format_number, format_p, format_percent
 from .render import escape_markdown, render_project, renderer_description
 from .safety.text import breakable_markdown
+from .reporting import claims
 
 log = logging.getLogger("rlp_pipeline.report")
 
@@ -47,7 +48,7 @@ TEXT = {
         "verdict": "Verdict",
         "adjusted": "p ajustée (Holm)",
         "components": "Composantes",
-        "component_head": ["#", "Comparaison", "Valeurs", "Test", "p", "p ajustée", "Effet [IC 95\u202f%]", "Sens"],
+        "component_head": ["#", "Comparaison", "Valeurs", "Test", "p", "p ajustée (correction)", "Taille d'effet [IC 95\u202f%]", "Sens"],
         "direction": {"as expected": "dans le sens énoncé", "opposite": "sens contraire", "none": "aucune différence", "": "–"},
         "interpretation": {
             "reproduced": "Les données reproduisent ce constat : chaque composante va dans le sens énoncé et est significative au seuil de {alpha}.",
@@ -64,7 +65,7 @@ TEXT = {
         "strategy_head": ["Rang de complexité", "Code", "Libellé", "Définition"],
         "sub_head": ["Stratégie", "Sous-stratégie", "Plans", "Part dans la stratégie [IC 95\u202f%]"],
         "table_head": ["Code", "Plans", "Part [IC 95\u202f%]"],
-        "battery_head": ["Code", "Niveaux 1-2", "Niveaux 3-4", "Test", "p", "p Holm", "RC 1-2 / 3-4 [IC 95\u202f%]"],
+        "battery_head": ["Code", "Niveaux 1-2", "Niveaux 3-4", "Test", "p", "p ajustée (correction)", "Écart 3-4 − 1-2 · RC 3-4 / 1-2 [IC 95\u202f%]"],
         "status_head": ["Stratégie (complexité)", "Déjà appliquée", "Intention"],
         "diversity_head": ["Mesure", "Groupe", "n", "Moyenne", "Médiane [Q1 ; Q3]"],
         "dict_head": ["Fichier", "Contenu", "Colonnes"],
@@ -171,7 +172,7 @@ TEXT = {
         "verdict": "Verdict",
         "adjusted": "adjusted p (Holm)",
         "components": "Components",
-        "component_head": ["#", "Comparison", "Values", "Test", "p", "adjusted p", "Effect [95% CI]", "Direction"],
+        "component_head": ["#", "Comparison", "Values", "Test", "p", "adjusted p (correction)", "Effect size [95% CI]", "Direction"],
         "direction": {"as expected": "as stated", "opposite": "opposite", "none": "no difference", "": "–"},
         "interpretation": {
             "reproduced": "The data reproduce this finding: every component goes in the stated direction and is significant at the {alpha} level.",
@@ -188,7 +189,7 @@ TEXT = {
         "strategy_head": ["Complexity rank", "Code", "Label", "Definition"],
         "sub_head": ["Strategy", "Sub-strategy", "Plans", "Share within the strategy [95% CI]"],
         "table_head": ["Code", "Plans", "Share [95% CI]"],
-        "battery_head": ["Code", "Levels 1-2", "Levels 3-4", "Test", "p", "Holm p", "OR 1-2 vs 3-4 [95% CI]"],
+        "battery_head": ["Code", "Levels 1-2", "Levels 3-4", "Test", "p", "adjusted p (correction)", "Difference 3-4 − 1-2 · OR 3-4 / 1-2 [95% CI]"],
         "status_head": ["Strategy (complexity)", "Already applied", "Intended"],
         "diversity_head": ["Measure", "Group", "n", "Mean", "Median [Q1; Q3]"],
         "dict_head": ["File", "Content", "Columns"],
@@ -354,7 +355,8 @@ class Report:
     @cached_property
     def components(self) -> pd.DataFrame:
         table = self.table("tests/components.csv")
-        for column in ("direction", "not_testable_reason", "label_a", "label_b", "method", "detail", "effect_name"):
+        for column in ("direction", "not_testable_reason", "label_a", "label_b", "method", "detail", "effect_name",
+                       "adjustment", "effect_note"):
             table[column] = table[column].astype("string").fillna("").astype(str)
         return table
 
@@ -401,6 +403,9 @@ class Report:
             return words["sign"].format(a=self.text["measures"][spec["measure"]], b=self.text["measures"][spec["versus"]])
         if kind == "presence":
             return words["presence"].format(strategy=self.label("strategies", spec["strategy"]))
+        if kind == "all_plans":
+            return claims.WORDS[self.language]["all_plans_label"].format(
+                a=self.text["measures"][spec["measure"]], b=self.text["measures"][spec["versus"]])
         return words[kind]
 
     def test_label(self, kind: str, method: str) -> str:
@@ -409,6 +414,8 @@ class Report:
         if kind == "group_difference":
             key = "chi-square" if method.startswith("Pearson") else "fisher" if method.startswith("Fisher") else "exact"
             return names[key]
+        if kind == "all_plans":
+            return claims.WORDS[self.language]["all_plans_test"]
         return names[kind]
 
     @cached_property
@@ -517,16 +524,8 @@ class Report:
         return table_markdown(self.text["summary_head"], rows, self.text["captions"]["tbl-summary"], "tbl-summary")
 
     def measured_value(self, row) -> str:
-        """The deciding component's values in a few words."""
-        if pd.isna(row.value_a):
-            return "–"
-        if isinstance(row.label_a, str) and row.label_a.startswith("share") or row.rule == "majority":
-            first = self.pct(row.value_a)
-            second = self.pct(row.value_b) if not pd.isna(row.value_b) else ""
-            return f"{first} / {second}" if second else first
-        if row.rule in ("presence", "coverage"):
-            return f"{format_count(row.value_a, self.language)} / {format_count(row.value_b, self.language)}"
-        return f"{format_number(row.value_a, self.language, 2)} / {format_number(row.value_b, self.language, 2)}"
+        """The deciding component's values in a few words, labelled (reporting.claims)."""
+        return claims.measured_value(row, self.components, self.language)
 
     def finding_section(self, finding_id: str, evidence: str = "") -> str:
         """A finding's section: heading, quoted source, rendering, evidence, numbers, verdict."""
@@ -545,33 +544,19 @@ class Report:
         return "\n".join(parts)
 
     def interpretation(self, row: pd.Series) -> str:
-        """One sentence generated from the verdict and the deciding component's numbers."""
-        alpha = format_number(row["alpha"], self.language, 2)
-        own = self.components[self.components["finding"] == row.name]
-        if row["verdict"] == "not testable":
-            weak = escape_markdown(own.loc[own["not_testable_reason"] != "", "not_testable_reason"].iloc[0])
-        elif row["verdict"] == "not reproduced":
-            wrong = own[own["direction"] != "as expected"].iloc[0]
-            weak = f"{self.text['components'].lower()} {wrong['component']} : {self.text['direction'][wrong['direction']]}" \
-                if self.language == "fr" else f"component {wrong['component']} goes {self.text['direction'][wrong['direction']]}"
-        elif pd.isna(row["p_adjusted"]):
-            weak = ""
-        else:
-            weak = self.text["weakest"].format(p=format_p(row["p_adjusted"], self.language))
-        return self.text["interpretation"][row["verdict"]].format(alpha=alpha, weak=weak)
+        """One sentence generated from the verdict and the components (reporting.claims)."""
+        return claims.verdict_sentence(row, self.components, self.language)
 
     def components_table(self, finding_id: str) -> str:
         """Every component of a finding with its test, raw and adjusted p, effect and direction."""
         rows = []
         for c in self.components[self.components["finding"] == finding_id].itertuples():
             values = self.component_values(c)
-            effect = "–" if pd.isna(c.effect) else (
-                format_number(c.effect, self.language, 2)
-                + ("" if pd.isna(c.ci_low) else " " + format_interval(c.ci_low, c.ci_high, self.language, digits=2)))
+            effect = claims.effect_cell(c, self.language)
             rows.append([
                 str(c.component), self.component_label(self.component_spec(finding_id, c.component)), values,
                 self.test_label(c.kind, c.method),
-                format_p(c.p_value, self.language), format_p(c.p_adjusted, self.language) if c.family else "–",
+                format_p(c.p_value, self.language), claims.adjusted_p_cell(c.p_adjusted, c.adjustment, self.language),
                 effect, self.text["direction"].get(c.direction, c.direction),
             ])
         return table_markdown(self.text["component_head"], rows)
@@ -700,9 +685,10 @@ class Report:
             cells = [f"{self.pct(int(u) / int(t))} ({u}/{t})" if (u, t) != ("", "") and int(t) else "–"
                      for u, t in (counts.get(group, ("", "")) for group in ("1-2", "3-4"))]
             section = {"object": "objects", "strategy": "strategies", "substrategy": "substrategies"}[variable_type]
-            odds = "–" if pd.isna(r["odds_ratio"]) else f"{format_number(r['odds_ratio'], self.language, 2)} {format_interval(r['odds_ratio_ci_low'], r['odds_ratio_ci_high'], self.language, digits=2)}"
-            rows.append([self.label(section, code)] + cells
-                        + [escape_markdown(str(r["method"])), format_p(r["p_value"], self.language), format_p(r["p_holm"], self.language), odds])
+            odds = claims.battery_effect_cell(r, self.language)
+            rows.append([self.label(section, code) + claims.confirmatory_mark(r["confirmatory_component"])] + cells
+                        + [escape_markdown(str(r["method"])), format_p(r["p_value"], self.language),
+                           claims.adjusted_p_cell(r["p_adjusted"], r["adjustment"], self.language), odds])
         return table_markdown(self.text["battery_head"], rows)
 
     # --- stability across random samples (the stability stage) ---------------------------------

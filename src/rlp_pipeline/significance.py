@@ -132,7 +132,7 @@ def _not_testable_as_row(component):
 
 def _component_row(**values: Any) -> dict[str, Any]:
     row = {key: np.nan for key in COMPONENT_COLUMNS}
-    row.update({"not_testable_reason": "", "direction": "", "method": "", "detail": ""})
+    row.update({"not_testable_reason": "", "direction": "", "method": "", "detail": "", "effect_note": ""})
     row.update(values)
     return row
 
@@ -179,10 +179,30 @@ def component_trend_levels(measure: pd.Series, levels: pd.Series, expected: str,
         value_b=means[-1], label_b=f"mean at level {ordered[-1]}",
         statistic=result["J"], statistic_name="Jonckheere-Terpstra J",
         p_value=result["p_value"],
-        effect_name="standardised J (z)", effect=result["z"],
+        effect_name=ORDINAL_DOMINANCE, effect=ordinal_dominance(result["J"], [len(g) for g in groups]),
         direction=direction_of(result["z"], expected_sign),
-        method=result["method"], detail="means by level: " + ", ".join(f"{l}: {m:.3f}" for l, m in zip(ordered, means)),
+        method=result["method"],
+        detail="means by level: " + ", ".join(f"{l}: {m:.3f}" for l, m in zip(ordered, means)) + f"; z = {result['z']:.3f}",
     )
+
+
+ORDINAL_DOMINANCE = "ordinal dominance across levels (2J / pairs - 1; positive: higher at higher levels)"
+
+
+def ordinal_dominance(j_value: float, sizes: list[int]) -> float:
+    """The Jonckheere-Terpstra J as an effect size: 2 J / P - 1, with P the number of pairs of
+    plans at different levels (sum over i < j of n_i n_j).
+
+    J counts the pairs (lower level, higher level) in which the plan at the higher level has the
+    larger value, ties as one half, so J / P is the probability that a plan at a higher level
+    has the larger value (ties split), and 2 J / P - 1 lies in [-1, 1]: 0 for no ordering, 1
+    when every plan of a higher level is above every plan of a lower one. With two levels it is
+    the rank-biserial correlation of the Mann-Whitney test. Unlike z, it does not grow with
+    the number of plans.
+    """
+    sizes = np.asarray(sizes, dtype=float)
+    pairs = (sizes.sum() ** 2 - (sizes ** 2).sum()) / 2.0
+    return float(2.0 * j_value / pairs - 1.0)
 
 
 @_not_testable_as_row
@@ -228,12 +248,20 @@ def component_group_difference(indicator: pd.Series, groups: pd.Series, expected
         row["not_testable_reason"] = str(reason)
         return row
     odds = inference.odds_ratio_2x2(table)
+    difference = inference.risk_difference(int(table[0, 0]), int(table[:, 0].sum()), int(table[0, 1]), int(table[:, 1].sum()))
     row.update(
         statistic=test["statistic"], statistic_name="Pearson chi-square", p_value=test["p_value"],
         effect_name=f"odds ratio ({high_group} vs {low_group})", effect=odds["odds_ratio"],
         ci_low=odds["ci_low"], ci_high=odds["ci_high"],
-        method=f"{test['method']}; {odds['kind']}",
+        risk_difference_pp=100 * difference["difference"], rd_ci_low_pp=100 * difference["ci_low"],
+        rd_ci_high_pp=100 * difference["ci_high"],
+        method=f"{test['method']}; {odds['kind']}; risk difference with Newcombe's hybrid score interval",
     )
+    zero = [f"{'with' if i == 0 else 'without'} the indicator in group {g}"
+            for i in range(2) for j, g in enumerate((high_group, low_group)) if table[i, j] == 0]
+    if zero:  # the odds ratio is 0 or infinite: not shown as an estimate, the risk difference is
+        row.update(effect=np.nan, ci_low=np.nan, ci_high=np.nan,
+                   effect_note=f"odds ratio not estimable: no plan {zero[0]} (zero cell); see the risk difference")
     return row
 
 
@@ -260,9 +288,17 @@ def component_paired_difference(first: pd.Series, second: pd.Series, within: pd.
         return row
     result = inference.mcnemar_exact(b, c)
     odds, low, high = matched_odds_ratio(b, c)
+    difference = inference.paired_risk_difference(b, c, n)
     row.update(p_value=result["p_two_sided"], effect_name="matched odds ratio (first only / second only)",
                effect=odds, ci_low=low, ci_high=high,
-               method="exact McNemar test (two-sided binomial test on the discordant plans); exact interval")
+               risk_difference_pp=100 * difference["difference"], rd_ci_low_pp=100 * difference["ci_low"],
+               rd_ci_high_pp=100 * difference["ci_high"],
+               method="exact McNemar test (two-sided binomial test on the discordant plans); exact interval; "
+                      "paired difference of shares with an exact interval conditional on the discordant plans")
+    if b == 0 or c == 0:  # the matched odds ratio is 0 or infinite: the difference of shares is shown
+        row.update(effect=np.nan, ci_low=np.nan, ci_high=np.nan,
+                   effect_note=f"matched odds ratio not estimable: no plan has only the {'first' if b == 0 else 'second'} "
+                               "indicator (zero cell); see the difference of shares")
     return row
 
 
@@ -347,6 +383,7 @@ COMPONENT_COLUMNS = [
     "finding", "component", "kind", "description", "family", "n", "label_a", "value_a", "label_b", "value_b",
     "statistic", "statistic_name", "p_value", "p_adjusted", "effect_name", "effect", "ci_low", "ci_high",
     "direction", "significant", "not_testable_reason", "method", "detail", "adjustment",
+    "risk_difference_pp", "rd_ci_low_pp", "rd_ci_high_pp", "effect_note",
 ]
 
 
@@ -452,9 +489,57 @@ def describe_component(spec: dict[str, Any]) -> str:
 # --------------------------------------------------------------------------------------------
 
 
-def battery(sample: AnalysedSample, codebook: Codebook, seed: int) -> pd.DataFrame:
+def confirmatory_rows(registry: Registry, kinds: tuple[str, ...]) -> dict[tuple[str, str], tuple[str, str]]:
+    """The comparisons of the exploratory tables that are also a confirmatory component:
+    (kind's key, indicator or measure) -> (component label such as 'F16.1', the group the claim
+    says is higher). Such rows show the confirmatory numbers, so a comparison has one adjusted
+    p-value and one orientation wherever it appears."""
+    found = {}
+    for finding in registry.findings:
+        if not finding.family:
+            continue
+        for position, spec in enumerate(finding.components, start=1):
+            if spec["kind"] in kinds:
+                key = spec.get("indicator") or spec.get("measure")
+                expected = spec["expected"]
+                found[(spec["kind"], key)] = (f"{finding.id}.{position}",
+                                              expected.get("higher_in", "") if isinstance(expected, dict) else expected)
+    return found
+
+
+EXPLORATORY = "Holm across the {m} exploratory rows of this table"
+CONFIRMATORY = "confirmatory component {label}: {adjustment}"
+
+
+def label_adjustments(table: pd.DataFrame, components: pd.DataFrame | None, confirmatory: pd.Series) -> pd.DataFrame:
+    """p_adjusted and adjustment for a table of tests: a row that is also a confirmatory
+    component takes that component's raw and adjusted p-values (the confirmatory family's
+    correction); the other rows are exploratory, Holm-adjusted across themselves."""
+    table = table.copy()
+    table["confirmatory_component"] = confirmatory.fillna("").astype(str).to_numpy()
+    exploratory = (table["confirmatory_component"] == "").to_numpy()
+    table["p_adjusted"] = np.nan
+    table.loc[exploratory, "p_adjusted"] = inference.holm(table.loc[exploratory, "p_value"].to_numpy(float))
+    m = int(table.loc[exploratory, "p_value"].notna().sum())
+    table["adjustment"] = np.where(exploratory, EXPLORATORY.format(m=m), "")
+    if components is not None:
+        by_label = components.assign(label=components["finding"] + "." + components["component"].astype(str)).set_index("label")
+        for index in np.flatnonzero(~exploratory):
+            label = table["confirmatory_component"].iloc[index]
+            source = by_label.loc[label]
+            table.iloc[index, table.columns.get_loc("p_value")] = source["p_value"]
+            table.iloc[index, table.columns.get_loc("p_adjusted")] = source["p_adjusted"]
+            table.iloc[index, table.columns.get_loc("adjustment")] = CONFIRMATORY.format(label=label, adjustment=source["adjustment"])
+    return table
+
+
+def battery(sample: AnalysedSample, codebook: Codebook, seed: int, registry: Registry | None = None,
+            components: pd.DataFrame | None = None) -> pd.DataFrame:
     """Mobilisation (4 levels, and groups) against the use of each object, strategy and
-    sub-strategy: the test Cochran's rule allows, trend, effect sizes; Holm across the table."""
+    sub-strategy: the test Cochran's rule allows, trend, effect sizes. Exploratory: Holm across
+    its rows, except the rows that are confirmatory components (F15-F17), which show the
+    confirmatory p-values and the claim's orientation (label_adjustments)."""
+    claims = confirmatory_rows(registry, ("group_difference",)) if registry else {}
     levels = sample.plans["mobilisation_level"].to_numpy()
     groups = sample.plans["mobilisation_group"].to_numpy()
     level_ids = [level for level in codebook.ids("mobilisation_levels")]
@@ -473,19 +558,25 @@ def battery(sample: AnalysedSample, codebook: Codebook, seed: int) -> pd.DataFra
                     "plans_using": "|".join(map(str, table[0])), "plans_in_category": "|".join(map(str, table.sum(axis=0))),
                     "n": int(table.sum()),
                 }
-                row.update(_table_tests(table, grouping, seed=derived_seed(seed, f"battery:{grouping}:{code}")))
+                claim = claims.get(("group_difference", f"{variable_type}:{code}")) if grouping == "group" else None
+                first = claim[1] if claim else "3-4"
+                row.update(_table_tests(table, grouping, seed=derived_seed(seed, f"battery:{grouping}:{code}"),
+                                        first=first if grouping == "group" else ""))
+                row["confirmatory_component"] = claim[0] if claim else ""
                 rows.append(row)
     result = pd.DataFrame(rows)
-    result["p_holm"] = inference.holm(result["p_value"].to_numpy(float))
-    return result
+    return label_adjustments(result.drop(columns="confirmatory_component"), components, result["confirmatory_component"])
 
 
-def _table_tests(table: np.ndarray, grouping: str, *, seed: int) -> dict[str, Any]:
+def _table_tests(table: np.ndarray, grouping: str, *, seed: int, first: str = "") -> dict[str, Any]:
+    """The tests of one battery row; for groups, the odds ratio and the risk difference oriented
+    with `first` (the claim's higher group, else 3-4) first. `table`'s columns are 1-2, 3-4."""
     empty = {key: np.nan for key in ("statistic", "df", "p_value", "p_value_asymptotic", "p_value_exact",
                                       "p_value_monte_carlo", "monte_carlo_se", "cramers_v", "cramers_v_corrected",
                                       "cramers_v_ci_low", "cramers_v_ci_high", "trend_z", "trend_p",
-                                      "odds_ratio", "odds_ratio_ci_low", "odds_ratio_ci_high")}
-    empty.update(method="", cochran_rule_holds=pd.NA, not_testable_reason="")
+                                      "odds_ratio", "odds_ratio_ci_low", "odds_ratio_ci_high",
+                                      "risk_difference_pp", "rd_ci_low_pp", "rd_ci_high_pp")}
+    empty.update(method="", cochran_rule_holds=pd.NA, not_testable_reason="", or_orientation="", effect_note="")
     try:
         test = inference.independence_test(table, seed=seed)
     except NotTestable as reason:
@@ -504,9 +595,20 @@ def _table_tests(table: np.ndarray, grouping: str, *, seed: int) -> dict[str, An
     if grouping == "level" and table.shape[1] > 2:
         trend = _unless_not_testable(inference.cochran_armitage, table, {"z": np.nan, "p_two_sided": np.nan})
         empty.update(trend_z=trend["z"], trend_p=trend["p_two_sided"])
-    if table.shape[1] == 2:
-        odds = _unless_not_testable(inference.odds_ratio_2x2, table, {"odds_ratio": np.nan, "ci_low": np.nan, "ci_high": np.nan})
-        empty.update(odds_ratio=odds["odds_ratio"], odds_ratio_ci_low=odds["ci_low"], odds_ratio_ci_high=odds["ci_high"])
+    if table.shape[1] == 2 and first:
+        oriented = table if first == GROUPS[0] else table[:, ::-1]
+        second = [g for g in GROUPS if g != first][0]
+        odds = _unless_not_testable(inference.odds_ratio_2x2, oriented,
+                                    {"odds_ratio": np.nan, "ci_low": np.nan, "ci_high": np.nan})
+        difference = _unless_not_testable(
+            lambda t: inference.risk_difference(int(t[0, 0]), int(t[:, 0].sum()), int(t[0, 1]), int(t[:, 1].sum())),
+            oriented, {"difference": np.nan, "ci_low": np.nan, "ci_high": np.nan})
+        empty.update(odds_ratio=odds["odds_ratio"], odds_ratio_ci_low=odds["ci_low"], odds_ratio_ci_high=odds["ci_high"],
+                     or_orientation=f"{first} vs {second}", risk_difference_pp=100 * difference["difference"],
+                     rd_ci_low_pp=100 * difference["ci_low"], rd_ci_high_pp=100 * difference["ci_high"])
+        if (oriented == 0).any():  # 0 or infinite: not an estimate to show; the risk difference is
+            empty.update(odds_ratio=np.nan, odds_ratio_ci_low=np.nan, odds_ratio_ci_high=np.nan,
+                         effect_note="odds ratio not estimable: a zero cell; see the risk difference")
     return empty
 
 
@@ -519,14 +621,19 @@ def _unless_not_testable(function, table: np.ndarray, missing):
         return missing
 
 
-DISTRIBUTION_MEASURES = ("n_objects", "n_strategies", "n_substrategies", "shannon_strategies",
-                         "gini_simpson_strategies", "evenness_strategies")
+DISTRIBUTION_MEASURES = ("n_objects", "n_strategies", "n_substrategies", "n_codings", "shannon_strategies",
+                         "gini_simpson_strategies", "evenness_strategies", "hill0_strategies_rarefied",
+                         "hill1_strategies_rarefied", "hill2_strategies_rarefied")
 
 
-def distributions(per_plan: pd.DataFrame, seed: int) -> pd.DataFrame:
+def distributions(per_plan: pd.DataFrame, seed: int, registry: Registry | None = None,
+                  components: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per-plan counts and diversity by level (Kruskal-Wallis, Jonckheere-Terpstra) and by group
-    (Mann-Whitney, 3-4 vs 1-2); Holm across the whole table."""
-    rows = []
+    (Mann-Whitney); exploratory, Holm across the table, except the rows that are confirmatory
+    components (F03, F13), which show the confirmatory p-values (label_adjustments)."""
+    shifts = confirmatory_rows(registry, ("group_shift",)) if registry else {}
+    trends = confirmatory_rows(registry, ("trend_levels",)) if registry else {}
+    rows, confirmatory = [], []
     for measure in DISTRIBUTION_MEASURES:
         kept = per_plan[per_plan[measure].notna()]
         by_level = [kept.loc[kept["mobilisation_level"] == level, measure].to_numpy(float)
@@ -537,19 +644,26 @@ def distributions(per_plan: pd.DataFrame, seed: int) -> pd.DataFrame:
             kw = inference.kruskal_wallis(by_level)
             rows.append({**base, "test": "Kruskal-Wallis (4 levels)", "statistic": kw["H"], "p_value": kw["p_value"],
                          "effect_name": "epsilon squared", "effect": kw["epsilon_squared"]})
+            confirmatory.append("")
             jt = inference.jonckheere_terpstra(by_level, seed=derived_seed(seed, f"distribution:jt:{measure}"))
             rows.append({**base, "test": "Jonckheere-Terpstra (ordered levels)", "statistic": jt["J"],
-                         "p_value": jt["p_value"], "effect_name": "standardised J (z)",
-                         "effect": jt["z"]})
-        high = kept.loc[kept["mobilisation_group"] == "3-4", measure].to_numpy(float)
-        low = kept.loc[kept["mobilisation_group"] == "1-2", measure].to_numpy(float)
+                         "p_value": jt["p_value"], "effect_name": ORDINAL_DOMINANCE,
+                         "effect": ordinal_dominance(jt["J"], [len(g) for g in by_level])})
+            confirmatory.append(trends.get(("trend_levels", measure), ("",))[0])
+        claim = shifts.get(("group_shift", measure))
+        high_group = claim[1] if claim else "3-4"
+        low_group = [g for g in GROUPS if g != high_group][0]
+        high = kept.loc[kept["mobilisation_group"] == high_group, measure].to_numpy(float)
+        low = kept.loc[kept["mobilisation_group"] == low_group, measure].to_numpy(float)
         if len(high) and len(low) and np.unique(inference.rank_values(np.concatenate([high, low]))).size > 1:
             mw = inference.mann_whitney(high, low)
-            rows.append({**base, "test": "Mann-Whitney (3-4 vs 1-2)", "statistic": mw["U"], "p_value": mw["p_two_sided"],
-                         "effect_name": "rank-biserial correlation (positive: higher in 3-4)", "effect": mw["rank_biserial"]})
+            rows.append({**base, "test": f"Mann-Whitney ({high_group} vs {low_group})", "statistic": mw["U"],
+                         "p_value": mw["p_two_sided"],
+                         "effect_name": f"rank-biserial correlation (positive: higher in {high_group})",
+                         "effect": mw["rank_biserial"]})
+            confirmatory.append(claim[0] if claim else "")
     result = pd.DataFrame(rows, columns=["measure", "n", "test", "statistic", "p_value", "effect_name", "effect"])
-    result["p_holm"] = inference.holm(result["p_value"].to_numpy(float))
-    return result
+    return label_adjustments(result, components, pd.Series(confirmatory, dtype=object))
 
 
 def objects_within_plans(sample: AnalysedSample, codebook: Codebook) -> pd.DataFrame:
@@ -593,11 +707,12 @@ def run_tests(sample_dir: Path | str, per_plan_path: Path | str, codebook_path: 
     per_plan = pd.read_csv(per_plan_path, dtype={"plan_id": str}, keep_default_na=False, na_values=[""])
     log.info("Testing %d analysed plans (seed %d)", len(sample.plans), seed)
     tables = {}
-    tables["battery.csv"] = battery(sample, codebook, seed)
+    components = finding_components(registry, sample, per_plan, codebook, sample_dir, seed)
+    tables["battery.csv"] = battery(sample, codebook, seed, registry, components)
     log.info("Battery: %d tests of mobilisation against use", len(tables["battery.csv"]))
-    tables["distributions.csv"] = distributions(per_plan, seed)
+    tables["distributions.csv"] = distributions(per_plan, seed, registry, components)
     tables["objects_within_plans.csv"] = objects_within_plans(sample, codebook)
-    tables["components.csv"] = finding_components(registry, sample, per_plan, codebook, sample_dir, seed)
+    tables["components.csv"] = components
     log.info("Finding components: %d", len(tables["components.csv"]))
     files = {out_dir / name: csv_bytes(table) for name, table in tables.items()}
     files[out_dir / "datapackage.json"] = json_bytes(
@@ -608,8 +723,9 @@ def run_tests(sample_dir: Path | str, per_plan_path: Path | str, codebook_path: 
 _P = "p-value (two-sided unless stated)"
 TABLES: dict[str, dict[str, Any]] = {
     "battery.csv": {
-        "title": "Mobilisation against the use of each object, strategy and sub-strategy",
-        "description": "One row per code and grouping (the four levels, or the groups 1-2 / 3-4). Unit: the plan.",
+        "title": "Mobilisation against the use of each object, strategy and sub-strategy (exploratory battery)",
+        "description": "One row per code and grouping (the four levels, or the groups 1-2 / 3-4). Unit: the plan. "
+                       "Exploratory, except the rows that are confirmatory components of a finding.",
         "columns": {
             "variable_type": "object, strategy or substrategy", "code": "codebook id",
             "label_fr": "label in French (codebook)", "label_en": "label in English (codebook)",
@@ -627,28 +743,42 @@ TABLES: dict[str, dict[str, Any]] = {
             "cramers_v_ci_low": "95% interval of V, lower bound (noncentral chi-square inversion)",
             "cramers_v_ci_high": "95% interval of V, upper bound",
             "trend_z": "Cochran-Armitage trend statistic across the ordered levels (scores 0..3)", "trend_p": "two-sided p-value of the trend test",
-            "odds_ratio": "conditional maximum-likelihood odds ratio (groups only; first group 1-2)",
+            "odds_ratio": "conditional maximum-likelihood odds ratio (groups only), oriented as or_orientation says; "
+                          "empty when a zero cell makes it 0 or infinite (see effect_note and the risk difference)",
             "odds_ratio_ci_low": "95% exact interval of the odds ratio, lower bound", "odds_ratio_ci_high": "upper bound",
-            "p_holm": "p_value adjusted by Holm's method across every row of this table",
+            "or_orientation": "which group's odds come first: the claim's higher group for a confirmatory row, else 3-4 vs 1-2",
+            "risk_difference_pp": "share in the first group minus share in the second (or_orientation), in percentage points",
+            "rd_ci_low_pp": "95% Newcombe hybrid score interval of the risk difference, lower bound (percentage points)",
+            "rd_ci_high_pp": "upper bound", "effect_note": "why the odds ratio is not shown (empty: it is)",
+            "p_adjusted": "adjusted p-value: exploratory rows, Holm across the exploratory rows of this table; a row "
+                          "that is a confirmatory component, that component's adjusted p-value (column adjustment says which)",
+            "adjustment": "the correction that made p_adjusted",
+            "confirmatory_component": "the confirmatory component this row also is (for example F16.1; empty: exploratory)",
         },
     },
     "distributions.csv": {
-        "title": "Per-plan counts and diversity by mobilisation level and group",
-        "description": "Rank tests of the per-plan measures of the diversity stage.",
+        "title": "Per-plan counts and diversity by mobilisation level and group (exploratory)",
+        "description": "Rank tests of the per-plan measures of the diversity stage; exploratory, except the rows that "
+                       "are confirmatory components of a finding.",
         "columns": {
             "measure": "per-plan measure (see diversity/per_plan.csv)", "n": "plans with the measure defined",
             "test": "test", "statistic": "test statistic (H, J or U)", "p_value": _P,
-            "effect_name": "effect size used", "effect": "effect size", "p_holm": "Holm-adjusted across this table",
+            "effect_name": "effect size used", "effect": "effect size",
+            "confirmatory_component": "the confirmatory component this row also is (empty: exploratory)",
+            "p_adjusted": "adjusted p-value: exploratory rows, Holm across the exploratory rows of this table; a row "
+                          "that is a confirmatory component, that component's raw and adjusted p-values",
+            "adjustment": "the correction that made p_adjusted",
         },
     },
     "objects_within_plans.csv": {
-        "title": "Objects named by the same plans: Cochran's Q and paired comparisons",
+        "title": "Objects named by the same plans: Cochran's Q and paired comparisons (exploratory; the "
+                 "confirmatory tests of F05 are in components.csv)",
         "description": "One plan can name several objects, so objects are compared within plans (finding F05).",
         "columns": {
             "test": "test", "first": "first object of the pair", "second": "second object of the pair",
             "statistic": "Q, or discordant plans (first only minus second only)", "df": "degrees of freedom (Q)",
             "p_value": _P, "first_share": "share of plans naming the first object",
-            "second_share": "share of plans naming the second object", "p_holm": "Holm-adjusted across the pairs",
+            "second_share": "share of plans naming the second object", "p_holm": "Holm-adjusted across the pairs (exploratory)",
         },
     },
     "components.csv": {
@@ -663,6 +793,12 @@ TABLES: dict[str, dict[str, Any]] = {
             "p_adjusted": "p-value used for the verdict: adjusted as the column adjustment says (findings.adjusted_p_values), "
                           "else raw; empty for descriptive components",
             "adjustment": "the correction that made p_adjusted (empty: none)",
+            "risk_difference_pp": "difference of the two shares compared, in percentage points, in the claim's orientation "
+                                  "(group_difference: stated higher group minus the other; paired_difference: first minus second)",
+            "rd_ci_low_pp": "95% interval of the difference, lower bound (Newcombe's hybrid score interval for two groups; "
+                            "exact, conditional on the discordant plans, for paired shares)",
+            "rd_ci_high_pp": "upper bound of that interval",
+            "effect_note": "why the effect is not shown (a zero cell makes an odds ratio 0 or infinite)",
             "effect_name": "effect size used", "effect": "effect size", "ci_low": "95% interval, lower bound",
             "ci_high": "95% interval, upper bound",
             "direction": "as expected, opposite, or none (no difference), relative to the source's statement",

@@ -1,1 +1,2 @@
-"""Pieces of the report added as their own modules (the report's words for one section each)."""
+"""Report content built from the derived tables, one module per theme (the layout and the
+document's assembly stay in :mod:`rlp_pipeline.report`)."""

@@ -1,1 +1,1 @@
-"""Statistics that stand on their own, one module per family (e.g. inter-coder agreement)."""
+"""Statistical estimators that are more than a line of numpy (one module per family)."""
