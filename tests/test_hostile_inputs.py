@@ -389,3 +389,14 @@ def test_an_unreadable_yaml_file_is_a_problem_not_an_exception(monkeypatch):
     with pytest.raises(InputError) as caught:
         load_codebook(RAW / "codebook.yaml")
     assert "a readable file (Permission denied)" in caught.value.report()
+
+
+def test_a_bad_row_spanning_lines_is_named_by_its_first_line(shipped):
+    lines = codings_lines(shipped)[:40]
+    lines[4] = with_cell(lines[4], EXCERPT, '"deux\nlignes"')  # line 5-6
+    bad = 20  # the row on line 22, whose own excerpt spans three lines
+    lines[bad] = with_cell(lines[bad], EXCERPT, '"une\ndeux\ntrois"').replace(",applied,", ",appliqué,") \
+        .replace(",intended,", ",appliqué,")
+    (shipped / "codings.csv").write_text("".join(lines), encoding="utf-8")
+    problems = [p for p in refusal(shipped) if p.column == "status"]
+    assert [p.line for p in problems] == [22]
