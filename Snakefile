@@ -23,7 +23,7 @@ min_version("9.0")
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 from rlp_pipeline.safety.workflow import check_interrupted_run, check_settings
 
-check_settings("config/config.yaml", "config/config.schema.yaml")
+check_settings("config/config.yaml", "config/config.schema.yaml", workflow.config_settings.configfiles)
 check_interrupted_run()
 
 

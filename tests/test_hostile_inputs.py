@@ -377,3 +377,26 @@ def test_a_multi_line_excerpt_listing_seven_items_is_not_taken_for_swallowed_row
     lines[9] = with_cell(lines[9], EXCERPT, '"Nos priorités :\nlire, jouer, bouger, chanter, cuisiner, jardiner, dormir\nfin"')
     (shipped / "codings.csv").write_text("".join(lines), encoding="utf-8")
     assert len(validate_inputs(shipped / "codebook.yaml", shipped / "datapackage.yaml").codings) == 1500
+
+
+def test_an_unreadable_yaml_file_is_a_problem_not_an_exception(monkeypatch):
+    from rlp_pipeline.codebook import load_codebook
+
+    def denied(self):  # as for a file without read permission (tests may run as root, who reads all)
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "read_bytes", denied)
+    with pytest.raises(InputError) as caught:
+        load_codebook(RAW / "codebook.yaml")
+    assert "a readable file (Permission denied)" in caught.value.report()
+
+
+def test_a_bad_row_spanning_lines_is_named_by_its_first_line(shipped):
+    lines = codings_lines(shipped)[:40]
+    lines[4] = with_cell(lines[4], EXCERPT, '"deux\nlignes"')  # line 5-6
+    bad = 20  # the row on line 22, whose own excerpt spans three lines
+    lines[bad] = with_cell(lines[bad], EXCERPT, '"une\ndeux\ntrois"').replace(",applied,", ",appliqué,") \
+        .replace(",intended,", ",appliqué,")
+    (shipped / "codings.csv").write_text("".join(lines), encoding="utf-8")
+    problems = [p for p in refusal(shipped) if p.column == "status"]
+    assert [p.line for p in problems] == [22]

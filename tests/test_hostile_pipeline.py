@@ -110,3 +110,16 @@ def test_a_lock_left_by_a_killed_run_gets_one_line_saying_what_to_run(project):
     assert snakemake(project, "--unlock").returncode == 0
     result = snakemake(project, VALIDATED)
     assert result.returncode == 0 and "Nothing to be done" in result.stdout + result.stderr
+
+
+def test_a_hostile_config_file_given_on_the_command_line_is_refused_with_its_line(project):
+    bomb = project / "override.yaml"
+    bomb.write_text("\n".join(  # a billion laughs: nine levels of lists of nine aliases
+        [f"a: &a [{', '.join(['lol'] * 9)}]"]
+        + [f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]" for i in range(8)]) + "\n",
+        encoding="utf-8")
+    printed = refused(project, "--configfile=override.yaml")  # (the option takes several files)
+    assert "override.yaml, line " in printed and "once aliases (*name) are expanded" in printed
+    (project / "partial.yaml").write_text("sampling:\n  seed: 5\n", encoding="utf-8")
+    result = snakemake(project, "--configfile=partial.yaml", "--dry-run", VALIDATED)
+    assert result.returncode == 0, result.stdout + result.stderr  # a partial, valid override is accepted

@@ -77,28 +77,41 @@ def test_a_yaml_bomb_in_the_codebook_and_missing_inputs_give_messages(project, c
 
 
 @pytest.mark.parametrize("stage", ["validate", "simulate", "template"])
-def test_a_full_disk_gives_a_message_and_leaves_no_partial_file(project, capsys, monkeypatch, stage):
+def test_a_full_disk_gives_a_message_and_replaces_no_output(project, capsys, monkeypatch, stage):
     real_fdopen = os.fdopen
+    opened = []
 
-    class FullDisk(io.RawIOBase):
+    class FillsUp(io.RawIOBase):
+        """A file on a disk that fills up at the stage's second output file."""
+
         def __init__(self, handle):
             self.stream = real_fdopen(handle, "wb")
+            opened.append(self)
 
         def write(self, data):
-            raise OSError(errno.ENOSPC, "No space left on device")
+            if len(opened) >= 2:
+                raise OSError(errno.ENOSPC, "No space left on device")
+            return self.stream.write(data)
 
         def close(self):
             self.stream.close()
 
-    monkeypatch.setattr(outputs.os, "fdopen", lambda handle, mode: FullDisk(handle))
     out = project / "out"
     command = {"validate": f"validate --out {out}", "simulate": f"simulate --out {out}",
                "template": f"template --out {out}"}[stage]
+    status, printed = run_stage(command.split(), capsys)  # a first, complete build
+    assert status == 0, printed
+    before = {path: path.read_bytes() for path in out.rglob("*") if path.is_file()}
+    for path in before:
+        path.write_bytes(b"the previous build's output")
+    monkeypatch.setattr(outputs.os, "fdopen", lambda handle, mode: FillsUp(handle))
     status, printed = run_stage(command.split(), capsys)
     assert "Traceback" not in printed, printed
     assert status == cli.EXIT_INPUT_PROBLEM
     assert "The disk is full: could not write " + str(out) in printed
-    assert not [p for p in out.rglob("*") if p.is_file()] if out.exists() else True
+    after = {path: path.read_bytes() for path in out.rglob("*") if path.is_file()}
+    assert set(after) == set(before)  # no temporary file left
+    assert set(after.values()) == {b"the previous build's output"}  # no output replaced
 
 
 def test_a_folder_in_place_of_a_raw_table_is_named(project, capsys):

@@ -119,19 +119,29 @@ def _current_umask() -> int:
 
 
 def write_outputs(files: Mapping[Path | str, bytes]) -> None:
-    """Write every (path, content) pair atomically, creating parent folders as needed."""
-    for target, content in files.items():
-        target = Path(target)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(content)
+    """Write every (path, content) pair atomically, creating parent folders as needed.
+
+    Every file is first written to a temporary name beside its target; only when all of them
+    are written are they renamed into place. A failure (a full disk, a read-only folder) removes
+    the temporary files and raises OSError naming the file: no target is then replaced, so a
+    stage never leaves some of its outputs new and others old.
+    """
+    written: list[tuple[str, Path]] = []
+    try:
+        for target, content in files.items():
+            target = Path(target)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+            written.append((temporary, target))
+            try:
+                with os.fdopen(handle, "wb") as stream:
+                    stream.write(content)
+            except OSError as error:  # say which file could not be written
+                raise OSError(error.errno, error.strerror, str(target)) from error
             os.chmod(temporary, 0o666 & ~_current_umask())  # mkstemp makes 0600 files
+        for temporary, target in written:
             os.replace(temporary, target)
-        except OSError as error:  # a full disk or a read-only folder: say which file could not be written
+    except BaseException:
+        for temporary, _ in written:
             Path(temporary).unlink(missing_ok=True)
-            raise OSError(error.errno, error.strerror, str(target)) from error
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        raise

@@ -139,9 +139,13 @@ def stop_on_problems(problems: list[Problem], stage: str) -> None:
         sys.exit(1)
 
 
-def check_settings(config_path: Path | str, schema_path: Path | str) -> None:
-    """Stop the run with a message when the settings file is unsafe, unreadable or invalid."""
-    stop_on_problems(settings_problems(config_path, schema_path), "settings check")
+def check_settings(config_path: Path | str, schema_path: Path | str, more: list | tuple = ()) -> None:
+    """Stop the run with a message when the settings file, or one of the files given with
+    `snakemake --configfile` (`more`), is unsafe, unreadable or invalid."""
+    problems = []
+    for path in [config_path, *more]:
+        problems += settings_problems(path, schema_path)
+    stop_on_problems(problems, "settings check")
 
 
 # Options with which a run takes no lock (or removes it): the interrupted-run check stays silent.
