@@ -10,7 +10,8 @@ and the share of simulations whose interval covers the true alpha (target: at le
 the Monte Carlo interval of that share; also the coverage of each simulation's own implied alpha
 (computed on its double-coded plans), a conditional target.
 
-    python benchmarks/agreement_calibration.py --simulations 200 --resamples 500
+    python benchmarks/agreement_calibration.py --simulations 400 --resamples 1000
+    python benchmarks/agreement_calibration.py --simulations 150 --resamples 1000 --plans 500
 """
 
 from __future__ import annotations
@@ -54,12 +55,16 @@ def main() -> None:
     parser.add_argument("--simulations", type=int, default=200, help="simulated populations (default: %(default)s)")
     parser.add_argument("--resamples", type=int, default=500, help="bootstrap resamples per interval (default: %(default)s)")
     parser.add_argument("--truth-plans", type=int, default=20000, help="plans of the population the true alpha is computed on (default: %(default)s)")
+    parser.add_argument("--plans", type=int, default=None, help="plans per simulated population (default: n_plans of "
+                        "config/simulation.yaml; the double-coded plans are its double_coding.share)")
     parser.add_argument("--seed", type=int, default=1, help="first simulation seed (default: %(default)s)")
     arguments = parser.parse_args()
     logging.disable(logging.WARNING)
 
     codebook = load_codebook(REPO / "data" / "raw" / "codebook.yaml")
     base = load_simulation_parameters(REPO / "config" / "simulation.yaml")
+    if arguments.plans:
+        base["n_plans"] = arguments.plans
     keep = double_coding_parameters(base)["keep"]
     started = time.perf_counter()
     _, everyone = simulate_population(dict(base, n_plans=arguments.truth_plans), codebook)

@@ -10,7 +10,7 @@ both languages.
 from __future__ import annotations
 
 import math
-from typing import Any, Mapping
+from typing import Mapping
 
 import numpy as np
 import pandas as pd
