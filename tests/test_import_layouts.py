@@ -298,3 +298,26 @@ def test_mapping_file_problems_stop_the_import_stage(tmp_path):
     path = write(tmp_path, "codes:\n  Objets/A: {}\n")
     with pytest.raises(InputError):
         run_import(tmp_path / "missing.qdpx", RAW / "codebook.yaml", RAW / "datapackage.yaml", tmp_path / "out", path)
+
+
+# -- region and level where the tools keep them ------------------------------------------------
+
+def test_level_and_region_from_document_sets_as_maxqda_writes_them(codebook, package):
+    documents = [qb.Document(f"RLP-00{i}.txt", "Les partenaires partagent un local.",
+                             [qb.Passage(0, 34, [OBJECT, STRATEGY, STATUS])]) for i in (1, 2)]
+    sets = {"Mobilisation 3": ["RLP-001.txt"], "mobilisation 1 – Réseautage": ["RLP-002.txt"],
+            "Région Estrie": ["RLP-001.txt", "RLP-002.txt"], "Relus": ["RLP-001.txt"]}
+    mapping = mapping_of(codebook, level_from={"set_prefix": "Mobilisation "}, region_from={"set_prefix": "Région "},
+                         name_from=None)
+    result = import_qdpx(qb.qdpx(documents, sets=sets), mapping, codebook, package)
+    assert result.problems == []
+    assert result.plans[["plan_id", "mobilisation_level", "region"]].values.tolist() == [["RLP-001", "3", "5"],
+                                                                                         ["RLP-002", "1", "5"]]
+    sets["Mobilisation 4"] = ["RLP-001.txt"]
+    conflict = import_qdpx(qb.qdpx(documents, sets=sets), mapping, codebook, package)
+    assert "document 'RLP-001.txt': found '3, 4'; expected one mobilisation level for the document; its document sets give several" \
+        in messages(conflict)
+    del sets["Mobilisation 4"], sets["mobilisation 1 – Réseautage"]
+    missing = import_qdpx(qb.qdpx(documents, sets=sets), mapping, codebook, package)
+    assert "document 'RLP-002.txt': expected a mobilisation level in a document set named 'Mobilisation …' holding the document" \
+        in messages(missing)
