@@ -321,3 +321,33 @@ def test_level_and_region_from_document_sets_as_maxqda_writes_them(codebook, pac
     missing = import_qdpx(qb.qdpx(documents, sets=sets), mapping, codebook, package)
     assert "document 'RLP-002.txt': expected a mobilisation level in a document set named 'Mobilisation …' holding the document" \
         in messages(missing)
+
+
+def test_mapping_skeleton_lists_documents_uses_ignore_suggestions_and_detected_offsets(tmp_path, codebook, package):
+    from rlp_pipeline.importers.qdpx import open_export
+    from rlp_pipeline.importers.skeleton import skeleton_text
+
+    other = qb.Document("RLP-002.txt", "Texte codé.", [qb.Passage(0, 5, ["Thèmes/Autre", OBJECT, STRATEGY, STATUS])],
+                        {"Mobilisation": 1, "Région": 6})
+    export_bytes = qb.qdpx([nvivo_document(), other], per_code=True, origin="NVivo 12.6",
+                           codes=["Jamais/Utilisé [brouillon]"])
+    export, problems = open_export(export_bytes, "projet.qdpx")
+    assert problems == []
+    text = skeleton_text(export, codebook)
+    export.close()
+    assert "#   RLP-001.txt\n#   RLP-002.txt\n" in text
+    assert "This export has 3 variable(s): Mobilisation, Nom, Région; 0 case(s); 0 document set(s)." in text
+    assert "offsets: utf16\nline_endings: as_is\n" in text and "utf16/as_is: 0" in text
+    assert '"Objets/Activités / programmes": {object: activities}  # 4 use(s)' in text
+    assert '"Thèmes/Autre": {}  # 1 use(s)' in text
+    assert 'ignore:\n  - "Jamais/Utilisé [[]brouillon[]]"\n' in text
+    path = write(tmp_path, text)
+    mapping, problems = read_mapping(path, codebook)
+    assert [(p.line, p.column) for p in problems] == [(text.splitlines().index('  "Thèmes/Autre": {}  # 1 use(s)') + 1,
+                                                       "codes.Thèmes/Autre")]
+    # Moving the empty entry to ignore: gives a mapping that imports the export.
+    path = write(tmp_path, text.replace('  "Thèmes/Autre": {}  # 1 use(s)\n', "") + '  - "Thèmes/*"\n')
+    mapping, problems = read_mapping(path, codebook)
+    assert problems == []
+    result = import_qdpx(export_bytes, mapping, codebook, package)
+    assert result.problems == [] and len(result.codings) == 4 and result.unmapped_codes == []
