@@ -351,3 +351,33 @@ def test_mapping_skeleton_lists_documents_uses_ignore_suggestions_and_detected_o
     assert problems == []
     result = import_qdpx(export_bytes, mapping, codebook, package)
     assert result.problems == [] and len(result.codings) == 4 and result.unmapped_codes == []
+
+
+@pytest.mark.skipif(not (Path(__file__).parent / "fixtures" / "refi-qda").is_dir(), reason="real fixtures not available")
+def test_mapping_skeleton_of_the_real_atlas_exports(codebook):
+    from rlp_pipeline.importers.qdpx import open_export
+    from rlp_pipeline.importers.skeleton import skeleton_text
+
+    fixtures = Path(__file__).parent / "fixtures" / "refi-qda"
+    export, _ = open_export(fixtures / "TestProject.qdpx")
+    text = skeleton_text(export, codebook)
+    export.close()
+    assert "6 text document(s) of 12 source(s)" in text and "origin: ATLAS.ti 8.4.0" in text
+    assert '  "cornflakes": {}  # 5 use(s)\n' in text and '  - "Coke/full-fat Coke"\n' in text
+    assert "Coke/diet Coke" in text.split("\nignore:")[0] and "Coke/diet Coke" not in text.split("\nignore:")[1]
+    export, _ = open_export(fixtures / "portableQDA_Atlasti.qdc")
+    text = skeleton_text(export, codebook)
+    export.close()
+    assert "This export has no coding" in text and "ignore: []" in text and '  "code1/code1.1": {}  # 0 use(s)' in text
+
+
+def test_two_coders_in_nvivos_layout_give_one_coding_each_with_split_by_coder(codebook, package):
+    passages = [qb.Passage(0, 34, [OBJECT, STRATEGY, STATUS], "Marie Tremblay"),
+                qb.Passage(0, 34, [OBJECT, STRATEGY, STATUS], "Jean Roy")]
+    document = qb.Document("RLP-001.txt", "Les partenaires partagent un local.", passages, VARIABLES)
+    data = qb.qdpx([document], per_code=True, origin="NVivo 14", exporter="Administrateur")
+    split = import_qdpx(data, mapping_of(codebook, split_by_coder=True), codebook, package)
+    assert split.problems == [] and split.codings["coder"].tolist() == ["Marie Tremblay", "Jean Roy"]
+    # Without split_by_coder, the six selections are one passage: every code twice, one coding.
+    together = import_qdpx(data, mapping_of(codebook), codebook, package)
+    assert together.problems == [] and together.codings["coder"].tolist() == ["Marie Tremblay, Jean Roy"]

@@ -105,12 +105,16 @@ def skeleton_text(export: QdaExport, codebook: Codebook) -> str:
                      + ", ".join(f"{o}/{e}: {n}" for (o, e), n in counts.items()) + ".")
     else:
         lines.append("# No passage with text to detect the offsets from: the unit follows the export's origin.")
-    lines += [f"offsets: {offsets}", f"line_endings: {line_endings}", "", "codes:"]
+    lines += [f"offsets: {offsets}", f"line_endings: {line_endings}", ""]
+    if not uses:
+        lines.append("# This export has no coding: it cannot be imported (a codebook or structure export), but its "
+                     "code tree can be mapped here.")
+    lines.append("codes:")
     unused = []
     for code in codes:
         entry = guessed[code.path]
         count = uses.get(code.path, 0)
-        if not count and not entry:
+        if not count and not entry and uses:  # a codebook-only export uses nothing: no suggestion then
             unused.append(code.path)
             continue
         fields = ", ".join(f"{name}: {value}" for name, value in entry.items())
