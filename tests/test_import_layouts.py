@@ -381,3 +381,22 @@ def test_two_coders_in_nvivos_layout_give_one_coding_each_with_split_by_coder(co
     # Without split_by_coder, the six selections are one passage: every code twice, one coding.
     together = import_qdpx(data, mapping_of(codebook), codebook, package)
     assert together.problems == [] and together.codings["coder"].tolist() == ["Marie Tremblay, Jean Roy"]
+
+
+@pytest.mark.skipif(not (Path(__file__).parent / "fixtures" / "refi-qda").is_dir(), reason="real fixtures not available")
+def test_the_reconciliation_of_the_real_atlas_project_matches_its_counts(codebook, package):
+    mapping, problems = parse_mapping({
+        "codes": {"Coke::diet Coke": {"object": "activities", "strategy": "resources", "status": "applied"}},
+        "documents": {"by": "name", "pattern": r"^(\w+)"}, "level_from": {"variable": "Niveau"},
+        "region_from": {"variable": "Région"}}, codebook)
+    assert problems == []
+    result = import_qdpx(Path(__file__).parent / "fixtures" / "refi-qda" / "TestProject.qdpx", mapping, codebook, package)
+    # The fixtures' README: 12 sources (6 text), 6 plain-text selections in text sources, 16 codings in
+    # all, of which 9 in the PDF, picture and video sources (listed in the notes).
+    counts = result.counts
+    assert (counts["sources in the export"], counts["text documents"], counts["selections"]) == (12, 6, 6)
+    assert counts["codings"] == 16 - 9 == 7
+    assert sum(int(note.split("(codings: ")[1].split(",")[0]) for note in result.notes if "(codings: " in note) == 9
+    # Five passages carry no mapped code; the sixth is the diet Coke one, whose text is missing.
+    assert counts["dropped: no mapped code"] == 5 and counts["passages kept"] == 0
+    assert "sources/230B768E-5A3D-42B7-BE92-2A3721177944.txt in the archive (it is missing)" in messages(result)
