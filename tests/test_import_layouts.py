@@ -63,8 +63,8 @@ def test_nvivo_per_code_export_of_the_shipped_data_gives_exactly_the_shipped_tab
     assert result.problems == [] and result.warnings == []
     assert csv_bytes(result.plans) == (RAW / "plans.csv").read_bytes()
     assert csv_bytes(result.codings) == (RAW / "codings.csv").read_bytes()
-    assert any("UTF-16 code units (offsets: auto, from the export's origin 'NVivo 14.24.0 (Windows)')" in n
-               for n in result.notes)
+    assert "offsets: utf16 (auto, from the export's origin 'NVivo 14.24.0 (Windows)')" in result.passage_rule
+    assert result.passage_rule in result.report()
     counts = result.counts
     with_text = sum(1 for row in codings if row["excerpt"])
     assert counts["selections merged"] == 3 * with_text

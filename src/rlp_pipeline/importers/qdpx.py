@@ -299,9 +299,6 @@ class _Importer:
         self.offsets = mapping.offsets
         if self.offsets == "auto":
             self.offsets = offsets_for_origin(self.project.origin)
-            self.notes.append(f"Offsets counted in {'UTF-16 code units' if self.offsets == 'utf16' else 'characters'} "
-                              f"(offsets: auto, from the export's origin '{self.project.origin or 'not given'}'); "
-                              "set offsets: in the mapping to override.")
         # Every cut passage (document, start, end), for the alignment check of the offsets.
         self.spans: list[tuple[QdaSource, int, int]] = []
         self.counts = {"text documents": 0, "selections": 0, "codings": 0, "passages": 0,
@@ -356,7 +353,9 @@ class _Importer:
         rule = ("selections with identical spans" if self.mapping.passages == "exact"
                 else "selections with overlapping or nested spans")
         return (f"passages: {self.mapping.passages} ({rule} are one passage, unless each is a complete coding "
-                f"alone); offsets: {self.offsets}; line_endings: {self.mapping.line_endings}; "
+                f"alone); offsets: {self.offsets}"
+                + (f" (auto, from the export's origin '{self.project.origin or 'not given'}')" if self.mapping.offsets == "auto" else "")
+                + f"; line_endings: {self.mapping.line_endings}; "
                 f"coder_from: {self.mapping.coder_from}")
 
     def reconciliation(self) -> dict[str, int]:
