@@ -63,8 +63,8 @@ def test_nvivo_per_code_export_of_the_shipped_data_gives_exactly_the_shipped_tab
     assert result.problems == [] and result.warnings == []
     assert csv_bytes(result.plans) == (RAW / "plans.csv").read_bytes()
     assert csv_bytes(result.codings) == (RAW / "codings.csv").read_bytes()
-    assert any("UTF-16 code units (offsets: auto, from the export's origin 'NVivo 14.24.0 (Windows)')" in n
-               for n in result.notes)
+    assert "offsets: utf16 (auto, from the export's origin 'NVivo 14.24.0 (Windows)')" in result.passage_rule
+    assert result.passage_rule in result.report()
     counts = result.counts
     with_text = sum(1 for row in codings if row["excerpt"])
     assert counts["selections merged"] == 3 * with_text
@@ -298,3 +298,105 @@ def test_mapping_file_problems_stop_the_import_stage(tmp_path):
     path = write(tmp_path, "codes:\n  Objets/A: {}\n")
     with pytest.raises(InputError):
         run_import(tmp_path / "missing.qdpx", RAW / "codebook.yaml", RAW / "datapackage.yaml", tmp_path / "out", path)
+
+
+# -- region and level where the tools keep them ------------------------------------------------
+
+def test_level_and_region_from_document_sets_as_maxqda_writes_them(codebook, package):
+    documents = [qb.Document(f"RLP-00{i}.txt", "Les partenaires partagent un local.",
+                             [qb.Passage(0, 34, [OBJECT, STRATEGY, STATUS])]) for i in (1, 2)]
+    sets = {"Mobilisation 3": ["RLP-001.txt"], "mobilisation 1 – Réseautage": ["RLP-002.txt"],
+            "Région Estrie": ["RLP-001.txt", "RLP-002.txt"], "Relus": ["RLP-001.txt"]}
+    mapping = mapping_of(codebook, level_from={"set_prefix": "Mobilisation "}, region_from={"set_prefix": "Région "},
+                         name_from=None)
+    result = import_qdpx(qb.qdpx(documents, sets=sets), mapping, codebook, package)
+    assert result.problems == []
+    assert result.plans[["plan_id", "mobilisation_level", "region"]].values.tolist() == [["RLP-001", "3", "5"],
+                                                                                         ["RLP-002", "1", "5"]]
+    sets["Mobilisation 4"] = ["RLP-001.txt"]
+    conflict = import_qdpx(qb.qdpx(documents, sets=sets), mapping, codebook, package)
+    assert "document 'RLP-001.txt': found '3, 4'; expected one mobilisation level for the document; its document sets give several" \
+        in messages(conflict)
+    del sets["Mobilisation 4"], sets["mobilisation 1 – Réseautage"]
+    missing = import_qdpx(qb.qdpx(documents, sets=sets), mapping, codebook, package)
+    assert "document 'RLP-002.txt': expected a mobilisation level in a document set named 'Mobilisation …' holding the document" \
+        in messages(missing)
+
+
+def test_mapping_skeleton_lists_documents_uses_ignore_suggestions_and_detected_offsets(tmp_path, codebook, package):
+    from rlp_pipeline.importers.qdpx import open_export
+    from rlp_pipeline.importers.skeleton import skeleton_text
+
+    other = qb.Document("RLP-002.txt", "Texte codé.", [qb.Passage(0, 5, ["Thèmes/Autre", OBJECT, STRATEGY, STATUS])],
+                        {"Mobilisation": 1, "Région": 6})
+    export_bytes = qb.qdpx([nvivo_document(), other], per_code=True, origin="NVivo 12.6",
+                           codes=["Jamais/Utilisé [brouillon]"])
+    export, problems = open_export(export_bytes, "projet.qdpx")
+    assert problems == []
+    text = skeleton_text(export, codebook)
+    export.close()
+    assert "#   RLP-001.txt\n#   RLP-002.txt\n" in text
+    assert "This export has 3 variable(s): Mobilisation, Nom, Région; 0 case(s); 0 document set(s)." in text
+    assert "offsets: utf16\nline_endings: as_is\n" in text and "utf16/as_is: 0" in text
+    assert '"Objets/Activités / programmes": {object: activities}  # 4 use(s)' in text
+    assert '"Thèmes/Autre": {}  # 1 use(s)' in text
+    assert 'ignore:\n  - "Jamais/Utilisé [[]brouillon[]]"\n' in text
+    path = write(tmp_path, text)
+    mapping, problems = read_mapping(path, codebook)
+    assert [(p.line, p.column) for p in problems] == [(text.splitlines().index('  "Thèmes/Autre": {}  # 1 use(s)') + 1,
+                                                       "codes.Thèmes/Autre")]
+    # Moving the empty entry to ignore: gives a mapping that imports the export.
+    path = write(tmp_path, text.replace('  "Thèmes/Autre": {}  # 1 use(s)\n', "") + '  - "Thèmes/*"\n')
+    mapping, problems = read_mapping(path, codebook)
+    assert problems == []
+    result = import_qdpx(export_bytes, mapping, codebook, package)
+    assert result.problems == [] and len(result.codings) == 4 and result.unmapped_codes == []
+
+
+@pytest.mark.skipif(not (Path(__file__).parent / "fixtures" / "refi-qda").is_dir(), reason="real fixtures not available")
+def test_mapping_skeleton_of_the_real_atlas_exports(codebook):
+    from rlp_pipeline.importers.qdpx import open_export
+    from rlp_pipeline.importers.skeleton import skeleton_text
+
+    fixtures = Path(__file__).parent / "fixtures" / "refi-qda"
+    export, _ = open_export(fixtures / "TestProject.qdpx")
+    text = skeleton_text(export, codebook)
+    export.close()
+    assert "6 text document(s) of 12 source(s)" in text and "origin: ATLAS.ti 8.4.0" in text
+    assert '  "cornflakes": {}  # 5 use(s)\n' in text and '  - "Coke/full-fat Coke"\n' in text
+    assert "Coke/diet Coke" in text.split("\nignore:")[0] and "Coke/diet Coke" not in text.split("\nignore:")[1]
+    export, _ = open_export(fixtures / "portableQDA_Atlasti.qdc")
+    text = skeleton_text(export, codebook)
+    export.close()
+    assert "This export has no coding" in text and "ignore: []" in text and '  "code1/code1.1": {}  # 0 use(s)' in text
+
+
+def test_two_coders_in_nvivos_layout_give_one_coding_each_with_split_by_coder(codebook, package):
+    passages = [qb.Passage(0, 34, [OBJECT, STRATEGY, STATUS], "Marie Tremblay"),
+                qb.Passage(0, 34, [OBJECT, STRATEGY, STATUS], "Jean Roy")]
+    document = qb.Document("RLP-001.txt", "Les partenaires partagent un local.", passages, VARIABLES)
+    data = qb.qdpx([document], per_code=True, origin="NVivo 14", exporter="Administrateur")
+    split = import_qdpx(data, mapping_of(codebook, split_by_coder=True), codebook, package)
+    assert split.problems == [] and split.codings["coder"].tolist() == ["Marie Tremblay", "Jean Roy"]
+    # Without split_by_coder, the six selections are one passage: every code twice, one coding.
+    together = import_qdpx(data, mapping_of(codebook), codebook, package)
+    assert together.problems == [] and together.codings["coder"].tolist() == ["Marie Tremblay, Jean Roy"]
+
+
+@pytest.mark.skipif(not (Path(__file__).parent / "fixtures" / "refi-qda").is_dir(), reason="real fixtures not available")
+def test_the_reconciliation_of_the_real_atlas_project_matches_its_counts(codebook, package):
+    mapping, problems = parse_mapping({
+        "codes": {"Coke::diet Coke": {"object": "activities", "strategy": "resources", "status": "applied"}},
+        "documents": {"by": "name", "pattern": r"^(\w+)"}, "level_from": {"variable": "Niveau"},
+        "region_from": {"variable": "Région"}}, codebook)
+    assert problems == []
+    result = import_qdpx(Path(__file__).parent / "fixtures" / "refi-qda" / "TestProject.qdpx", mapping, codebook, package)
+    # The fixtures' README: 12 sources (6 text), 6 plain-text selections in text sources, 16 codings in
+    # all, of which 9 in the PDF, picture and video sources (listed in the notes).
+    counts = result.counts
+    assert (counts["sources in the export"], counts["text documents"], counts["selections"]) == (12, 6, 6)
+    assert counts["codings"] == 16 - 9 == 7
+    assert sum(int(note.split("(codings: ")[1].split(",")[0]) for note in result.notes if "(codings: " in note) == 9
+    # Five passages carry no mapped code; the sixth is the diet Coke one, whose text is missing.
+    assert counts["dropped: no mapped code"] == 5 and counts["passages kept"] == 0
+    assert "sources/230B768E-5A3D-42B7-BE92-2A3721177944.txt in the archive (it is missing)" in messages(result)

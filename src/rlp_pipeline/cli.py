@@ -187,8 +187,10 @@ def build_parser() -> argparse.ArgumentParser:
     template.add_argument("--out", type=Path, default=Path("data/derived/template"), help="output folder (default: %(default)s)")
 
     skeleton = commands.add_parser("mapping-skeleton", help="print a first mapping file for a REFI-QDA export's code tree",
-                                   description="Every code path of the export, mapped when its name is a codebook label, "
-                                   "left empty ({}) otherwise; fill it in and pass it to `import --mapping`.")
+                                   description="The export's documents, variables, cases and sets, the offsets detected from "
+                                   "its passages, and every code path with its use count, mapped when its name is a codebook "
+                                   "label, left empty ({}) otherwise, or suggested for ignore: when never used; fill it in "
+                                   "and pass it to `import --mapping`.")
     skeleton.add_argument("export", type=Path, help="the .qdpx, .qde or .qdc file")
     skeleton.add_argument("--codebook", type=Path, default=Path("data/raw/codebook.yaml"), help="codebook YAML (default: %(default)s)")
 
@@ -310,13 +312,16 @@ def run(arguments: argparse.Namespace) -> None:
             log.info("Wrote the coding-grid template %s", path)
     elif arguments.command == "mapping-skeleton":
         from .codebook import load_codebook
-        from .importers.mapping import mapping_skeleton, mapping_yaml
-        from .importers.qdpx import read_codebook_export
+        from .importers.qdpx import open_export
+        from .importers.skeleton import skeleton_text
 
-        codes, problems = read_codebook_export(arguments.export)
+        export, problems = open_export(arguments.export)
         if problems:
             raise InputError(problems, stage="import")
-        sys.stdout.write(mapping_yaml(mapping_skeleton([code.path for code in codes], load_codebook(arguments.codebook))))
+        try:
+            sys.stdout.write(skeleton_text(export, load_codebook(arguments.codebook)))
+        finally:
+            export.close()
     elif arguments.command == "schema-doc":
         from .datapackage import load_datapackage, schema_markdown
 

@@ -14,7 +14,8 @@ ignore: ["Mémos/*"]                     # codes deliberately left out (fnmatch 
 documents: {by: name}                   # plan id = document name (without extension),
                                         # or {by: name, pattern: 'RLP-\\d+'} (regex, group 1 if any)
                                         # or {by: column, column: name} (a column of plans.csv)
-level_from: {variable: Mobilisation}    # or {case_variable: ...} or {code_prefix: "Mobilisation/"}
+level_from: {variable: Mobilisation}    # or {case_variable: ...}, {code_prefix: "Mobilisation/"}
+                                        # or {set_prefix: "Mobilisation "} (document sets)
 region_from: {variable: Région}         # optional, same forms; name_from too
 offsets: auto                           # auto (from the export's origin: utf16 for NVivo, else
                                         # characters), characters, or utf16
@@ -67,7 +68,7 @@ OFFSET_UNITS = ("auto", "characters", "utf16")
 LINE_ENDINGS = ("as_is", "lf")
 PASSAGE_RULES = ("exact", "overlap")
 CODER_SOURCES = ("selection", "coding")
-ATTRIBUTE_SOURCES = ("variable", "case_variable", "code_prefix")
+ATTRIBUTE_SOURCES = ("variable", "case_variable", "code_prefix", "set_prefix")
 DOCUMENT_RULES = ("name", "column")
 TOP_KEYS = ("codes", "ignore", "documents", "level_from", "region_from", "name_from", "offsets", "line_endings",
             "passages", "coder_from", "coders", "split_by_coder")
@@ -97,6 +98,8 @@ class AttributeSource:
             return f"the document variable '{self.name}'"
         if self.kind == "case_variable":
             return f"the variable '{self.name}' of a case pointing to the document"
+        if self.kind == "set_prefix":
+            return f"a document set named '{self.name}…' holding the document"
         return f"a code under '{self.name}' applied to the document"
 
 
@@ -373,7 +376,8 @@ def _parse_source(entry: Any, key: str, shown: str, line: int | None) -> tuple[A
     if not clean or len(clean) != 1 or next(iter(clean)) not in ATTRIBUTE_SOURCES or not str(next(iter(clean.values()))).strip():
         return None, [Problem(shown, entry.get(LINE_KEY, line) if isinstance(entry, dict) else line, key,
                               str(clean if clean is not None else entry),
-                              "exactly one of {variable: NAME}, {case_variable: NAME} or {code_prefix: \"Folder/\"}")]
+                              "exactly one of {variable: NAME}, {case_variable: NAME}, {code_prefix: \"Folder/\"} "
+                              "or {set_prefix: \"Mobilisation \"}")]
     kind, name = next(iter(clean.items()))
     return AttributeSource(kind, str(name)), []
 

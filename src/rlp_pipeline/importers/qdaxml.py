@@ -129,6 +129,15 @@ class QdaCase:
 
 
 @dataclass
+class QdaSet:
+    """A named set of documents (MAXQDA's document sets): its name and member sources."""
+
+    guid: str
+    name: str
+    source_guids: list[str] = field(default_factory=list)
+
+
+@dataclass
 class QdaProject:
     """Everything of a REFI-QDA project this package uses."""
 
@@ -141,6 +150,7 @@ class QdaProject:
     sources: list[QdaSource] = field(default_factory=list)
     selections: list[QdaSelection] = field(default_factory=list)
     cases: list[QdaCase] = field(default_factory=list)
+    sets: list[QdaSet] = field(default_factory=list)
 
     def count_codings(self) -> int:
         """Codings in all (on selections of any kind and on whole sources)."""
@@ -267,5 +277,11 @@ def parse_project(root: Element) -> QdaProject:
             guid=(element.get("guid") or "").strip(), name=(element.get("name") or "").strip(),
             variables=variable_values(element, project.variables),
             source_guids=[(ref.get("targetGUID") or "").strip() for ref in children(element, "SourceRef")],
+        ))
+    sets = child(root, "Sets")
+    for element in children(sets, "Set") if sets is not None else []:
+        project.sets.append(QdaSet(
+            guid=(element.get("guid") or "").strip(), name=(element.get("name") or "").strip(),
+            source_guids=[(ref.get("targetGUID") or "").strip() for ref in children(element, "MemberSource")],
         ))
     return project

@@ -25,8 +25,11 @@ What is read, and how real exports differ from the standard (each difference is 
 - **Other sources** (PDF, pictures, audio, video) are listed as not text in the report; a
   mapped code applied in one of them is a problem (it would be lost silently otherwise).
 - **Per-document attributes** (mobilisation level, region, name): from a variable of the
-  TextSource, from a variable of a Case pointing to it with `SourceRef`, or from a code under a
-  prefix applied to the document (a `Coding` of the TextSource itself or of any passage).
+  TextSource (NVivo's and ATLAS.ti's document variables), from a variable of a Case pointing to
+  it with `SourceRef` (NVivo's cases), from a document set whose name starts with a prefix
+  (MAXQDA's document sets, `<Set>` with `MemberSource`), or from a code under a prefix applied to
+  the document (a `Coding` of the TextSource itself or of any passage: QualCoder, ATLAS.ti's
+  document groups coded as codes).
 
 How passages become codings is described in :mod:`.mapping`. A passage with no mapped code is
 not a coding (its codes are listed as unmapped); a zero-length passage gives an empty excerpt;
@@ -296,9 +299,6 @@ class _Importer:
         self.offsets = mapping.offsets
         if self.offsets == "auto":
             self.offsets = offsets_for_origin(self.project.origin)
-            self.notes.append(f"Offsets counted in {'UTF-16 code units' if self.offsets == 'utf16' else 'characters'} "
-                              f"(offsets: auto, from the export's origin '{self.project.origin or 'not given'}'); "
-                              "set offsets: in the mapping to override.")
         # Every cut passage (document, start, end), for the alignment check of the offsets.
         self.spans: list[tuple[QdaSource, int, int]] = []
         self.counts = {"text documents": 0, "selections": 0, "codings": 0, "passages": 0,
@@ -353,7 +353,9 @@ class _Importer:
         rule = ("selections with identical spans" if self.mapping.passages == "exact"
                 else "selections with overlapping or nested spans")
         return (f"passages: {self.mapping.passages} ({rule} are one passage, unless each is a complete coding "
-                f"alone); offsets: {self.offsets}; line_endings: {self.mapping.line_endings}; "
+                f"alone); offsets: {self.offsets}"
+                + (f" (auto, from the export's origin '{self.project.origin or 'not given'}')" if self.mapping.offsets == "auto" else "")
+                + f"; line_endings: {self.mapping.line_endings}; "
                 f"coder_from: {self.mapping.coder_from}")
 
     def reconciliation(self) -> dict[str, int]:
@@ -480,6 +482,13 @@ class _Importer:
                       for k, v in case.variables.items() if fold(k) == fold(spec.name) and v != ""}
             if len(values) > 1:
                 self.problem(source, ", ".join(sorted(values)), f"one {what} for the document; its cases give several")
+                return None
+            return next(iter(values), None)
+        if spec.kind == "set_prefix":
+            values = {document_set.name[len(spec.name):].strip() for document_set in self.project.sets
+                      if source.guid in document_set.source_guids and document_set.name.casefold().startswith(spec.name.casefold())}
+            if len(values) > 1:
+                self.problem(source, ", ".join(sorted(values)), f"one {what} for the document; its document sets give several")
                 return None
             return next(iter(values), None)
         values = set()
