@@ -506,3 +506,106 @@ def test_both_renderers_print_the_same_numbers_in_the_pdf(both_renderers, langua
         # numbers with decimals: the statistics (whole numbers include page numbers, which depend on layout)
         found[renderer] = sorted(n for n in numbers(renderer_name.sub("", text)) if re.search(r"\d[.,]\d", n))
     assert found["quarto"] == found["fallback"] and len(found["quarto"]) > 300
+
+
+# --- layouts that hold ---------------------------------------------------------------------------
+MEASURE = r"""<script>
+window.addEventListener('load', () => { setTimeout(() => {
+  const column = document.querySelector('main') || document.body;
+  const style = getComputedStyle(column), box = column.getBoundingClientRect();
+  const left = box.left + parseFloat(style.paddingLeft), right = box.right - parseFloat(style.paddingRight);
+  const wide = [...document.querySelectorAll('table')].map(t => [t, t.getBoundingClientRect()])
+    .filter(([t, r]) => r.left < left - 1 || r.right > right + 1)
+    .map(([t, r]) => (t.closest('[id]') || {}).id + ' ' + Math.round(r.left) + '-' + Math.round(r.right));
+  const over = [...document.body.querySelectorAll('*')]
+    .filter(e => !(e.parentElement && e.parentElement.closest('table')) && e.getBoundingClientRect().right > innerWidth + 1
+                 && !(e.parentElement && e.parentElement.getBoundingClientRect().right > innerWidth + 1))
+    .map(e => e.tagName + ' ' + (e.textContent || '').slice(0, 40));
+  const pre = document.createElement('pre');
+  pre.id = 'rlp-measure';
+  pre.textContent = JSON.stringify({width: innerWidth, page: document.documentElement.scrollWidth,
+                                    tables: document.querySelectorAll('table').length, wide: wide, over: over});
+  (window.parent !== window ? window.parent.document.body : document.body).appendChild(pre);
+}, 300); });
+</script>"""
+
+
+def measure_html(page: Path, width: int, work: Path) -> dict:
+    """Element boxes of a document in headless Chromium at a given viewport width. The page is shown
+    in an iframe of that width (a headless window is at least 500 px wide); a script measures the
+    text column, every table's box, and whatever sticks out of the viewport outside tables."""
+    import json
+
+    work.mkdir(parents=True, exist_ok=True)
+    inner = work / f"{page.parent.name}-{width}.html"
+    inner.write_text(page.read_text(encoding="utf-8").replace("</body>", MEASURE + "</body>"), encoding="utf-8")
+    outer = work / f"outer-{page.parent.name}-{width}.html"
+    outer.write_text(f'<!DOCTYPE html><html><body style="margin:0"><iframe src="{inner.name}" '
+                     f'style="border:0;width:{width}px;height:900px"></iframe></body></html>', encoding="utf-8")
+    result = subprocess.run(
+        [shutil.which("chromium"), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", f"--user-data-dir={work / 'profile'}",
+         "--allow-file-access-from-files", "--window-size=1400,1000", "--virtual-time-budget=3000", "--dump-dom",
+         outer.as_uri()], capture_output=True, text=True, timeout=180)
+    found = re.search(r'<pre id="rlp-measure">(.*?)</pre>', result.stdout)
+    assert found, result.stderr[-2000:]
+    return json.loads(found.group(1).replace("&quot;", '"').replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">"))
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian's chromium package is not installed")
+@pytest.mark.parametrize("renderer", ["fallback", "quarto"])
+def test_no_table_wider_than_the_text_column_on_a_desktop_or_a_phone(both_renderers, renderer, tmp_path):
+    """At 1280 and 390 px: every table fits the text column (on a phone, a wide table scrolls inside
+    its own box) and nothing widens the page."""
+    for language in ("fr", "en"):
+        page = both_renderers[renderer]["folder"] / "_output" / language / "index.html"
+        for width in (1280, 390):
+            found = measure_html(page, width, tmp_path)
+            assert found["width"] == width and found["tables"] >= 18
+            assert found["wide"] == [], (language, width, found["wide"])
+            assert found["over"] == [] and found["page"] <= width, (language, width, found["over"])
+
+
+WORD = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</word>')
+PDF_PAGE = re.compile(r'<page width="([\d.]+)" height="([\d.]+)">(.*?)</page>', re.S)
+
+
+def pdf_layout_problems(pdf: Path, tolerance: float = 0.5) -> list[str]:
+    """Words of a PDF (pdftotext -bbox) that stick out of their page or overprint another word
+    (boxes intersecting by more than `tolerance` points both ways): columns that collide, a
+    checksum running past the margin, a table overprinting the page's bottom."""
+    html = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    problems = []
+    for number, page in enumerate(PDF_PAGE.finditer(html), 1):
+        width, height = float(page.group(1)), float(page.group(2))
+        words = sorted(((float(a), float(b), float(c), float(d), w) for a, b, c, d, w in WORD.findall(page.group(3))),
+                       key=lambda box: box[1])
+        problems += [f"page {number}: {w!r} outside the page" for x0, y0, x1, y1, w in words
+                     if x0 < 0 or y0 < 0 or x1 > width or y1 > height]
+        for i, a in enumerate(words):
+            for b in words[i + 1:]:
+                if b[1] >= a[3] - tolerance:
+                    break
+                if min(a[2], b[2]) - max(a[0], b[0]) > tolerance and min(a[3], b[3]) - max(a[1], b[1]) > tolerance:
+                    problems.append(f"page {number}: {a[4]!r} overlaps {b[4]!r}")
+    return problems
+
+
+def test_pdf_layout_check_finds_overprinted_and_outside_words(tools, tmp_path):
+    root = project(tmp_path, "```{=typst}\n#place(dx: 0pt, dy: 0pt)[Overprinted]\n#place(dx: 2pt, dy: 1pt)[Overprinted]\n"
+                             "#place(dx: 16cm, dy: 3cm)[Outside-the-page-by-far]\n```\n")
+    rd.render(root, "en")
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    problems = pdf_layout_problems(root / "_output" / "en" / "index.pdf")
+    assert any("overlaps" in p for p in problems) and any("outside the page" in p for p in problems), problems
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is not installed")
+@pytest.mark.parametrize("renderer", ["fallback", "quarto"])
+def test_no_pdf_word_overprinted_or_outside_its_page(both_renderers, renderer):
+    for language in ("fr", "en"):
+        pdf = both_renderers[renderer]["folder"] / "_output" / language / "index.pdf"
+        assert pdf_layout_problems(pdf) == [], language

@@ -232,7 +232,7 @@ CAPTIONS: dict[str, dict[str, str]] = {
 }
 SAMPLE = {
     "fr": "{analysed} plans analysés ; échantillon aléatoire de n = {n} plans parmi les N = {N} plans déposés",
-    "en": "{analysed} analysed plans; random sample of n = {n} of the N = {N} plans filed",
+    "en": "{analysed} analysed plans; random sample of n = {n} of the N = {N} deposited plans",
 }
 SIMULATED_CAPTION = {"fr": "Données simulées.", "en": "Simulated data."}
 # How the alternative samples of the stability stage were drawn, by its `method`.

@@ -37,7 +37,7 @@ TEXT = {
     "fr": {
         "simulated": "**Données simulées.** Les plans codés analysés ici ne sont pas réels : ils ont été "
                      "produits par un simulateur documenté (graine {seed}). Les constats et verdicts illustrent "
-                     "la méthode; ils ne décrivent pas les RLP.",
+                     "la méthode ; ils ne décrivent pas les RLP.",
         "switch": "English version",
         "summary_head": ["Constat", "Énoncé", "Valeur mesurée", "Verdict", "Stabilité"],
         "source": "Texte source",
@@ -58,8 +58,8 @@ TEXT = {
         },
         "weakest": "la composante la plus faible donne {p}",
         "n_plans": "{n} plans",
-        "sample_sentence": "Le cadre d'échantillonnage compte {N} plans déposés; {n} ont été tirés au hasard ({fraction}), avec la graine {seed} ({method}). {analysed} plans tirés ont au moins un passage codé et sont analysés.",
-        "balance_head": ["Variable", "Catégorie", "Population", "Échantillon", "Écart (points)"],
+        "sample_sentence": "Le cadre d'échantillonnage compte {N} plans déposés ; {n} ont été tirés au hasard ({fraction}), avec la graine {seed} ({method}). {analysed} plans tirés ont au moins un passage codé et sont analysés.",
+        "balance_head": ["Variable", "Catégorie", "Population", "Échantillon", "Écart (points de pourcentage)"],
         "level_head": ["Niveau", "Définition", "Plans (échantillon)", "Part"],
         "code_head": ["Code", "Libellé", "Définition"],
         "strategy_head": ["Rang de complexité", "Code", "Libellé", "Définition"],
@@ -89,7 +89,7 @@ TEXT = {
         "measures": {"n_strategies": "Nombre de stratégies", "shannon_strategies": "Diversité de Shannon des stratégies", "n_objects": "Nombre d'objets",
                      "mean_complexity_intended": "complexité moyenne des stratégies prévues", "mean_complexity_applied": "complexité moyenne des stratégies appliquées"},
         "groups_all": "Tous",
-        "byline": "Version du {date} (code {commit}). Données : {N} plans déposés{simulated}, échantillon aléatoire de {n} plans (graine {seed}); sommes de contrôle en annexe.",
+        "byline": "Version du {date} (code {commit}). Données : {N} plans déposés{simulated}, échantillon aléatoire de {n} plans (graine {seed}) ; sommes de contrôle en annexe.",
         "simulated_short": " (simulés)",
         "drawn_by": "Figure tracée par",
         "examples": "Exemples de passages codés (premier extrait de l'échantillon pour chaque sous-stratégie) :",
@@ -183,7 +183,7 @@ TEXT = {
         "weakest": "the weakest component gives {p}",
         "n_plans": "{n} plans",
         "sample_sentence": "The sampling frame holds {N} deposited plans; {n} were drawn at random ({fraction}), with seed {seed} ({method}). {analysed} sampled plans have at least one coded passage and are analysed.",
-        "balance_head": ["Variable", "Category", "Population", "Sample", "Difference (points)"],
+        "balance_head": ["Variable", "Category", "Population", "Sample", "Difference (percentage points)"],
         "level_head": ["Level", "Definition", "Plans (sample)", "Share"],
         "code_head": ["Code", "Label", "Definition"],
         "strategy_head": ["Complexity rank", "Code", "Label", "Definition"],
@@ -501,6 +501,11 @@ class Report:
                 "#show table.cell: set align(left)\n"
                 "#show table.cell: set par(justify: false)\n"
                 "#show table.cell: set text(hyphenate: false)\n"
+                # long inline code (checksums, code ids in narrow columns) wraps instead of running off
+                # the page: a line may break between boxes of 4 characters (nothing is inserted in
+                # the text, so a copied checksum stays exact)
+                "#show raw.where(block: false): it => if it.text.len() > 12 { text(font: \"DejaVu Sans Mono\", "
+                "size: 0.9em, it.text.clusters().chunks(4).map(c => box(c.join())).join()) } else { it }\n"
                 "```\n")
 
     def language_switch(self) -> str:
