@@ -46,6 +46,7 @@ include: "rules/validate.smk"
 include: "rules/sample.smk"
 include: "rules/statistics.smk"
 include: "rules/stability.smk"
+include: "rules/calibration.smk"
 include: "rules/report.smk"
 include: "rules/audit.smk"
 

@@ -57,6 +57,8 @@ REPORT_INPUTS = [
     "data/derived/validated/provenance.json",
     "data/derived/stability/stability.csv",
     "data/derived/stability/stability_record.json",
+    "data/derived/calibration/calibration.csv",
+    "data/derived/findings/robustness.csv",
 ] + [
     f"data/derived/{stage}/datapackage.json"
     for stage in (
@@ -67,6 +69,7 @@ REPORT_INPUTS = [
         "tests",
         "findings",
         "stability",
+        "calibration",
     )
 ]
 

@@ -38,7 +38,7 @@ TEXT = {
                      "produits par un simulateur documenté (graine {seed}). Les constats et verdicts illustrent "
                      "la méthode; ils ne décrivent pas les RLP.",
         "switch": "English version",
-        "summary_head": ["Constat", "Énoncé", "Valeur mesurée", "Verdict", "Stabilité"],
+        "summary_head": ["Constat", "Énoncé", "Valeur mesurée", "Verdict", "Stabilité", "Robustesse"],
         "source": "Texte source",
         "rendering": "Traduction anglaise",
         "measure": "Mesure",
@@ -159,7 +159,7 @@ TEXT = {
                      "documented simulator (seed {seed}). The findings and verdicts illustrate the method; they do "
                      "not describe the RLP.",
         "switch": "Version française",
-        "summary_head": ["Finding", "Statement", "Measured value", "Verdict", "Stability"],
+        "summary_head": ["Finding", "Statement", "Measured value", "Verdict", "Stability", "Robustness"],
         "source": "Source text",
         "rendering": "English rendering",
         "measure": "Measure",
@@ -358,6 +358,14 @@ class Report:
     def registry(self) -> Registry:
         return load_registry(self.registry_path, self.codebook)
 
+    @cached_property
+    def robustness(self) -> pd.DataFrame:
+        """robustness.csv of the findings stage: every finding under every declared specification."""
+        return self.table("findings/robustness.csv")
+
+    def registry_finding(self, finding_id: str):
+        return next(f for f in self.registry.findings if f.id == finding_id)
+
     def component_spec(self, finding_id: str, number: int) -> dict[str, Any]:
         finding = next(f for f in self.registry.findings if f.id == finding_id)
         return finding.components[int(number) - 1]
@@ -487,6 +495,7 @@ class Report:
                 self.measured_value(row),
                 self.badge(row.verdict),
                 self.stability_cell(row.id),
+                claims.robustness_cell(self.robustness, row.id, self.language),
             ])
         return table_markdown(self.text["summary_head"], rows, self.text["captions"]["tbl-summary"], "tbl-summary")
 
@@ -502,11 +511,13 @@ class Report:
         parts += [f"> « {escape_markdown(row['source_fr'])} »" if self.language == "fr" else f"> *{escape_markdown(row['source_fr'])}*", ""]
         if self.language == "en":
             parts += [f"{self.text['rendering']}: {escape_markdown(row['statement_en'])}", ""]
+        parts += [claims.operationalisation_box(self.registry_finding(finding_id), self.language)]
         if evidence:
             parts += [evidence, ""]
         parts += [self.components_table(finding_id), ""]
         parts += [f"**{self.text['verdict']} :** {self.badge(row['verdict'])} {self.interpretation(row)}"
                   if self.language == "fr" else f"**{self.text['verdict']}:** {self.badge(row['verdict'])} {self.interpretation(row)}", ""]
+        parts += [claims.robustness_block(self.robustness, finding_id, self.language, self.badge)]
         return "\n".join(parts)
 
     def interpretation(self, row: pd.Series) -> str:
@@ -664,7 +675,7 @@ class Report:
     def stability_cell(self, finding_id: str) -> str:
         """The share of alternative samples in which a finding is reproduced, or « non évalué »."""
         row = self.stability.loc[finding_id]
-        return self.pct(row["share_reproduced"]) if row["assessed"] else self.text["not_assessed"]
+        return claims.stability_flag(row["share_reproduced"], self.language) if row["assessed"] else self.text["not_assessed"]
 
     def reproduced_word(self) -> str:
         """The verdict "reproduced" inside a sentence: its codebook label, in lower case."""
