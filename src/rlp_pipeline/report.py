@@ -124,7 +124,7 @@ TEXT = {
                          "sa propre graine, dérivée de la graine maîtresse {seed}.",
         },
         "stability_battery": "Sur chacun, toute la batterie de tests des constats est recalculée et la règle de "
-                             "verdict appliquée, correction de Holm de la famille mobilisation comprise.",
+                             "verdict appliquée, correction de Holm sur les constats confirmatoires comprise.",
         "stability_reading": "La part «\u00a0{reproduced}\u00a0» d'un constat est la part de ces échantillons "
                              "alternatifs où le pipeline aboutit au verdict «\u00a0{reproduced}\u00a0»\u202f; entre "
                              "crochets, son intervalle de Wilson à 95\u202f%, qui ne mesure que l'incertitude de "
@@ -244,7 +244,7 @@ TEXT = {
                          "from the master seed {seed}.",
         },
         "stability_battery": "On each, the whole battery of finding tests is recomputed and the verdict rule "
-                             "applied, Holm's correction within the mobilisation family included.",
+                             "applied, Holm's correction across the confirmatory findings included.",
         "stability_reading": "The share reproduced of a finding is the share of these alternative samples in which "
                              "the pipeline reaches the verdict \"{reproduced}\"; in brackets, its 95% Wilson "
                              "interval, which only measures the Monte Carlo uncertainty from the finite number of "
@@ -534,7 +534,7 @@ class Report:
                 str(c.component), self.component_label(self.component_spec(finding_id, c.component)), values,
                 self.test_label(c.kind, c.method),
                 format_p(c.p_value, self.language), claims.adjusted_p_cell(c.p_adjusted, c.adjustment, self.language),
-                effect, self.text["direction"].get(c.direction, c.direction),
+                effect, claims.direction_cell(c, self.text["direction"], self.language),
             ])
         return table_markdown(self.text["component_head"], rows)
 

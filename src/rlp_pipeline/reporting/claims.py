@@ -29,16 +29,16 @@ NBSP, NNBSP = "\u00a0", "\u202f"
 WORDS: dict[str, dict[str, Any]] = {
     "fr": {
         "reproduced": "Les données reproduisent ce constat\u00a0: chaque composante testée va dans le sens énoncé "
-                      "et reste significative au seuil de {alpha} après correction ({correction})\u00a0; la plus "
-                      "grande p ajustée vaut {p}.",
+                      "et reste significative au seuil de {alpha} après correction ({correction})\u00a0: la "
+                      "composante la plus faible donne {p} après correction.",
         "descriptive_parts": " Ses composantes descriptives sont observées telles qu'énoncées.",
-        "partly": "Les données reproduisent ce constat en partie\u00a0: le sens énoncé tient en moyenne (p ajustée "
-                  "{p}, {correction}), mais pas pour chaque plan comme le dit «\u00a0tous\u00a0»\u00a0: {meeting} "
+        "partly": "Les données reproduisent ce constat en partie\u00a0: le sens énoncé tient en moyenne ({p} "
+                  "après correction, {correction}), mais pas pour chaque plan comme le dit «\u00a0tous\u00a0»\u00a0: {meeting} "
                   "plans sur {n} le vérifient, {ties} sont à égalité et {other} vont dans l'autre sens. Un plan de "
                   "l'échantillon qui ne le vérifie pas est un plan de la population\u00a0: les données peuvent "
                   "infirmer «\u00a0tous\u00a0», jamais le prouver.",
         "trend": "Les données vont dans le sens de ce constat, mais la composante {component} n'est pas "
-                 "significative au seuil de {alpha} après correction ({correction}\u00a0; p ajustée {p}).",
+                 "significative au seuil de {alpha} après correction ({p} après correction, {correction}).",
         "not_reproduced": "Les données ne reproduisent pas ce constat\u00a0: la composante {component} {what}.",
         "not_reproduced_all": " De plus, «\u00a0tous\u00a0» ne tient pas plan par plan\u00a0: {meeting} plans sur "
                               "{n} le vérifient.",
@@ -66,10 +66,11 @@ WORDS: dict[str, dict[str, Any]] = {
             "zero_cell": "RC non estimable (case nulle)",
         },
         "all_plans_label": "{a} > {b}, plan par plan (« tous »)", "all_plans_test": "part des plans (descriptif)",
+        "all_direction": {"as expected": "chaque plan", "opposite": "pas chaque plan"},
         "robustness_cell": "{k} sur {n}",
         "robustness_head": ["Spécification", "Verdict", "p ajustée décisive"],
         "robustness_caption": "Robustesse de {finding} : verdict sous chaque spécification déclarée dans le registre",
-        "primary": "Principale : {measure}",
+        "primary": "Principale (encadré «\u00a0Opérationnalisation\u00a0»)",
         "robustness_sentence": "Le constat tient sous {k} des {n} spécifications déclarées avant de voir les résultats.",
         "box_title": "Opérationnalisation de {finding}",
         "box_measure": "**Mesure** (registre, en anglais) : {measure}",
@@ -124,15 +125,15 @@ WORDS: dict[str, dict[str, Any]] = {
     },
     "en": {
         "reproduced": "The data reproduce this finding: every tested component goes in the stated direction and "
-                      "stays significant at the {alpha} level after correction ({correction}); the largest adjusted "
-                      "p is {p}.",
+                      "stays significant at the {alpha} level after correction ({correction}): the weakest component "
+                      "gives {p} after correction.",
         "descriptive_parts": " Its descriptive components are observed as stated.",
-        "partly": "The data reproduce this finding in part: the stated direction holds on average (adjusted p "
-                  "{p}, {correction}), but not for every plan as \"all\" says: {meeting} of {n} plans meet it, "
+        "partly": "The data reproduce this finding in part: the stated direction holds on average ({p} after "
+                  "correction, {correction}), but not for every plan as \"all\" says: {meeting} of {n} plans meet it, "
                   "{ties} are ties and {other} go the other way. A sampled plan that does not meet it is a plan "
                   "of the population: the data can refute \"all\", never prove it.",
         "trend": "The data point the same way as this finding, but component {component} is not significant at "
-                 "the {alpha} level after correction ({correction}; adjusted p {p}).",
+                 "the {alpha} level after correction ({p} after correction, {correction}).",
         "not_reproduced": "The data do not reproduce this finding: component {component} {what}.",
         "not_reproduced_all": " Moreover, \"all\" does not hold plan by plan: {meeting} of {n} plans meet it.",
         "not_testable": "This finding cannot be tested with these data: {reason}.",
@@ -159,10 +160,11 @@ WORDS: dict[str, dict[str, Any]] = {
             "zero_cell": "OR not estimable (zero cell)",
         },
         "all_plans_label": "{a} > {b}, plan by plan (\"all\")", "all_plans_test": "share of plans (descriptive)",
+        "all_direction": {"as expected": "every plan", "opposite": "not every plan"},
         "robustness_cell": "{k} of {n}",
         "robustness_head": ["Specification", "Verdict", "Deciding adjusted p"],
         "robustness_caption": "Robustness of {finding}: verdict under each specification declared in the registry",
-        "primary": "Primary: {measure}",
+        "primary": "Primary (box \"Operationalisation\")",
         "robustness_sentence": "The finding holds under {k} of the {n} specifications declared before the results were seen.",
         "box_title": "Operationalisation of {finding}",
         "box_measure": "**Measure** (registry): {measure}",
@@ -331,6 +333,14 @@ def effect_cell(c: Any, language: str) -> str:
                 f"{format_interval(c.ci_low, c.ci_high, language, percent=True, digits=0)}"
                 + (f" ({words['ties'].format(ties=ties.group(1))})" if ties else ""))
     return "–"
+
+
+def direction_cell(c: Any, directions: dict[str, str], language: str) -> str:
+    """A component's direction in words; for the quantifier "all", whether every plan meets it
+    (a plan that does not is not "the other way" on average)."""
+    if c.kind == "all_plans":
+        return WORDS[language]["all_direction"].get(c.direction, c.direction)
+    return directions.get(c.direction, c.direction)
 
 
 def battery_effect_cell(r: pd.Series, language: str) -> str:
