@@ -80,6 +80,7 @@ include: "rules/sample.smk"
 include: "rules/statistics.smk"
 include: "rules/agreement.smk"
 include: "rules/stability.smk"
+include: "rules/calibration.smk"
 include: "rules/report.smk"
 include: "rules/audit.smk"
 

@@ -65,6 +65,8 @@ REPORT_INPUTS = [
     "data/derived/stability/stability_record.json",
     "data/derived/agreement/dimensions.csv",
     "data/derived/agreement/agreement_record.json",
+    "data/derived/calibration/calibration.csv",
+    "data/derived/findings/robustness.csv",
 ] + [
     f"data/derived/{stage}/datapackage.json"
     for stage in (
@@ -76,6 +78,7 @@ REPORT_INPUTS = [
         "findings",
         "stability",
         "agreement",
+        "calibration",
     )
 ]
 

@@ -80,6 +80,7 @@ rule tests:
         distributions="data/derived/tests/distributions.csv",
         objects="data/derived/tests/objects_within_plans.csv",
         components="data/derived/tests/components.csv",
+        alternatives="data/derived/tests/alternatives.csv",
         datapackage="data/derived/tests/datapackage.json",
     log:
         "logs/tests.log",
@@ -108,9 +109,11 @@ rule findings:
         codebook=config["codebook"],
         registry=config["registry"],
         components="data/derived/tests/components.csv",
+        alternatives="data/derived/tests/alternatives.csv",
         record="data/derived/sample/sampling_record.json",
     output:
         findings="data/derived/findings/findings.csv",
+        robustness="data/derived/findings/robustness.csv",
         datapackage="data/derived/findings/datapackage.json",
     log:
         "logs/findings.log",

@@ -260,3 +260,39 @@ def test_no_z_and_no_infinite_estimate_in_an_effect_column(derived, tables):
         for c in zero.itertuples():  # a zero cell is stated, and the risk difference shown
             cell = claims.effect_cell(c, language)
             assert claims.WORDS[language]["effects"]["zero_cell"] in cell and claims.WORDS[language]["effects"]["rd"] in cell
+
+
+# --- robustness -------------------------------------------------------------------------------
+
+def test_every_specification_declared_in_the_registry_is_in_the_robustness_table(derived):
+    registry = load_registry(REGISTRY, load_codebook(RAW / "codebook.yaml"))
+    robustness = read(derived, "findings/robustness.csv")
+    declared = {(f.id, "primary") for f in registry.findings} | {
+        (f.id, a["id"]) for f in registry.findings for a in f.alternatives}
+    assert set(zip(robustness["finding"], robustness["specification"])) == declared
+    assert len(robustness) == len(declared)
+    # At least the readings the issue names: F03 richness/Shannon/evenness/standardised, F04 ties,
+    # F11 unit, F14 "only"/per strategy, levels 1-2 vs 3-4 or trend.
+    for finding, spec in (("F03", "richness"), ("F03", "shannon"), ("F03", "evenness"), ("F03", "rarefied"),
+                          ("F04", "ties_against"), ("F11", "codings"), ("F14", "per_strategy"), ("F13", "trend"),
+                          ("F15", "trend"), ("F16", "trend"), ("F17", "trend")):
+        assert (finding, spec) in declared
+    for fid, own in robustness.groupby("finding"):
+        assert (own["specifications"] == len(own)).all()
+        assert (own["specifications_holding"] == own["holds"].astype(str).eq("True").sum()).all()
+
+
+def test_the_primary_specification_has_the_findings_verdict(derived):
+    robustness = read(derived, "findings/robustness.csv")
+    findings = read(derived, "findings/findings.csv").set_index("id")
+    primary = robustness[robustness["specification"] == "primary"].set_index("finding")
+    assert (primary["verdict"] == findings.loc[primary.index, "verdict"]).all()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_robustness_cell_and_stability_flag(derived, language):
+    robustness = read(derived, "findings/robustness.csv")
+    own = robustness[robustness["finding"] == "F03"]
+    cell = claims.robustness_cell(robustness, "F03", language)
+    assert str(int(own["specifications_holding"].iloc[0])) in cell and str(len(own)) in cell
+    assert "⚠" in claims.stability_flag(0.79, language) and "⚠" not in claims.stability_flag(0.8, language)

@@ -83,6 +83,21 @@ def build_parser() -> argparse.ArgumentParser:
     tests.add_argument("--seed", type=int, required=True, help="seed of the Monte Carlo, permutation and bootstrap procedures")
     tests.add_argument("--out", type=Path, default=Path("data/derived/tests"), help="output folder (default: %(default)s)")
 
+    calibration = commands.add_parser(
+        "calibration", help="false reproduced rate and power of the verdicts, on simulated populations",
+        description="Simulate populations with the mobilisation effects removed and kept, analyse a sample of each "
+        "with every stage, and count the verdicts (rlp_pipeline.stages.calibration).")
+    calibration.add_argument("--codebook", type=Path, default=Path("data/raw/codebook.yaml"), help="codebook YAML (default: %(default)s)")
+    calibration.add_argument("--datapackage", type=Path, default=Path("data/raw/datapackage.yaml"), help="data package of the raw tables (default: %(default)s)")
+    calibration.add_argument("--registry", type=Path, default=Path("config/findings.yaml"), help="findings registry (default: %(default)s)")
+    calibration.add_argument("--simulation", type=Path, default=Path("config/simulation.yaml"), help="simulation parameters (default: %(default)s)")
+    calibration.add_argument("--fraction", type=float, default=0.40, help="sampling fraction (default: %(default)s)")
+    calibration.add_argument("--stratify-by", default=None, help="column for proportional stratification (default: none)")
+    calibration.add_argument("--balance-resamples", type=int, default=1000, help="Monte Carlo redraws of the balance test per run (default: %(default)s)")
+    calibration.add_argument("--simulations", type=int, default=20, help="simulated populations per scenario (default: %(default)s)")
+    calibration.add_argument("--seed", type=int, required=True, help="statistics seed (from config/config.yaml)")
+    calibration.add_argument("--out", type=Path, default=Path("data/derived/calibration"), help="output folder (default: %(default)s)")
+
     findings = commands.add_parser("findings", help="verdict of every finding, from the tests stage",
                                    description="Apply each finding's decision rule to its computed components.")
     findings.add_argument("--components", type=Path, default=Path("data/derived/tests/components.csv"), help="components table (default: %(default)s)")
@@ -250,6 +265,13 @@ def run(arguments: argparse.Namespace) -> None:
         from .significance import run_tests
 
         run_tests(arguments.sample, arguments.per_plan, arguments.codebook, arguments.registry, arguments.seed, arguments.out)
+    elif arguments.command == "calibration":
+        from .stages.calibration import run_calibration
+
+        sampling = {"fraction": arguments.fraction, "balance_resamples": arguments.balance_resamples,
+                    "stratify_by": None if arguments.stratify_by in (None, "", "None", "null") else arguments.stratify_by}
+        run_calibration(arguments.codebook, arguments.datapackage, arguments.registry, arguments.simulation, sampling,
+                        arguments.simulations, arguments.seed, arguments.out)
     elif arguments.command == "findings":
         import json
 

@@ -202,23 +202,66 @@ def findings_table(registry: Registry, components: pd.DataFrame, simulated: bool
     return pd.DataFrame(rows)
 
 
+PRIMARY = "primary"
+
+
+def holds(verdict: str) -> bool:
+    """Whether a verdict says the finding holds as stated: reproduced, or observed for a
+    descriptive finding."""
+    return verdict in (REPRODUCED, OBSERVED)
+
+
+def robustness_table(registry: Registry, components: pd.DataFrame, alternatives: pd.DataFrame) -> pd.DataFrame:
+    """One row per finding and specification (the primary one, then each alternative declared in
+    the registry): its verdict by the same rule, the deciding adjusted p-value, and whether the
+    finding holds; plus, per finding, how many specifications it holds under."""
+    rows = []
+    for finding in registry.findings:
+        specs = [(PRIMARY, "", "", finding.texts["measure"], components[components["finding"] == finding.id])]
+        for alternative in finding.alternatives:
+            own = alternatives[(alternatives["finding"] == finding.id) & (alternatives["specification"] == alternative["id"])]
+            specs.append((alternative["id"], alternative["label_fr"], alternative["label_en"], alternative["why"], own))
+        results = []
+        for spec_id, label_fr, label_en, why, own in specs:
+            result, reason = verdict(finding, own.reset_index(drop=True), registry.alpha)
+            tested = own[own["p_adjusted"].notna()]
+            results.append({"finding": finding.id, "specification": spec_id, "label_fr": label_fr, "label_en": label_en,
+                            "why": why, "components": len(own), "verdict": result, "holds": holds(result),
+                            "p_deciding": tested["p_adjusted"].max() if len(tested) else np.nan, "reason": reason})
+        held = sum(r["holds"] for r in results)
+        for r in results:
+            r.update(specifications=len(results), specifications_holding=held)
+        rows += results
+    return pd.DataFrame(rows, columns=list(TABLES["robustness.csv"]["columns"]))
+
+
+def read_components(path: Path | str) -> pd.DataFrame:
+    """components.csv or alternatives.csv of the tests stage, with text columns as text."""
+    components = pd.read_csv(path, keep_default_na=False, na_values=[""])
+    for text in ("not_testable_reason", "direction", "label_a", "label_b", "method", "detail", "family", "adjustment",
+                 "effect_note"):
+        components[text] = components[text].astype("string").fillna("").astype(str)
+    components["significant"] = components["significant"].map({True: True, False: False, "True": True, "False": False})
+    return components
+
+
 def run_findings(components_path: Path | str, codebook_path: Path | str, registry_path: Path | str,
                  simulated: bool, out_dir: Path | str) -> pd.DataFrame:
     """The findings stage: verdicts for every finding of the registry, written with their
     data package."""
     registry = load_registry(registry_path, load_codebook(codebook_path))
-    components = pd.read_csv(components_path, keep_default_na=False, na_values=[""])
-    for text in ("not_testable_reason", "direction", "label_a", "label_b", "method", "detail", "family", "adjustment",
-                 "effect_note"):
-        components[text] = components[text].astype("string").fillna("").astype(str)
-    components["significant"] = components["significant"].map({True: True, False: False, "True": True, "False": False})
+    components = read_components(components_path)
     table = findings_table(registry, components, simulated)
     for row in table.itertuples():
         log.info("%s: %s", row.id, row.verdict)
+    alternatives = read_components(Path(components_path).parent / "alternatives.csv")
+    robustness = robustness_table(registry, components, alternatives)
     out_dir = Path(out_dir)
+    tables = {"findings.csv": table, "robustness.csv": robustness}
     write_outputs({
         out_dir / "findings.csv": csv_bytes(table),
-        out_dir / "datapackage.json": json_bytes(stage_datapackage("findings", TABLES, {"findings.csv": table}, simulated)),
+        out_dir / "robustness.csv": csv_bytes(robustness),
+        out_dir / "datapackage.json": json_bytes(stage_datapackage("findings", TABLES, tables, simulated)),
     })
     return table
 
@@ -254,5 +297,21 @@ TABLES: dict[str, dict[str, Any]] = {
             "reason": "why, in one sentence generated from the numbers",
             "simulated": "true when the coded plans are simulated, not real",
         },
+    },
+}
+TABLES["robustness.csv"] = {
+    "title": "Verdict of every finding under each specification declared in the registry (robustness)",
+    "description": "One row per finding and specification: the primary one (config/findings.yaml, components) and "
+                   "each alternative (alternatives), judged by the same rule and correction.",
+    "columns": {
+        "finding": "finding id", "specification": "primary, or the id of the alternative specification",
+        "label_fr": "the alternative in French (empty for the primary one)", "label_en": "the alternative in English",
+        "why": "why the specification is defensible (for the primary one: what it measures)",
+        "components": "number of components", "verdict": "verdict under this specification (same rule as findings.csv)",
+        "holds": "the verdict is reproduced (observed for a descriptive finding)",
+        "p_deciding": "largest adjusted p-value of the specification's tested components",
+        "reason": "why, in one sentence generated from the numbers",
+        "specifications": "number of specifications of the finding (primary included)",
+        "specifications_holding": "how many of them give a verdict under which the finding holds",
     },
 }

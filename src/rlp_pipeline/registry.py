@@ -27,10 +27,14 @@ KINDS = {
     "paired_difference": ("indicator", "versus", "expected"),
     "sign_test": ("measure", "versus", "expected"),
     "all_plans": ("measure", "versus", "expected"),
+    "trend_share": ("indicator", "expected"),
+    "coding_majority": ("strategy", "substrategy"),
     "presence": ("strategy",),
     "balance": (),
     "coverage": (),
 }
+# Kinds only alternative specifications may use (the stability stage does not compute them).
+ALTERNATIVE_KINDS = ("trend_share", "coding_majority")
 # Components that state the claim's quantifier "all" (every plan), judged plan by plan, never by
 # a mean: the finding is only *partly reproduced* when they fail and the rest holds.
 QUANTIFIER_KINDS = ("all_plans",)
@@ -98,7 +102,8 @@ def load_registry(path: Path | str, codebook: Codebook) -> Registry:
             components=clean["components"],
             texts={key: " ".join(str(clean[key]).split()) for key in TEXT_FIELDS},
             claim={key: " ".join(str(value).split()) for key, value in clean["claim"].items()},
-            alternatives=clean.get("alternatives") or [],
+            alternatives=[{**a, **{k: " ".join(str(a[k]).split()) for k in ("label_fr", "label_en", "why")}}
+                          for a in clean.get("alternatives") or []],
         ))
     return Registry(float(document["alpha"]), strip_lines(document.get("families", {})), findings)
 
@@ -140,6 +145,37 @@ def registry_problems(document: Any, shown: str, codebook: Codebook) -> list[Pro
             continue
         for component in components:
             problems += _component_problems(component, shown, line, codebook)
+            if isinstance(component, dict) and component.get("kind") in ALTERNATIVE_KINDS:
+                problems.append(Problem(shown, component.get(LINE_KEY, line), "components.kind", component["kind"],
+                                        "a primary kind: " + ", ".join(ALTERNATIVE_KINDS) + " serve alternatives only"))
+        problems += _alternative_problems(entry.get("alternatives"), shown, line, codebook, finding_id)
+    return problems
+
+
+def _alternative_problems(alternatives: Any, shown: str, line: int | None, codebook: Codebook,
+                          finding_id: Any) -> list[Problem]:
+    """Problems of a finding's alternative specifications (robustness): each has an id, a label
+    in both languages, why it is defensible, and components."""
+    if alternatives is None:
+        return []
+    if not isinstance(alternatives, list):
+        return [Problem(shown, line, "alternatives", str(alternatives), f"a list of specifications in finding {finding_id}")]
+    problems, seen = [], set()
+    for alternative in alternatives:
+        where = alternative.get(LINE_KEY, line) if isinstance(alternative, dict) else line
+        if not isinstance(alternative, dict) or not alternative.get("id") or alternative["id"] in seen:
+            problems.append(Problem(shown, where, "alternatives.id", str(alternative), "a unique specification id"))
+            continue
+        seen.add(alternative["id"])
+        for key in ("label_fr", "label_en", "why"):
+            if not isinstance(alternative.get(key), str) or not alternative[key].strip():
+                problems.append(Problem(shown, where, f"alternatives.{key}", None, f"a text for '{key}' in {finding_id}.{alternative['id']}"))
+        components = alternative.get("components")
+        if not isinstance(components, list) or not components:
+            problems.append(Problem(shown, where, "alternatives.components", None, "at least one component"))
+            continue
+        for component in components:
+            problems += _component_problems(component, shown, where, codebook)
     return problems
 
 
@@ -173,12 +209,17 @@ def _component_problems(component: Any, shown: str, line: int | None, codebook: 
     for key in ("measure",) + (("versus",) if kind in ("sign_test", "all_plans") else ()):
         if key in component and component[key] not in MEASURES:
             problems.append(Problem(shown, line, f"components.{key}", str(component[key]), "one of the per-plan measures " + ", ".join(MEASURES)))
-    if kind == "presence" and component.get("strategy") not in codebook.ids("strategies"):
+    if kind in ("presence", "coding_majority") and component.get("strategy") not in codebook.ids("strategies"):
         problems.append(Problem(shown, line, "components.strategy", str(component.get("strategy")), "a strategy of the codebook"))
     expected = component.get("expected")
     if kind in ("group_shift", "group_difference") and not (isinstance(expected, dict) and expected.get("higher_in") in ("1-2", "3-4")):
         problems.append(Problem(shown, line, "components.expected", str(expected), "{higher_in: '1-2'} or {higher_in: '3-4'}"))
-    if kind == "trend_levels" and expected not in ("increasing", "decreasing"):
+    if kind == "sign_test" and component.get("ties", "dropped") not in ("dropped", "against"):
+        problems.append(Problem(shown, line, "components.ties", str(component.get("ties")), "dropped or against"))
+    if kind == "coding_majority" and component.get("substrategy") not in codebook.substrategies_of(str(component.get("strategy"))):
+        problems.append(Problem(shown, line, "components.substrategy", str(component.get("substrategy")),
+                                "a sub-strategy of the component's strategy"))
+    if kind in ("trend_levels", "trend_share") and expected not in ("increasing", "decreasing"):
         problems.append(Problem(shown, line, "components.expected", str(expected), "increasing or decreasing"))
     if kind in ("paired_difference", "sign_test", "all_plans") and expected not in ("greater", "less"):
         problems.append(Problem(shown, line, "components.expected", str(expected), "greater or less"))

@@ -39,7 +39,7 @@ TEXT = {
                      "produits par un simulateur documenté (graine {seed}). Les constats et verdicts illustrent "
                      "la méthode ; ils ne décrivent pas les RLP.",
         "switch": "English version",
-        "summary_head": ["Constat", "Énoncé", "Valeur mesurée", "Verdict", "Stabilité"],
+        "summary_head": ["Constat", "Énoncé", "Valeur mesurée", "Verdict", "Stabilité", "Robustesse"],
         "source": "Texte source",
         "rendering": "Traduction anglaise",
         "measure": "Mesure",
@@ -125,7 +125,7 @@ TEXT = {
                          "sa propre graine, dérivée de la graine maîtresse {seed}.",
         },
         "stability_battery": "Sur chacun, toute la batterie de tests des constats est recalculée et la règle de "
-                             "verdict appliquée, correction de Holm de la famille mobilisation comprise.",
+                             "verdict appliquée, correction de Holm sur les constats confirmatoires comprise.",
         "stability_reading": "La part «\u00a0{reproduced}\u00a0» d'un constat est la part de ces échantillons "
                              "alternatifs où le pipeline aboutit au verdict «\u00a0{reproduced}\u00a0»\u202f; entre "
                              "crochets, son intervalle de Wilson à 95\u202f%, qui ne mesure que l'incertitude de "
@@ -163,7 +163,7 @@ TEXT = {
                      "documented simulator (seed {seed}). The findings and verdicts illustrate the method; they do "
                      "not describe the RLP.",
         "switch": "Version française",
-        "summary_head": ["Finding", "Statement", "Measured value", "Verdict", "Stability"],
+        "summary_head": ["Finding", "Statement", "Measured value", "Verdict", "Stability", "Robustness"],
         "source": "Source text",
         "rendering": "English rendering",
         "measure": "Measure",
@@ -248,7 +248,7 @@ TEXT = {
                          "from the master seed {seed}.",
         },
         "stability_battery": "On each, the whole battery of finding tests is recomputed and the verdict rule "
-                             "applied, Holm's correction within the mobilisation family included.",
+                             "applied, Holm's correction across the confirmatory findings included.",
         "stability_reading": "The share reproduced of a finding is the share of these alternative samples in which "
                              "the pipeline reaches the verdict \"{reproduced}\"; in brackets, its 95% Wilson "
                              "interval, which only measures the Monte Carlo uncertainty from the finite number of "
@@ -363,6 +363,14 @@ class Report:
     @cached_property
     def registry(self) -> Registry:
         return load_registry(self.registry_path, self.codebook)
+
+    @cached_property
+    def robustness(self) -> pd.DataFrame:
+        """robustness.csv of the findings stage: every finding under every declared specification."""
+        return self.table("findings/robustness.csv")
+
+    def registry_finding(self, finding_id: str):
+        return next(f for f in self.registry.findings if f.id == finding_id)
 
     def component_spec(self, finding_id: str, number: int) -> dict[str, Any]:
         finding = next(f for f in self.registry.findings if f.id == finding_id)
@@ -525,6 +533,7 @@ class Report:
                 self.measured_value(row),
                 self.badge(row.verdict),
                 self.stability_cell(row.id),
+                claims.robustness_cell(self.robustness, row.id, self.language),
             ])
         return table_markdown(self.text["summary_head"], rows, self.text["captions"]["tbl-summary"], "tbl-summary")
 
@@ -540,12 +549,14 @@ class Report:
         parts += [f"> « {escape_markdown(row['source_fr'])} »" if self.language == "fr" else f"> *{escape_markdown(row['source_fr'])}*", ""]
         if self.language == "en":
             parts += [f"{self.text['rendering']}: {escape_markdown(row['statement_en'])}", ""]
+        parts += [claims.operationalisation_box(self.registry_finding(finding_id), self.language)]
         if evidence:
             parts += [evidence, ""]
         parts += [self.components_table(finding_id), ""]
         parts += [f"**{self.text['verdict']} :** {self.badge(row['verdict'])} {self.interpretation(row)}"
                   if self.language == "fr" else f"**{self.text['verdict']}:** {self.badge(row['verdict'])} {self.interpretation(row)}", ""]
         parts += [self.reliability.flag(finding_id)]  # caution when it rests on a weakly reliable code dimension
+        parts += [claims.robustness_block(self.robustness, finding_id, self.language, self.badge)]
         return "\n".join(parts)
 
     def interpretation(self, row: pd.Series) -> str:
@@ -562,7 +573,7 @@ class Report:
                 str(c.component), self.component_label(self.component_spec(finding_id, c.component)), values,
                 self.test_label(c.kind, c.method),
                 format_p(c.p_value, self.language), claims.adjusted_p_cell(c.p_adjusted, c.adjustment, self.language),
-                effect, self.text["direction"].get(c.direction, c.direction),
+                effect, claims.direction_cell(c, self.text["direction"], self.language),
             ])
         return table_markdown(self.text["component_head"], rows)
 
@@ -704,7 +715,7 @@ class Report:
     def stability_cell(self, finding_id: str) -> str:
         """The share of alternative samples in which a finding is reproduced, or « non évalué »."""
         row = self.stability.loc[finding_id]
-        return self.pct(row["share_reproduced"]) if row["assessed"] else self.text["not_assessed"]
+        return claims.stability_flag(row["share_reproduced"], self.language) if row["assessed"] else self.text["not_assessed"]
 
     def reproduced_word(self) -> str:
         """The verdict "reproduced" inside a sentence: its codebook label, in lower case."""

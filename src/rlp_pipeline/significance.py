@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,7 @@ from .inference import NotTestable
 from .outputs import csv_bytes, json_bytes, write_outputs
 from .plan_tables import AnalysedSample, read_analysed_sample, variable_use
 from .findings import adjusted_p_values, adjustment_label
-from .registry import DESCRIPTIVE_KINDS, Registry, load_registry
+from .registry import DESCRIPTIVE_KINDS, Finding, Registry, load_registry
 
 log = logging.getLogger("rlp_pipeline.tests")
 
@@ -303,11 +304,19 @@ def component_paired_difference(first: pd.Series, second: pd.Series, within: pd.
 
 
 @_not_testable_as_row
-def component_sign_test(measure: pd.Series, versus: pd.Series, expected: str) -> dict[str, Any]:
-    """Per-plan difference of two measures (plans having both): exact sign test."""
+def component_sign_test(measure: pd.Series, versus: pd.Series, expected: str, ties: str = "dropped") -> dict[str, Any]:
+    """Per-plan difference of two measures (plans having both): exact sign test.
+
+    ``ties="dropped"`` (the usual sign test) leaves out plans with no difference: it tests the
+    direction among the plans that differ. ``ties="against"`` counts them against the stated
+    direction (with the plans going the other way): it tests whether more than half of all the
+    plans go in the stated direction, closer to a claim about every plan."""
     both = measure.notna() & versus.notna()
-    difference = (measure[both] - versus[both]).to_numpy(float)
+    difference = inference.rank_values((measure[both] - versus[both]).to_numpy(float))
     positive, negative = int((difference > 0).sum()), int((difference < 0).sum())
+    if ties == "against":
+        tied = int((difference == 0).sum())
+        positive, negative = (positive, negative + tied) if expected == "greater" else (positive + tied, negative)
     if positive + negative == 0:
         return _component_row(n=int(both.sum()), not_testable_reason="no plan has both measures with a difference")
     share = positive / (positive + negative)
@@ -317,10 +326,11 @@ def component_sign_test(measure: pd.Series, versus: pd.Series, expected: str) ->
         n=int(both.sum()), value_a=float(measure[both].mean()), value_b=float(versus[both].mean()),
         statistic=positive, statistic_name="plans with a positive difference",
         p_value=inference.binomial_test(positive, positive + negative)["p_two_sided"],
-        effect_name="share of plans with a positive difference (ties left out)", effect=share,
+        effect_name=f"share of plans with a positive difference (ties {'left out' if ties == 'dropped' else 'counted as not positive' if expected == 'greater' else 'counted as positive'})",
+        effect=share,
         ci_low=float(interval.low), ci_high=float(interval.high),
         direction=direction_of(positive - negative, expected_sign),
-        method="exact sign test (two-sided binomial test, ties left out); Wilson interval",
+        method=f"exact sign test (two-sided binomial test, ties {'left out' if ties == 'dropped' else 'counted against the claim'}); Wilson interval",
         detail=f"positive: {positive}, negative: {negative}, ties: {int(both.sum()) - positive - negative}",
     )
 
@@ -358,6 +368,67 @@ def component_all_plans(measure: pd.Series, versus: pd.Series, expected: str, po
         method="share of plans meeting the claim, plan by plan (descriptive: 'all' holds only if every plan meets it); "
                "95% Wilson interval with finite population correction",
         detail=f"meeting the claim: {meeting} of {n}, ties: {ties}, the other way: {n - meeting - ties}",
+    )
+
+
+def component_trend_share(indicator: pd.Series, levels: pd.Series, expected: str) -> dict[str, Any]:
+    """Share of plans with an indicator across the ordered mobilisation levels: Cochran-Armitage
+    trend test (equally spaced scores). Effect: the difference between the highest and the lowest level's
+    shares, in percentage points, with Newcombe's interval (the trend's z is a statistic, not an
+    effect)."""
+    ordered = sorted(levels.unique())
+    table = two_by_k(indicator.to_numpy(), levels.to_numpy(), ordered)
+    shares = table[0] / np.maximum(table.sum(axis=0), 1)
+    row = _component_row(n=int(table.sum()), value_a=float(shares[0]), label_a=f"share at level {ordered[0]}",
+                         value_b=float(shares[-1]), label_b=f"share at level {ordered[-1]}",
+                         detail="shares by level: " + ", ".join(f"{l}: {s:.3f}" for l, s in zip(ordered, shares)))
+    try:
+        trend = inference.cochran_armitage(table)
+    except NotTestable as reason:
+        row["not_testable_reason"] = str(reason)
+        return row
+    difference = inference.risk_difference(int(table[0, -1]), int(table[:, -1].sum()), int(table[0, 0]), int(table[:, 0].sum()))
+    row.update(statistic=trend["z"], statistic_name="Cochran-Armitage z", p_value=trend["p_two_sided"],
+               direction=direction_of(trend["z"], +1 if expected == "increasing" else -1),
+               risk_difference_pp=100 * difference["difference"], rd_ci_low_pp=100 * difference["ci_low"],
+               rd_ci_high_pp=100 * difference["ci_high"],
+               effect_name=f"difference of shares, level {ordered[-1]} minus level {ordered[0]} (percentage points)",
+               method="Cochran-Armitage trend test across the ordered levels (two-sided); Newcombe interval of the "
+                      "difference between the extreme levels")
+    return row
+
+
+def component_coding_majority(sample: AnalysedSample, strategy: str, substrategy: str, *, seed: int,
+                              resamples: int = 4000) -> dict[str, Any]:
+    """The coding as unit: share of a strategy's coded passages (with a sub-strategy) that have
+    the given sub-strategy, against one half.
+
+    Passages are clustered in plans (a plan that codes ten passages weighs ten times), so the
+    share's uncertainty comes from a bootstrap of plans (the plans using the strategy, resampled
+    with replacement; ratio of the summed counts), not from a binomial on passages, which would
+    treat them as independent. Two-sided bootstrap p-value for "the share is one half":
+    2 x min(share of resamples <= 1/2, share >= 1/2), bounded by 1; percentile interval."""
+    codings = sample.codings[(sample.codings["strategy"] == strategy) & (sample.codings["substrategy"].astype(str) != "")]
+    codings = codings[codings["substrategy"].notna()]
+    per_plan = codings.groupby("plan_id")["substrategy"].agg(lambda s: ((s == substrategy).sum(), len(s)))
+    hits = np.array([v[0] for v in per_plan], dtype=float)
+    totals = np.array([v[1] for v in per_plan], dtype=float)
+    if totals.sum() == 0:
+        return _component_row(n=0, not_testable_reason=f"no coded passage of {strategy} has a sub-strategy")
+    share = float(hits.sum() / totals.sum())
+    rng = np.random.Generator(np.random.PCG64(seed))
+    draws = rng.integers(0, len(hits), size=(resamples, len(hits)))
+    shares = hits[draws].sum(axis=1) / totals[draws].sum(axis=1)
+    p = min(1.0, 2 * min(((shares <= 0.5).sum() + 1) / (resamples + 1), ((shares >= 0.5).sum() + 1) / (resamples + 1)))
+    return _component_row(
+        n=int(len(hits)), value_a=share, label_a=f"share of the {strategy} passages coded {substrategy}",
+        value_b=0.5, label_b="one half", statistic=float(hits.sum()), statistic_name="passages with the sub-strategy",
+        p_value=p, effect_name="share of passages", effect=share,
+        ci_low=float(np.quantile(shares, 0.025)), ci_high=float(np.quantile(shares, 0.975)),
+        direction=direction_of(share - 0.5, +1),
+        method=f"share of coded passages, bootstrap of the {len(hits)} plans ({resamples} resamples, seed {seed}): "
+               "two-sided p-value and percentile interval",
+        detail=f"{int(hits.sum())} of {int(totals.sum())} passages in {len(hits)} plans",
     )
 
 
@@ -421,48 +492,108 @@ def component_coverage(sampled_plans: pd.DataFrame, sample: AnalysedSample) -> d
     )
 
 
+@dataclass
+class ComponentContext:
+    """What every component is computed from: the analysed sample, its per-plan measures (in
+    sample order), levels, groups, indicators, the sampling folder, alpha and the seed."""
+
+    sample: AnalysedSample
+    per_plan: pd.DataFrame
+    codebook: Codebook
+    sample_dir: Path
+    alpha: float
+    seed: int
+
+    def __post_init__(self) -> None:
+        self.per_plan = self.per_plan.set_index("plan_id").loc[self.sample.plan_ids]
+        self.levels = self.sample.plans.set_index("plan_id")["mobilisation_level"]
+        self.groups = self.sample.plans.set_index("plan_id")["mobilisation_group"]
+        self.indicator = PlanIndicators(self.sample, self.codebook)
+
+
+def compute_component(spec: dict[str, Any], label: str, ctx: ComponentContext) -> dict[str, Any]:
+    """One component of the registry (primary or alternative specification) on the sample; its
+    random procedures draw from the stream of its label (for example 'F03.1')."""
+    kind, per_plan, indicator, sample = spec["kind"], ctx.per_plan, ctx.indicator, ctx.sample
+    seed = derived_seed(ctx.seed, label)
+    if kind == "majority":
+        return component_majority(indicator(spec["indicator"]), sample.record["population_size"], spec["indicator"])
+    if kind == "trend_levels":
+        return component_trend_levels(per_plan[spec["measure"]], ctx.levels, spec["expected"], seed=seed)
+    if kind == "group_shift":
+        return component_group_shift(per_plan[spec["measure"]], ctx.groups, spec["expected"], seed=seed)
+    if kind == "group_difference":
+        return component_group_difference(indicator(spec["indicator"]), ctx.groups, spec["expected"], seed=seed)
+    if kind == "paired_difference":
+        within = indicator(spec["within"]) if "within" in spec else None
+        row = component_paired_difference(indicator(spec["indicator"]), indicator(spec["versus"]), within, spec["expected"])
+        row.update(label_a=f"share with {spec['indicator']}", label_b=f"share with {spec['versus']}")
+        return row
+    if kind == "sign_test":
+        row = component_sign_test(per_plan[spec["measure"]], per_plan[spec["versus"]], spec["expected"],
+                                  spec.get("ties", "dropped"))
+        row.update(label_a=f"mean {spec['measure']}", label_b=f"mean {spec['versus']}")
+        return row
+    if kind == "all_plans":
+        return component_all_plans(per_plan[spec["measure"]], per_plan[spec["versus"]], spec["expected"],
+                                   sample.record["population_size"], len(sample.plans))
+    if kind == "trend_share":
+        return component_trend_share(indicator(spec["indicator"]), ctx.levels, spec["expected"])
+    if kind == "coding_majority":
+        return component_coding_majority(sample, spec["strategy"], spec["substrategy"], seed=seed)
+    if kind == "presence":
+        row = component_presence(sample, ctx.codebook, spec["strategy"])
+        row.update(label_a="sub-strategies used", label_b="sub-strategies in the codebook")
+        return row
+    if kind == "balance":
+        return component_balance(pd.read_csv(ctx.sample_dir / "balance_tests.csv"), ctx.alpha)
+    sampled = pd.read_csv(ctx.sample_dir / "sampled_plans.csv", dtype={"plan_id": str}, keep_default_na=False)
+    return component_coverage(sampled, sample)
+
+
+def component_rows(findings: list[tuple[Finding, list[dict[str, Any]]]], ctx: ComponentContext) -> pd.DataFrame:
+    """The components of the given (finding, components) pairs, before any adjustment."""
+    rows = []
+    for finding, specs in findings:
+        for position, spec in enumerate(specs, start=1):
+            row = compute_component(spec, f"{finding.id}.{position}", ctx)
+            row.update(finding=finding.id, component=position, kind=spec["kind"], family=finding.family or "",
+                       description=describe_component(spec))
+            rows.append(row)
+    return pd.DataFrame(rows, columns=COMPONENT_COLUMNS)
+
+
 def finding_components(registry: Registry, sample: AnalysedSample, per_plan: pd.DataFrame, codebook: Codebook,
                        sample_dir: Path, seed: int) -> pd.DataFrame:
     """One row per component of every finding, with raw and family-adjusted p-values."""
-    per_plan = per_plan.set_index("plan_id").loc[sample.plan_ids]
-    levels = sample.plans.set_index("plan_id")["mobilisation_level"]
-    groups = sample.plans.set_index("plan_id")["mobilisation_group"]
-    indicator = PlanIndicators(sample, codebook)
-    rows = []
+    ctx = ComponentContext(sample, per_plan, codebook, Path(sample_dir), registry.alpha, seed)
+    return adjust_components(component_rows([(f, f.components) for f in registry.findings], ctx), registry)
+
+
+def alternative_components(registry: Registry, primary: pd.DataFrame, sample: AnalysedSample, per_plan: pd.DataFrame,
+                           codebook: Codebook, sample_dir: Path, seed: int) -> pd.DataFrame:
+    """The components of every alternative specification declared in the registry, adjusted as
+    if the finding had been specified that way: its components replace the primary ones in the
+    confirmatory family (the other findings unchanged), so each specification's verdict uses the
+    same correction as the primary one. Random procedures draw from the stream of the
+    specification's own labels ('F03.richness.1')."""
+    ctx = ComponentContext(sample, per_plan, codebook, Path(sample_dir), registry.alpha, seed)
+    parts = []
     for finding in registry.findings:
-        for position, spec in enumerate(finding.components, start=1):
-            label = f"{finding.id}.{position}"
-            kind = spec["kind"]
-            if kind == "majority":
-                row = component_majority(indicator(spec["indicator"]), sample.record["population_size"], spec["indicator"])
-            elif kind == "trend_levels":
-                row = component_trend_levels(per_plan[spec["measure"]], levels, spec["expected"], seed=derived_seed(seed, label))
-            elif kind == "group_shift":
-                row = component_group_shift(per_plan[spec["measure"]], groups, spec["expected"], seed=derived_seed(seed, label))
-            elif kind == "group_difference":
-                row = component_group_difference(indicator(spec["indicator"]), groups, spec["expected"], seed=derived_seed(seed, label))
-            elif kind == "paired_difference":
-                within = indicator(spec["within"]) if "within" in spec else None
-                row = component_paired_difference(indicator(spec["indicator"]), indicator(spec["versus"]), within, spec["expected"])
-                row.update(label_a=f"share with {spec['indicator']}", label_b=f"share with {spec['versus']}")
-            elif kind == "sign_test":
-                row = component_sign_test(per_plan[spec["measure"]], per_plan[spec["versus"]], spec["expected"])
-                row.update(label_a=f"mean {spec['measure']}", label_b=f"mean {spec['versus']}")
-            elif kind == "all_plans":
-                row = component_all_plans(per_plan[spec["measure"]], per_plan[spec["versus"]], spec["expected"],
-                                          sample.record["population_size"], len(sample.plans))
-            elif kind == "presence":
-                row = component_presence(sample, codebook, spec["strategy"])
-                row.update(label_a="sub-strategies used", label_b="sub-strategies in the codebook")
-            elif kind == "balance":
-                row = component_balance(pd.read_csv(sample_dir / "balance_tests.csv"), registry.alpha)
-            else:
-                sampled = pd.read_csv(sample_dir / "sampled_plans.csv", dtype={"plan_id": str}, keep_default_na=False)
-                row = component_coverage(sampled, sample)
-            row.update(finding=finding.id, component=position, kind=kind, family=finding.family or "",
-                       description=describe_component(spec))
-            rows.append(row)
-    components = pd.DataFrame(rows, columns=COMPONENT_COLUMNS)
+        for alternative in finding.alternatives:
+            renamed = Finding(f"{finding.id}.{alternative['id']}", finding.section, finding.rule, finding.family,
+                              alternative["components"], finding.texts, finding.claim)
+            rows = component_rows([(renamed, alternative["components"])], ctx).assign(finding=finding.id)
+            others = primary[primary["finding"] != finding.id]
+            adjusted = adjust_components(pd.concat([others, rows], ignore_index=True), registry)
+            parts.append(adjusted[adjusted["finding"] == finding.id].assign(specification=alternative["id"]))
+    columns = ["specification"] + COMPONENT_COLUMNS
+    return pd.concat(parts, ignore_index=True)[columns] if parts else pd.DataFrame(columns=columns)
+
+
+def adjust_components(components: pd.DataFrame, registry: Registry) -> pd.DataFrame:
+    """p_adjusted, adjustment and significant of a table of components (findings.adjusted_p_values)."""
+    components = components[COMPONENT_COLUMNS].copy()
     tested = ~components["kind"].isin(DESCRIPTIVE_KINDS).to_numpy()
     components["p_adjusted"] = adjusted_p_values(components["p_value"].to_numpy(float), components["finding"],
                                                  components["family"], tested, registry)[0]
@@ -714,6 +845,8 @@ def run_tests(sample_dir: Path | str, per_plan_path: Path | str, codebook_path: 
     tables["objects_within_plans.csv"] = objects_within_plans(sample, codebook)
     tables["components.csv"] = components
     log.info("Finding components: %d", len(tables["components.csv"]))
+    tables["alternatives.csv"] = alternative_components(registry, components, sample, per_plan, codebook, sample_dir, seed)
+    log.info("Components of the alternative specifications: %d", len(tables["alternatives.csv"]))
     files = {out_dir / name: csv_bytes(table) for name, table in tables.items()}
     files[out_dir / "datapackage.json"] = json_bytes(
         stage_datapackage("tests", TABLES, tables, simulated=sample.record["simulated"]))
@@ -806,4 +939,12 @@ TABLES: dict[str, dict[str, Any]] = {
             "method": "how it was computed", "detail": "counts behind the component",
         },
     },
+}
+TABLES["alternatives.csv"] = {
+    "title": "Components of the alternative specifications of the findings (robustness)",
+    "description": "One row per component of each alternative specification declared in config/findings.yaml "
+                   "(alternatives). Adjusted as if the finding had been specified that way: its components take the "
+                   "primary ones' place in the confirmatory family, the other findings unchanged.",
+    "columns": {"specification": "id of the alternative specification within its finding",
+                **TABLES["components.csv"]["columns"]},
 }

@@ -29,16 +29,16 @@ NBSP, NNBSP = "\u00a0", "\u202f"
 WORDS: dict[str, dict[str, Any]] = {
     "fr": {
         "reproduced": "Les données reproduisent ce constat\u00a0: chaque composante testée va dans le sens énoncé "
-                      "et reste significative au seuil de {alpha} après correction ({correction})\u00a0; la plus "
-                      "grande p ajustée vaut {p}.",
+                      "et reste significative au seuil de {alpha} après correction ({correction})\u00a0: la "
+                      "composante la plus faible donne {p} après correction.",
         "descriptive_parts": " Ses composantes descriptives sont observées telles qu'énoncées.",
-        "partly": "Les données reproduisent ce constat en partie\u00a0: le sens énoncé tient en moyenne (p ajustée "
-                  "{p}, {correction}), mais pas pour chaque plan comme le dit «\u00a0tous\u00a0»\u00a0: {meeting} "
+        "partly": "Les données reproduisent ce constat en partie\u00a0: le sens énoncé tient en moyenne ({p} "
+                  "après correction, {correction}), mais pas pour chaque plan comme le dit «\u00a0tous\u00a0»\u00a0: {meeting} "
                   "plans sur {n} le vérifient, {ties} sont à égalité et {other} vont dans l'autre sens. Un plan de "
                   "l'échantillon qui ne le vérifie pas est un plan de la population\u00a0: les données peuvent "
                   "infirmer «\u00a0tous\u00a0», jamais le prouver.",
         "trend": "Les données vont dans le sens de ce constat, mais la composante {component} n'est pas "
-                 "significative au seuil de {alpha} après correction ({correction}\u00a0; p ajustée {p}).",
+                 "significative au seuil de {alpha} après correction ({p} après correction, {correction}).",
         "not_reproduced": "Les données ne reproduisent pas ce constat\u00a0: la composante {component} {what}.",
         "not_reproduced_all": " De plus, «\u00a0tous\u00a0» ne tient pas plan par plan\u00a0: {meeting} plans sur "
                               "{n} le vérifient.",
@@ -66,6 +66,49 @@ WORDS: dict[str, dict[str, Any]] = {
             "zero_cell": "RC non estimable (case nulle)",
         },
         "all_plans_label": "{a} > {b}, plan par plan (« tous »)", "all_plans_test": "part des plans (descriptif)",
+        "all_direction": {"as expected": "chaque plan", "opposite": "pas chaque plan"},
+        "robustness_cell": "{k} sur {n}",
+        "robustness_head": ["Spécification", "Verdict", "p ajustée décisive"],
+        "robustness_caption": "Robustesse de {finding} : verdict sous chaque spécification déclarée dans le registre",
+        "primary": "Principale (encadré «\u00a0Opérationnalisation\u00a0»)",
+        "robustness_sentence": "Le constat tient sous {k} des {n} spécifications déclarées avant de voir les résultats.",
+        "box_title": "Opérationnalisation de {finding}",
+        "box_measure": "**Mesure** (registre, en anglais) : {measure}",
+        "box_claim": "**Forme de l'énoncé** : quantificateur « {quantifier} », unité : {unit}; sens énoncé (registre) : {direction}.",
+        "box_departs": "**Écart avec `findings.md`** (registre, en anglais) : {departs}",
+        "box_alternatives": "**Autres lectures défendables** : {n}, toutes calculées (tableau de robustesse ci-dessous).",
+        "quantifiers": {"all": "tous", "most": "la majorité", "more than": "plus que", "associated with": "associé à",
+                        "exists": "il existe (descriptif)", "check": "vérification"},
+        "units": {"plan": "le plan", "coding": "le passage codé"},
+        "unstable": "{share} ⚠",
+        "limits": [
+            "**Données simulées : des verdicts circulaires.** {simulated}",
+            "**Ce que les données simulées peuvent montrer.** Comment la méthode se comporte : à quelle "
+            "fréquence elle déclare reproduit un constat faux, et à quelle fréquence elle reproduit un constat vrai "
+            "d'une taille d'effet donnée. Le tableau ci-dessous le mesure sur {runs} populations simulées par "
+            "scénario (réglage `statistics.calibration_simulations`) : sans effet de la mobilisation, la part "
+            "« reproduit » d'un constat sur la mobilisation estime le taux de faux « reproduit », "
+            "qui devrait rester sous {alpha}; avec les effets simulés, elle estime la puissance. Avec si peu de "
+            "populations, ces parts restent incertaines (intervalles de Wilson à 95 %).",
+            "**Stabilité.** Un verdict que moins de 80 % des échantillons alternatifs reproduisent est marqué ⚠ "
+            "dans le résumé{unstable}.",
+            "**Opérationnalisation.** Chaque constat est traduit en mesures choisies avant de voir les résultats "
+            "(registre), et d'autres lectures défendables sont calculées (colonne « Robustesse ») : un "
+            "constat qui ne tient que sous une lecture dépend de cette lecture.",
+            "**Échantillon.** M1 est une vérification du tirage : ne pas détecter d'écart entre l'échantillon et "
+            "le cadre ne montre pas qu'ils se ressemblent; le tirage aléatoire, lui, garantit l'absence de biais de "
+            "sélection en moyenne.",
+        ],
+        "simulated_yes": "Les plans analysés ici sont produits par un simulateur réglé pour que les constats du "
+                         "document source soient vrais : que le pipeline les reproduise ne dit rien des RLP, "
+                         "seulement que la méthode retrouve ce qu'on y a mis.",
+        "simulated_no": "Les plans analysés sont réels ; le tableau de calibration vient de populations simulées "
+                        "et décrit la méthode, non les RLP.",
+        "unstable_list": " : {ids}",
+        "calibration_head": ["Constat", "Faux « reproduit » (sans effet) [IC 95 %]",
+                             "Puissance (effets simulés) [IC 95 %]"],
+        "calibration_caption": "Calibration des verdicts sur des populations simulées ({runs} par scénario)",
+        "not_applicable": "–",
         "values": {"level": "niveau {level}", "group": "{group}", "half": "la moitié",
                    "sign": "{up} en hausse · {tie} à égalité · {down} en baisse", "of": "{a} sur {b}"},
         "multiplicity": (
@@ -82,15 +125,15 @@ WORDS: dict[str, dict[str, Any]] = {
     },
     "en": {
         "reproduced": "The data reproduce this finding: every tested component goes in the stated direction and "
-                      "stays significant at the {alpha} level after correction ({correction}); the largest adjusted "
-                      "p is {p}.",
+                      "stays significant at the {alpha} level after correction ({correction}): the weakest component "
+                      "gives {p} after correction.",
         "descriptive_parts": " Its descriptive components are observed as stated.",
-        "partly": "The data reproduce this finding in part: the stated direction holds on average (adjusted p "
-                  "{p}, {correction}), but not for every plan as \"all\" says: {meeting} of {n} plans meet it, "
+        "partly": "The data reproduce this finding in part: the stated direction holds on average ({p} after "
+                  "correction, {correction}), but not for every plan as \"all\" says: {meeting} of {n} plans meet it, "
                   "{ties} are ties and {other} go the other way. A sampled plan that does not meet it is a plan "
                   "of the population: the data can refute \"all\", never prove it.",
         "trend": "The data point the same way as this finding, but component {component} is not significant at "
-                 "the {alpha} level after correction ({correction}; adjusted p {p}).",
+                 "the {alpha} level after correction ({p} after correction, {correction}).",
         "not_reproduced": "The data do not reproduce this finding: component {component} {what}.",
         "not_reproduced_all": " Moreover, \"all\" does not hold plan by plan: {meeting} of {n} plans meet it.",
         "not_testable": "This finding cannot be tested with these data: {reason}.",
@@ -117,6 +160,47 @@ WORDS: dict[str, dict[str, Any]] = {
             "zero_cell": "OR not estimable (zero cell)",
         },
         "all_plans_label": "{a} > {b}, plan by plan (\"all\")", "all_plans_test": "share of plans (descriptive)",
+        "all_direction": {"as expected": "every plan", "opposite": "not every plan"},
+        "robustness_cell": "{k} of {n}",
+        "robustness_head": ["Specification", "Verdict", "Deciding adjusted p"],
+        "robustness_caption": "Robustness of {finding}: verdict under each specification declared in the registry",
+        "primary": "Primary (box \"Operationalisation\")",
+        "robustness_sentence": "The finding holds under {k} of the {n} specifications declared before the results were seen.",
+        "box_title": "Operationalisation of {finding}",
+        "box_measure": "**Measure** (registry): {measure}",
+        "box_claim": "**Claim form**: quantifier \"{quantifier}\", unit: {unit}; stated direction: {direction}.",
+        "box_departs": "**Departure from `findings.md`**: {departs}",
+        "box_alternatives": "**Other defensible readings**: {n}, all computed (robustness table below).",
+        "quantifiers": {"all": "all", "most": "most", "more than": "more than", "associated with": "associated with",
+                        "exists": "exists (descriptive)", "check": "check"},
+        "units": {"plan": "the plan", "coding": "the coded passage"},
+        "unstable": "{share} ⚠",
+        "limits": [
+            "**Simulated data: circular verdicts.** {simulated}",
+            "**What simulated data can show.** How the method behaves: how often it calls a false finding "
+            "reproduced, and how often it reproduces a true one of a given effect size. The table below measures "
+            "it on {runs} simulated populations per scenario (setting `statistics.calibration_simulations`): with "
+            "no mobilisation effect, the share \"reproduced\" of a finding about mobilisation estimates the false "
+            "reproduced rate, which should stay below {alpha}; with the simulated effects, it estimates the power. "
+            "With so few populations these shares remain uncertain (95% Wilson intervals).",
+            "**Stability.** A verdict that fewer than 80% of the alternative samples reproduce is marked ⚠ in the "
+            "summary{unstable}.",
+            "**Operationalisation.** Each finding is translated into measures chosen before the results were seen "
+            "(registry), and other defensible readings are computed (column \"Robustness\"): a finding that holds "
+            "under one reading only depends on that reading.",
+            "**Sample.** M1 is a check of the draw: detecting no difference between the sample and the frame does "
+            "not show that they resemble each other; the random draw itself is what rules out selection bias on "
+            "average.",
+        ],
+        "simulated_yes": "The plans analysed here are produced by a simulator set so that the source's findings are "
+                         "true: that the pipeline reproduces them says nothing about the RLP, only that the method "
+                         "recovers what was built in.",
+        "simulated_no": "The plans analysed are real; the calibration table comes from simulated populations and "
+                        "describes the method, not the RLP.",
+        "unstable_list": ": {ids}",
+        "calibration_head": ["Finding", "False \"reproduced\" (no effect) [95% CI]", "Power (simulated effects) [95% CI]"],
+        "calibration_caption": "Calibration of the verdicts on simulated populations ({runs} per scenario)",
+        "not_applicable": "–",
         "values": {"level": "level {level}", "group": "{group}", "half": "one half",
                    "sign": "{up} up · {tie} tied · {down} down", "of": "{a} of {b}"},
         "multiplicity": (
@@ -251,6 +335,14 @@ def effect_cell(c: Any, language: str) -> str:
     return "–"
 
 
+def direction_cell(c: Any, directions: dict[str, str], language: str) -> str:
+    """A component's direction in words; for the quantifier "all", whether every plan meets it
+    (a plan that does not is not "the other way" on average)."""
+    if c.kind == "all_plans":
+        return WORDS[language]["all_direction"].get(c.direction, c.direction)
+    return directions.get(c.direction, c.direction)
+
+
 def battery_effect_cell(r: pd.Series, language: str) -> str:
     """A battery row's effect: the risk difference in percentage points beside the odds ratio,
     both oriented as the row's ``or_orientation`` says (3-4 vs 1-2 unless a claim says otherwise);
@@ -358,3 +450,97 @@ def verdict_sentence(row: pd.Series, components: pd.DataFrame, language: str) ->
     if counts and not counts["holds"]:
         text += words["not_reproduced_all"].format(meeting=counts["meeting"], n=counts["n"])
     return text
+
+
+# --------------------------------------------------------------------------------------------
+# Robustness and operationalisation
+# --------------------------------------------------------------------------------------------
+
+
+def robustness_cell(robustness: pd.DataFrame, finding_id: str, language: str) -> str:
+    """« 4 sur 6 » / "4 of 6": specifications under which the finding holds, for the summary."""
+    own = robustness[robustness["finding"] == finding_id]
+    if own.empty:
+        return "–"
+    return WORDS[language]["robustness_cell"].format(k=int(own["specifications_holding"].iloc[0]),
+                                                     n=int(own["specifications"].iloc[0]))
+
+
+def stability_flag(share: float, language: str, threshold: float = 0.8) -> str:
+    """A stability share, flagged with ⚠ when below `threshold` (the verdict then depends on the
+    draw in more than one alternative sample in five)."""
+    text = format_percent(share, language, 0)
+    return WORDS[language]["unstable"].format(share=text) if share < threshold else text
+
+
+def robustness_block(robustness: pd.DataFrame, finding_id: str, language: str, badge) -> str:
+    """The robustness table of a finding (every specification, its verdict and deciding p),
+    with one sentence; empty when the registry declares no alternative."""
+    words = WORDS[language]
+    own = robustness[robustness["finding"] == finding_id]
+    if len(own) <= 1:
+        return ""
+    rows = []
+    for r in own.itertuples():
+        label = words["primary"].format(measure=escape_markdown(_text(r.why))) if r.specification == "primary" \
+            else escape_markdown(_text(r.label_fr if language == "fr" else r.label_en))
+        rows.append([label, badge(r.verdict), format_p(r.p_deciding, language) if not _missing(r.p_deciding) else "–"])
+    from ..report import table_markdown  # the report's table layout, one place
+
+    sentence = words["robustness_sentence"].format(k=int(own["specifications_holding"].iloc[0]), n=len(own))
+    return sentence + "\n\n" + table_markdown(words["robustness_head"], rows, words["robustness_caption"].format(finding=finding_id))
+
+
+def operationalisation_box(finding, language: str) -> str:
+    """A callout stating how a finding is operationalised: the registry's measure, its claim
+    form, where it departs from ../shared/findings.md, and how many other readings are computed."""
+    words = WORDS[language]
+    lines = [f"::: {{.callout-note collapse=\"true\"}}", f"## {words['box_title'].format(finding=finding.id)}", "",
+             words["box_measure"].format(measure=escape_markdown(finding.texts["measure"])), "",
+             words["box_claim"].format(quantifier=words["quantifiers"].get(finding.claim.get("quantifier"), ""),
+                                       unit=words["units"].get(finding.claim.get("unit"), ""),
+                                       direction=escape_markdown(finding.claim.get("direction", "")))]
+    if finding.claim.get("departs"):
+        lines += ["", words["box_departs"].format(departs=escape_markdown(finding.claim["departs"]))]
+    if finding.alternatives:
+        lines += ["", words["box_alternatives"].format(n=len(finding.alternatives))]
+    return "\n".join(lines + [":::", ""])
+
+
+# --------------------------------------------------------------------------------------------
+# Limitations
+# --------------------------------------------------------------------------------------------
+
+
+def calibration_markdown(calibration: pd.DataFrame, language: str) -> str:
+    """The calibration table: per finding, the false reproduced rate under no mobilisation effect
+    (findings about mobilisation only) and the power under the simulated effects."""
+    from ..report import table_markdown  # the report's table layout, one place
+
+    words = WORDS[language]
+    rows = []
+    for finding, own in calibration.groupby("finding", sort=False):
+        cells = [f"[{finding}](#sec-{finding.lower()})"]
+        for scenario in ("none", "default"):
+            r = own[own["scenario"] == scenario].iloc[0]
+            applicable = scenario == "default" or str(r["about_mobilisation"]) == "True"
+            cells.append(f"{format_percent(r['share_holding'], language, 0)} "
+                         f"{format_interval(r['ci_low'], r['ci_high'], language, percent=True, digits=0)}"
+                         if applicable else words["not_applicable"])
+        rows.append(cells)
+    runs = int(calibration["runs"].iloc[0]) if len(calibration) else 0
+    return table_markdown(words["calibration_head"], rows, words["calibration_caption"].format(runs=runs), "tbl-calibration")
+
+
+def limitations(calibration: pd.DataFrame, stability: pd.DataFrame, simulated: bool, alpha: float, language: str) -> str:
+    """The « Limites et validité / Limitations » section's paragraphs and calibration table."""
+    words = WORDS[language]
+    assessed = stability[stability["assessed"].astype(str) == "True"]
+    unstable = [f for f, share in zip(assessed["finding"], assessed["share_reproduced"]) if float(share) < 0.8]
+    runs = int(calibration["runs"].iloc[0]) if len(calibration) else 0
+    values = {"simulated": words["simulated_yes" if simulated else "simulated_no"], "runs": runs,
+              "alpha": format_number(alpha, language, 2),
+              "unstable": words["unstable_list"].format(ids=", ".join(unstable)) if unstable else ""}
+    paragraphs = [text.format(**values) for text in words["limits"]]
+    return "\n\n".join(paragraphs[:2]) + "\n\n" + calibration_markdown(calibration, language) + "\n" + \
+        "\n\n".join(paragraphs[2:]) + "\n"

@@ -1,0 +1,26 @@
+rule calibration:
+    input:
+        code=PACKAGE_CODE,
+        codebook=config["codebook"],
+        datapackage=config["datapackage"],
+        registry=config["registry"],
+        simulation="config/simulation.yaml",
+    output:
+        calibration="data/derived/calibration/calibration.csv",
+        datapackage="data/derived/calibration/datapackage.json",
+    log:
+        "logs/calibration.log",
+    conda:
+        "../environment.yml"
+    params:
+        simulations=config["statistics"]["calibration_simulations"],
+        seed=config["statistics"]["seed"],
+        fraction=config["sampling"]["fraction"],
+        stratify_by=config["sampling"]["stratify_by"],
+    message:
+        "Calibrating the verdicts on {params.simulations} simulated populations per scenario"
+    shell:
+        "python -m rlp_pipeline --log {log} calibration"
+        " --codebook {input.codebook} --datapackage {input.datapackage} --registry {input.registry}"
+        " --simulation {input.simulation} --fraction {params.fraction} --stratify-by '{params.stratify_by}'"
+        " --simulations {params.simulations} --seed {params.seed} --out data/derived/calibration"
