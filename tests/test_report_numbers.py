@@ -1,0 +1,241 @@
+"""Every number and verdict the report shows, checked against the derived table it comes from.
+
+The project is copied and built once (fallback renderer, 40 stability redraws instead of 1000 so
+that the build takes about two minutes); tests/report_check.py reads the summary table and every
+finding's section of each HTML document, and the summary of each PDF, and compares each value with
+its table and column, formatted in the document's language. The other tests prove the checker
+can fail: a derived table changed under the same documents, or a report function that reads the
+wrong column or rounds differently, must be reported as a mismatch.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import report_check
+from report_check import Derived, check_components, check_document, check_pdf_summary, check_summary, check_verdict
+from test_pipeline import copy_project, snakemake
+
+pytestmark = pytest.mark.slow
+
+FAST = """stability:
+  redraws: 40
+  chunks: 2
+  seed: 20180517
+  method: auto
+agreement:
+  resamples: 200
+  reliable: 0.800
+  tentative: 0.667
+"""
+LANGUAGES = ("fr", "en")
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    """The project built once into a temporary copy, with fewer stability redraws."""
+    project = copy_project(tmp_path_factory.mktemp("numbers"))
+    settings = project / "fast.yaml"
+    settings.write_text(FAST, encoding="utf-8")
+    result = snakemake(project, "--configfile", str(settings))
+    assert result.returncode == 0, result.stdout + result.stderr
+    return project
+
+
+def derived_of(project: Path, folder: Path | None = None) -> Derived:
+    return Derived(folder or project / "data" / "derived", project / "data" / "raw" / "codebook.yaml")
+
+
+def document(project: Path, language: str) -> str:
+    return (project / "report" / "_output" / language / "index.html").read_text(encoding="utf-8")
+
+
+def pdf_text(project: Path, language: str) -> str:
+    pdf = project / "report" / "_output" / language / "index.pdf"
+    return subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_number_and_verdict_of_the_html_matches_its_table(built, language):
+    derived = derived_of(built)
+    assert check_document(document(built, language), derived, language, f"{language}/index.html") == []
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_pdf_summary_matches_the_tables(built, language):
+    derived = derived_of(built)
+    assert check_pdf_summary(pdf_text(built, language), derived, language, f"{language}/index.pdf") == []
+
+
+# --- the checker fails when the document and the tables disagree --------------------------------
+
+
+def tampered(built: Path, tmp_path: Path, change) -> Derived:
+    """The build's derived tables with one change (the documents stay as they were rendered)."""
+    folder = tmp_path / "derived"
+    shutil.copytree(built / "data" / "derived", folder)
+    change(folder)
+    return derived_of(built, folder)
+
+
+def edit(folder: Path, name: str, change) -> None:
+    path = folder / name
+    table = pd.read_csv(path, keep_default_na=False, na_values=[""])
+    change(table)
+    table.to_csv(path, index=False)
+
+
+def first_where(table: pd.DataFrame, mask) -> int:
+    index = table.index[mask]
+    assert len(index), "the shipped data has no row to tamper with"
+    return index[0]
+
+
+def raw_p_as_adjusted(folder: Path) -> None:
+    """The adjusted p of one tested component replaced by its raw p (the document still shows the
+    adjusted one): as if the report had shown the raw p in the adjusted column."""
+    def change(table):
+        shown = lambda v: report_check.p_shown(v, "en")  # noqa: E731
+        row = first_where(table, [shown(a) != shown(b) for a, b in zip(table["p_value"], table["p_adjusted"])])
+        table.loc[row, "p_adjusted"] = table.loc[row, "p_value"]
+    edit(folder, "tests/components.csv", change)
+
+
+def verdicts_swapped(folder: Path) -> None:
+    """Two findings with different verdicts exchange them: a verdict shown for the wrong finding."""
+    def change(table):
+        first = table.index[0]
+        other = first_where(table, table["verdict"] != table.loc[first, "verdict"])
+        table.loc[[first, other], "verdict"] = table.loc[[other, first], "verdict"].to_numpy()
+    edit(folder, "findings/findings.csv", change)
+
+
+def share_off_by_rounding(folder: Path) -> None:
+    """A share moved by 0.4 point: the same at 0 decimals but not at the 1 decimal the components
+    table shows (a wrong rounding)."""
+    def change(table):
+        row = first_where(table, table["kind"] == "majority")
+        table.loc[row, "value_a"] = table.loc[row, "value_a"] + 0.004
+    edit(folder, "tests/components.csv", change)
+
+
+def strongest_decides(folder: Path) -> None:
+    """findings.csv names the strongest component (smallest adjusted p) instead of the weakest."""
+    components = pd.read_csv(folder / "tests" / "components.csv", keep_default_na=False, na_values=[""])
+
+    def change(table):
+        for index, row in table.iterrows():
+            tested = components[(components["finding"] == row["id"]) & components["p_adjusted"].notna()]
+            if tested["p_adjusted"].nunique() > 1:
+                table.loc[index, "deciding_component"] = int(tested.loc[tested["p_adjusted"].idxmin(), "component"])
+                return
+        raise AssertionError("no finding has components with different adjusted p-values")
+    edit(folder, "findings/findings.csv", change)
+
+
+def stability_share_changed(folder: Path) -> None:
+    def change(table):
+        table.loc[0, "share_reproduced"] = 1 - table.loc[0, "share_reproduced"] + 0.013
+    edit(folder, "stability/stability.csv", change)
+
+
+def battery_columns_swapped(folder: Path) -> None:
+    """A battery row's raw and adjusted p exchanged."""
+    def change(table):
+        shown = lambda v: report_check.p_shown(v, "en")  # noqa: E731
+        row = first_where(table, [bool(str(c)) and str(c) != "nan" and shown(a) != shown(b) for a, b, c in
+                                  zip(table["p_value"], table["p_adjusted"], table["confirmatory_component"])])
+        table.loc[row, ["p_value", "p_adjusted"]] = table.loc[row, ["p_adjusted", "p_value"]].to_numpy()
+    edit(folder, "tests/battery.csv", change)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("change, words", [
+    (raw_p_as_adjusted, "adjusted p"), (verdicts_swapped, "verdict"), (share_off_by_rounding, "values"),
+    (strongest_decides, "deciding component"), (stability_share_changed, "stability"),
+    (battery_columns_swapped, "battery"),
+])
+def test_the_checker_reports_a_table_the_document_does_not_show(built, tmp_path, language, change, words):
+    derived = tampered(built, tmp_path, change)
+    problems = check_document(document(built, language), derived, language, language)
+    assert problems, f"{change.__name__}: the checker found nothing"
+    assert any(words in problem for problem in problems), problems
+
+
+def test_the_checker_reports_a_pdf_summary_that_disagrees(built, tmp_path):
+    derived = tampered(built, tmp_path, verdicts_swapped)
+    assert check_pdf_summary(pdf_text(built, "fr"), derived, "fr", "fr/index.pdf")
+
+
+# --- the checker fails when a report function goes wrong ----------------------------------------
+
+
+def rendered(built: Path, language: str, ids: list[str]) -> str:
+    """The summary table and the given findings' sections, generated by rlp_pipeline.report and
+    turned into HTML by Pandoc (as the fallback renderer does)."""
+    import pypandoc
+
+    from rlp_pipeline.report import Report
+
+    report = Report(built / "data" / "derived", built / "data" / "raw" / "codebook.yaml", language,
+                    built / "config" / "findings.yaml")
+    markdown = report.summary_table() + "\n\n" + "\n\n".join(report.finding_section(i) for i in ids)
+    return pypandoc.convert_text(markdown, "html", format="markdown")
+
+
+def check_rendered(built: Path, language: str) -> list[str]:
+    derived = derived_of(built)
+    ids = list(derived.findings["id"])
+    html = rendered(built, language, ids)
+    problems = check_summary(html, derived, language, language)
+    for finding, section in report_check.sections(html, ids).items():
+        problems += check_components(section, finding, derived, language, language)
+        problems += check_verdict(section, finding, derived, language, language)
+    return problems
+
+
+def test_the_pieces_rendered_here_agree_with_the_tables(built):
+    assert check_rendered(built, "fr") == []
+
+
+def test_the_checker_reports_a_report_that_shows_the_raw_p_as_adjusted(built, monkeypatch):
+    from rlp_pipeline import report
+
+    original = report.Report.components.func
+
+    def raw_as_adjusted(self):
+        table = original(self)
+        return table.assign(p_adjusted=table["p_value"].where(table["p_adjusted"].notna()))
+    monkeypatch.setattr(report.Report, "components", property(raw_as_adjusted))
+    problems = check_rendered(built, "en")
+    assert any("adjusted p" in problem for problem in problems), problems
+    assert any("verdict sentence" in problem for problem in problems), problems
+
+
+def test_the_checker_reports_a_rounding_the_language_does_not_use(built, monkeypatch):
+    from rlp_pipeline.reporting import claims
+
+    monkeypatch.setattr(claims, "format_percent", lambda share, language, digits=1: report_check.format_percent(share, language, digits + 1))
+    problems = check_rendered(built, "fr")
+    assert any("measured value" in problem or "effect" in problem for problem in problems), problems
+
+
+def test_the_checker_reports_the_strongest_component_as_the_summary(built, monkeypatch):
+    from rlp_pipeline import findings
+
+    derived = derived_of(built)
+    monkeypatch.setattr(findings, "deciding_component", lambda components: (
+        components.loc[components["p_adjusted"].idxmin()] if components["p_adjusted"].notna().any() else components.iloc[0]))
+    registry_path, codebook_path = built / "config" / "findings.yaml", built / "data" / "raw" / "codebook.yaml"
+    from rlp_pipeline.codebook import load_codebook
+    from rlp_pipeline.registry import load_registry
+
+    table = findings.findings_table(load_registry(registry_path, load_codebook(codebook_path)), derived.components, True)
+    derived.findings = table
+    problems = check_summary(document(built, "en"), derived, "en", "en")
+    assert any("deciding component" in problem for problem in problems), problems
