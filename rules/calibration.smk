@@ -1,6 +1,6 @@
 rule calibration:
     input:
-        code=PACKAGE_CODE,
+        code=stage_code("calibration"),
         codebook=config["codebook"],
         datapackage=config["datapackage"],
         registry=config["registry"],
@@ -10,6 +10,12 @@ rule calibration:
         datapackage="data/derived/calibration/datapackage.json",
     log:
         "logs/calibration.log",
+    benchmark:
+        "logs/benchmarks/calibration.tsv",
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=30,
     conda:
         "../environment.yml"
     params:
