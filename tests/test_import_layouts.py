@@ -400,3 +400,14 @@ def test_the_reconciliation_of_the_real_atlas_project_matches_its_counts(codeboo
     # Five passages carry no mapped code; the sixth is the diet Coke one, whose text is missing.
     assert counts["dropped: no mapped code"] == 5 and counts["passages kept"] == 0
     assert "sources/230B768E-5A3D-42B7-BE92-2A3721177944.txt in the archive (it is missing)" in messages(result)
+
+
+@pytest.mark.skipif(not (Path(__file__).parent / "fixtures" / "refi-qda").is_dir(), reason="real fixtures not available")
+def test_the_real_atlas_codebook_export_is_refused_as_an_import(codebook, package):
+    result = import_qdpx(Path(__file__).parent / "fixtures" / "refi-qda" / "portableQDA_Atlasti.qdc", mapping_of(codebook),
+                         codebook, package, shown="portableQDA_Atlasti.qdc")
+    assert [str(p) for p in result.problems] == [
+        "portableQDA_Atlasti.qdc: expected an export with coded passages in its text documents; it has 0 text "
+        "document(s) to import, 0 selection(s) and 0 coding(s) in them, and none gives a coding with the mapping. "
+        "Export the whole project with its documents and codings (a codebook-only or structure export holds no "
+        "coded passage), or check the mapping's codes."]
