@@ -47,7 +47,8 @@ def test_two_users_coding_the_same_document_in_a_qdpx_are_compared(codebook, pac
     second_marie = qb.Passage(35, 61, [ACTIVITIES, PARENTS, APPLIED], "Marie Tremblay")
     second_jean = qb.Passage(35, 61, [ACTIVITIES, MATERIAL, APPLIED], "Jean Roy")
     data = qb.qdpx([one_plan(TEXT, passages=[first, second_marie, second_jean])])
-    result = import_qdpx(data, mapping_of(codebook, split_by_coder=True, coders={"Marie Tremblay": "MT"}),
+    # Jean's codings sit on Marie's selection (ATLAS.ti-style double coding): each Coding names its coder.
+    result = import_qdpx(data, mapping_of(codebook, split_by_coder=True, coder_from="coding", coders={"Marie Tremblay": "MT"}),
                          codebook, package)
     assert result.problems == []
     validated = validated_from(result, tmp_path)
