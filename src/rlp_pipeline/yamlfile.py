@@ -26,7 +26,7 @@ from typing import Any
 
 import yaml
 
-from .problems import InputError, Problem
+from .problems import InputError, Problem, display_path
 
 LINE_KEY = "__line__"
 # The largest YAML file read: the project's own files are a few tens of kilobytes (the codebook,
@@ -177,8 +177,6 @@ def check_expanded_size(root: yaml.Node) -> None:
 def load_yaml(path: Path | str, stage: str) -> Any:
     """Parse a YAML file safely (see :func:`load_yaml_with_lines`) without the line keys; raise
     :class:`InputError` naming the file and line when it cannot be read."""
-    from .problems import display_path
-
     document, problems = load_yaml_with_lines(Path(path), display_path(path))
     if problems:
         raise InputError(problems, stage=stage)
