@@ -401,3 +401,15 @@ def test_a_bad_row_spanning_lines_is_named_by_its_first_line(shipped):
     (shipped / "codings.csv").write_text("".join(lines), encoding="utf-8")
     problems = [p for p in refusal(shipped) if p.column == "status"]
     assert [p.line for p in problems] == [22]
+
+
+def test_a_key_twice_in_one_flow_mapping_is_refused_and_a_merge_override_is_not(tmp_path):
+    from rlp_pipeline.yamlfile import load_yaml_with_lines
+
+    twice = tmp_path / "twice.yaml"
+    twice.write_text("a: {x: 1, x: 2}\n", encoding="utf-8")
+    assert "each key once" in load_yaml_with_lines(twice, "twice.yaml")[1][0].expected
+    merged = tmp_path / "merged.yaml"
+    merged.write_text("base: &b {p: 1, q: 2}\nc:\n  <<: *b\n  q: 3\n", encoding="utf-8")
+    document, problems = load_yaml_with_lines(merged, "merged.yaml")
+    assert problems == [] and (document["c"]["p"], document["c"]["q"]) == (1, 3)
