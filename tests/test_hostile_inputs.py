@@ -443,3 +443,11 @@ def test_a_primary_key_given_as_one_name_is_accepted(shipped):
     from rlp_pipeline.datapackage import load_datapackage
 
     assert load_datapackage(descriptor).resources["plans"].primary_key == ["plan_id"]
+
+
+def test_a_codebook_id_that_is_not_a_word_is_named(shipped):
+    codebook = shipped / "codebook.yaml"
+    codebook.write_text(codebook.read_text(encoding="utf-8").replace("  - id: activities", "  - id: [activities]", 1),
+                        encoding="utf-8")
+    problems = refusal(shipped)
+    assert [(p.column, p.expected) for p in problems] == [("objects.id", "a code written as a word")]
