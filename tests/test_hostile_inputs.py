@@ -117,7 +117,8 @@ def test_a_whole_windows_1252_file_is_still_accepted(shipped):
     text = (shipped / "codings.csv").read_text(encoding="utf-8")
     (shipped / "codings.csv").write_bytes(text.encode("cp1252"))
     data = validate_inputs(shipped / "codebook.yaml", shipped / "datapackage.yaml")
-    assert data.provenance["inputs"]["codings.csv" if False else next(k for k in data.provenance["inputs"] if k.endswith("codings.csv"))]["encoding"] == "windows-1252"
+    facts = next(facts for path, facts in data.provenance["inputs"].items() if path.endswith("codings.csv"))
+    assert facts["encoding"] == "windows-1252"
     assert data.codings["excerpt"].str.contains("simulé").any()
 
 
@@ -400,3 +401,53 @@ def test_a_bad_row_spanning_lines_is_named_by_its_first_line(shipped):
     (shipped / "codings.csv").write_text("".join(lines), encoding="utf-8")
     problems = [p for p in refusal(shipped) if p.column == "status"]
     assert [p.line for p in problems] == [22]
+
+
+def test_a_key_twice_in_one_flow_mapping_is_refused_and_a_merge_override_is_not(tmp_path):
+    from rlp_pipeline.yamlfile import load_yaml_with_lines
+
+    twice = tmp_path / "twice.yaml"
+    twice.write_text("a: {x: 1, x: 2}\n", encoding="utf-8")
+    assert "each key once" in load_yaml_with_lines(twice, "twice.yaml")[1][0].expected
+    merged = tmp_path / "merged.yaml"
+    merged.write_text("base: &b {p: 1, q: 2}\nc:\n  <<: *b\n  q: 3\n", encoding="utf-8")
+    document, problems = load_yaml_with_lines(merged, "merged.yaml")
+    assert problems == [] and (document["c"]["p"], document["c"]["q"]) == (1, 3)
+
+
+# ------------------------------------------------------- a data package that breaks its own schema
+@pytest.mark.parametrize("old, new, column", [
+    ("maxLength: 5000", "maxLength: abc", "resources.codings.fields.excerpt.constraints.maxLength"),
+    ("minimum: 1, maximum: 4", "minimum: one, maximum: 4", "resources.plans.fields.mobilisation_level.constraints.minimum"),
+    ('pattern: "[A-Za-z0-9][A-Za-z0-9_.-]*"', 'pattern: "["', "resources.plans.fields.plan_id.constraints.pattern"),
+    ("constraints: {required: true, maxLength: 64}", "constraints: 7", "resources.codings.fields.plan_id.constraints"),
+    ("codebook: regions", "codebook: nosuchsection", "resources.plans.fields.region.codebook"),
+    ("type: integer", "type: 5", "resources.plans.fields.region.type"),
+    ("type: integer", "type: date", "resources.plans.fields.region.type"),
+    ("primaryKey: [plan_id]", "primaryKey: 5", "resources.schema.primaryKey"),
+    ("required: true, unique: true", "required: yes please, unique: true", "resources.plans.fields.plan_id.constraints.required"),
+    ("- fields: [plan_id]", "- fields: 3", "resources.schema.foreignKeys"),
+])
+def test_a_malformed_field_definition_is_named_not_a_crash(shipped, old, new, column):
+    descriptor = shipped / "datapackage.yaml"
+    text = descriptor.read_text(encoding="utf-8")
+    assert old in text
+    descriptor.write_text(text.replace(old, new, 1), encoding="utf-8")
+    assert column in [p.column for p in refusal(shipped)]
+
+
+def test_a_primary_key_given_as_one_name_is_accepted(shipped):
+    descriptor = shipped / "datapackage.yaml"
+    descriptor.write_text(descriptor.read_text(encoding="utf-8").replace("primaryKey: [plan_id]", "primaryKey: plan_id"),
+                          encoding="utf-8")
+    from rlp_pipeline.datapackage import load_datapackage
+
+    assert load_datapackage(descriptor).resources["plans"].primary_key == ["plan_id"]
+
+
+def test_a_codebook_id_that_is_not_a_word_is_named(shipped):
+    codebook = shipped / "codebook.yaml"
+    codebook.write_text(codebook.read_text(encoding="utf-8").replace("  - id: activities", "  - id: [activities]", 1),
+                        encoding="utf-8")
+    problems = refusal(shipped)
+    assert [(p.column, p.expected) for p in problems] == [("objects.id", "a code written as a word")]

@@ -167,3 +167,13 @@ def test_a_log_file_that_cannot_be_created_gives_a_message(project, capsys):
     status, printed = run_stage(["--log", "logs/validate.log", "validate"], capsys)
     assert "Traceback" not in printed and status == cli.EXIT_INPUT_PROBLEM
     assert "logs" in printed
+
+
+def test_temporary_files_of_a_run_killed_while_writing_are_removed(tmp_path):
+    stale = tmp_path / ".plans.csv.k2j3h4.tmp"
+    stale.write_bytes(b"half a file")
+    other = tmp_path / ".codings.csv.abcd.tmp"
+    other.write_bytes(b"another target's")
+    outputs.write_outputs({tmp_path / "plans.csv": b"a,b\n1,2\n"})
+    assert not stale.exists() and other.exists()
+    assert (tmp_path / "plans.csv").read_bytes() == b"a,b\n1,2\n"

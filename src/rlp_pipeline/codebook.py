@@ -164,6 +164,9 @@ def _check_entry(entry: Any, section: str, shown: str, seen_ids: dict[str, tuple
     else:
         if section in INTEGER_ID_SECTIONS and not (isinstance(code_id, int) and not isinstance(code_id, bool)):
             problems.append(Problem(shown, line, f"{section}.id", str(code_id), "a whole number"))
+        elif section not in INTEGER_ID_SECTIONS and not isinstance(code_id, str):
+            # A list, a mapping, a number or true/false would never match a code in the tables.
+            problems.append(Problem(shown, line, f"{section}.id", str(code_id), "a code written as a word"))
         namespace = "coding codes" if section in CODING_SECTIONS else section
         key = f"{namespace}:{code_id}"
         if key in seen_ids:

@@ -7,6 +7,7 @@ from it, so the documentation cannot drift from what is checked.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -62,7 +63,7 @@ def load_datapackage(path: Path | str) -> DataPackage:
             title=clean.get("title", clean["name"]),
             description=" ".join(str(clean.get("description", "")).split()),
             fields=schema.get("fields", []),
-            primary_key=list(schema.get("primaryKey", [])),
+            primary_key=_names(schema.get("primaryKey")) or [],
             foreign_keys=list(schema.get("foreignKeys", [])),
         )
     return DataPackage(
@@ -97,14 +98,91 @@ def _descriptor_problems(document: Any, shown: str, folder: Path) -> list[Proble
                     f"for resource '{entry.get('name')}', a path relative to the folder of the data package, "
                     f"inside it, without '..' ({reason})",
                     "Put the file in that folder and give its name, as the Data Package standard requires."))
-        fields = (entry.get("schema") or {}).get("fields") if isinstance(entry.get("schema"), dict) else None
-        if not isinstance(fields, list) or not all(isinstance(f, dict) and f.get("name") for f in fields):
+        schema = entry.get("schema") if isinstance(entry.get("schema"), dict) else {}
+        fields = schema.get("fields")
+        if not isinstance(fields, list) or not all(isinstance(f, dict) and isinstance(f.get("name"), str)
+                                                   and f["name"] for f in fields):
             problems.append(Problem(shown, entry.get(LINE_KEY), "resources.schema.fields", None,
                                     "a schema with a list of named fields"))
+            continue
+        for field in fields:
+            problems += field_problems(field, shown, str(entry.get("name")))
+        for key in ("primaryKey",):
+            if key in schema and not _names(schema[key]):
+                problems.append(Problem(shown, schema.get(LINE_KEY), f"resources.schema.{key}", str(schema[key]),
+                                        "a column name or a list of column names"))
+        keys = schema.get("foreignKeys", [])
+        if not isinstance(keys, list) or not all(isinstance(k, dict) and _names(k.get("fields"))
+                                                 and isinstance(k.get("reference"), dict) for k in keys):
+            problems.append(Problem(shown, schema.get(LINE_KEY), "resources.schema.foreignKeys", None,
+                                    "a list of foreign keys, each with fields and a reference"))
     for name in REQUIRED_RESOURCES:
         if name not in names:
             problems.append(Problem(shown, None, "resources", None, f"a resource named '{name}'"))
     return problems
+
+
+# The Table Schema field types the validation stage checks; any other would be read as plain text
+# without saying so.
+FIELD_TYPES = ("string", "integer")
+_WHOLE_NUMBER_CONSTRAINTS = ("minimum", "maximum", "maxLength")
+
+
+def _names(value: Any) -> list[str] | None:
+    """Column names given as one name or a list of names (as Table Schema allows), or None."""
+    if isinstance(value, str) and value:
+        return [value]
+    if isinstance(value, list) and value and all(isinstance(v, str) and v for v in value):
+        return value
+    return None
+
+
+def field_problems(field: dict[str, Any], shown: str, resource: str) -> list[Problem]:
+    """Every problem of one Table Schema field definition that would otherwise break or silently
+    weaken the validation: an unknown type, constraints that are not a mapping, bounds that are
+    not whole numbers, flags that are not true or false, a pattern that is not a regular
+    expression, a codebook section that is not a name."""
+    line, name = field.get(LINE_KEY), f"resources.{resource}.fields.{field['name']}"
+    problems = []
+    if field.get("type", "string") not in FIELD_TYPES:
+        problems.append(Problem(shown, line, f"{name}.type", str(field.get("type")),
+                                "one of the types the validation checks: " + ", ".join(FIELD_TYPES)))
+    if "codebook" in field and not (isinstance(field["codebook"], str) and field["codebook"]):
+        problems.append(Problem(shown, line, f"{name}.codebook", str(field["codebook"]), "the name of a codebook section"))
+    constraints = field.get("constraints", {})
+    if constraints is None:
+        return problems
+    if not isinstance(constraints, dict):
+        return problems + [Problem(shown, line, f"{name}.constraints", str(constraints),
+                                   "a mapping of constraints, such as {required: true, maxLength: 100}")]
+    for key in ("required", "unique"):
+        if key in constraints and not isinstance(constraints[key], bool):
+            problems.append(Problem(shown, line, f"{name}.constraints.{key}", str(constraints[key]), "true or false"))
+    for key in _WHOLE_NUMBER_CONSTRAINTS:
+        value = constraints.get(key)
+        if key in constraints and (isinstance(value, bool) or not isinstance(value, int) or (key == "maxLength" and value < 0)):
+            problems.append(Problem(shown, line, f"{name}.constraints.{key}", str(value),
+                                    "a whole number" + (" of 0 or more" if key == "maxLength" else "")))
+    if "pattern" in constraints:
+        pattern = constraints["pattern"]
+        reason = None if isinstance(pattern, str) else "it is not a text"
+        if reason is None:
+            try:
+                re.compile(pattern)
+            except re.error as error:
+                reason = str(error)
+        if reason:
+            problems.append(Problem(shown, line, f"{name}.constraints.pattern", str(pattern),
+                                    f"a regular expression ({reason})"))
+    return problems
+
+
+def codebook_section_problems(package: DataPackage, sections: list[str]) -> list[Problem]:
+    """A problem for each field whose `codebook:` names a section the codebook does not have."""
+    return [Problem(display_path(package.path), None, f"resources.{resource.name}.fields.{field['name']}.codebook",
+                    field["codebook"], "a section of the codebook: " + ", ".join(sections))
+            for resource in package.resources.values() for field in resource.fields
+            if field.get("codebook") and field["codebook"] not in sections]
 
 
 def field_is_required(field: dict[str, Any]) -> bool:
@@ -153,4 +231,9 @@ def load_codebook_and_package(codebook_path: Path | str, datapackage_path: Path 
         package = load_datapackage(datapackage_path)
     except InputError as error:
         problems += error.problems
+    if codebook is not None and package is not None:
+        section_problems = codebook_section_problems(package, list(codebook.sections))
+        if section_problems:
+            problems += section_problems
+            package = None
     return codebook, package, problems

@@ -11,6 +11,7 @@ inputs give byte-identical files on a second run.
 from __future__ import annotations
 
 import csv
+import glob
 import io
 import json
 import os
@@ -124,13 +125,16 @@ def write_outputs(files: Mapping[Path | str, bytes]) -> None:
     Every file is first written to a temporary name beside its target; only when all of them
     are written are they renamed into place. A failure (a full disk, a read-only folder) removes
     the temporary files and raises OSError naming the file: no target is then replaced, so a
-    stage never leaves some of its outputs new and others old.
+    stage never leaves some of its outputs new and others old. Temporary files of the same
+    targets left by a run killed while writing (kill -9) are removed first.
     """
     written: list[tuple[str, Path]] = []
     try:
         for target, content in files.items():
             target = Path(target)
             target.parent.mkdir(parents=True, exist_ok=True)
+            for stale in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
+                stale.unlink(missing_ok=True)  # left by a run killed while writing this file
             handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
             written.append((temporary, target))
             try:

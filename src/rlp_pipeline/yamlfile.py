@@ -26,7 +26,7 @@ from typing import Any
 
 import yaml
 
-from .problems import InputError, Problem
+from .problems import InputError, Problem, display_path
 
 LINE_KEY = "__line__"
 # The largest YAML file read: the project's own files are a few tens of kilobytes (the codebook,
@@ -43,13 +43,13 @@ MAX_DEPTH = 50
 
 
 class _Refused(yaml.MarkedYAMLError):
-    """Something valid in YAML that these files must not hold (an alias, deep nesting, a key
-    given twice); its `problem` says what is expected instead."""
+    """Something valid in YAML that these files must not hold (too large an expansion of
+    aliases, deep nesting, a key given twice); its `problem` says what is expected instead."""
 
 
 class _LineLoader(yaml.SafeLoader):
-    """A safe YAML loader that refuses aliases, deep nesting and duplicate keys, and records, in
-    each mapping, the line where the mapping starts."""
+    """A safe YAML loader that refuses deep nesting and duplicate keys, and records, in each
+    mapping, the line where the mapping starts (aliases are bounded by :func:`check_expanded_size`)."""
 
     def __init__(self, stream):
         super().__init__(stream)
@@ -70,12 +70,15 @@ class _LineLoader(yaml.SafeLoader):
     def construct_mapping(self, node, deep=False):  # noqa: D102 - PyYAML hook
         seen: dict[Any, int] = {}
         for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue  # a '<<' merge: its keys may be overridden, as YAML specifies
             key = self.construct_object(key_node, deep=True)
             try:
-                first = seen.setdefault(key, key_node.start_mark.line + 1)
+                first = seen.get(key)
+                seen.setdefault(key, key_node.start_mark.line + 1)
             except TypeError:  # an unhashable key (a list or mapping used as a key)
                 raise _Refused(None, None, "a plain key (a word or number)", key_node.start_mark)
-            if first != key_node.start_mark.line + 1:
+            if first is not None:
                 raise _Refused(
                     None, None, f"each key once in a mapping ('{key}' is already at line {first}: "
                     "YAML would silently keep only the last one)", key_node.start_mark)
@@ -177,8 +180,6 @@ def check_expanded_size(root: yaml.Node) -> None:
 def load_yaml(path: Path | str, stage: str) -> Any:
     """Parse a YAML file safely (see :func:`load_yaml_with_lines`) without the line keys; raise
     :class:`InputError` naming the file and line when it cannot be read."""
-    from .problems import display_path
-
     document, problems = load_yaml_with_lines(Path(path), display_path(path))
     if problems:
         raise InputError(problems, stage=stage)
