@@ -74,3 +74,13 @@ def test_the_slurm_profile_plans_the_workflow(tmp_path):
     result = bare_snakemake(project, "--profile", "profiles/slurm", "-n")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Using profiles profiles/slurm and workflow specific profile profiles/default" in result.stderr
+
+
+def test_the_slurm_script_explains_its_usage_and_reports_status_without_root():
+    script = REPO / "scripts" / "slurm-localhost.sh"
+    usage = subprocess.run(["bash", str(script)], capture_output=True, text=True, timeout=60)
+    assert usage.returncode == 1 and "usage:" in usage.stderr and "start|stop|status" in usage.stderr
+    status = subprocess.run(["bash", str(script), "status"], capture_output=True, text=True, timeout=60,
+                            env={**os.environ, "RLP_SLURM_DIR": "/nonexistent/rlp-slurm"})
+    assert status.returncode == 0
+    assert "slurmctld does not run" in status.stderr and "slurmd does not run" in status.stderr
