@@ -11,6 +11,7 @@ so that it always shows as text, never as markup.
 from __future__ import annotations
 
 import datetime
+import functools
 import json
 import logging
 import os
@@ -26,7 +27,7 @@ import pandas as pd
 
 from .codebook import Codebook, load_codebook
 from .registry import Registry, load_registry
-from .fmt import format_count, format_interval, format_number, format_p, format_percent
+from .fmt import format_count, format_interval, format_number, format_p, format_percent, typeset
 from .render import escape_markdown, render_project, renderer_description
 
 log = logging.getLogger("rlp_pipeline.report")
@@ -324,6 +325,15 @@ def flag(value: Any) -> bool:
     return str(value).strip().lower() in ("true", "1", "yes")
 
 
+def typeset_piece(method):
+    """Decorate a Markdown piece of the report: its text gets the document's typography (French:
+    fmt.french_typography), so every piece printed into the document follows one rule."""
+    @functools.wraps(method)
+    def piece(self, *args, **kwargs):
+        return typeset(method(self, *args, **kwargs), self.language)
+    return piece
+
+
 @dataclass
 class Report:
     """The derived tables of one build, and the Markdown pieces made from them in one language."""
@@ -454,12 +464,14 @@ class Report:
 
     # --- pieces ----------------------------------------------------------------------------------
 
+    @typeset_piece
     def simulated_notice(self) -> str:
         """A warning callout on the first page when the data is simulated (empty otherwise)."""
         if not self.record.get("simulated"):
             return ""
         return "::: {.callout-warning}\n" + self.text["simulated"].format(seed=self.record["seed"]) + "\n:::\n"
 
+    @typeset_piece
     def byline(self, date: str, commit: str) -> str:
         """Date, code version and data provenance in one line under the title."""
         return self.text["byline"].format(
@@ -468,6 +480,7 @@ class Report:
             simulated=self.text["simulated_short"] if self.record["simulated"] else "",
             n=format_count(self.record["sample_size"], self.language), seed=self.record["seed"]) + "\n"
 
+    @typeset_piece
     def heading(self, key: str, level: int = 1) -> str:
         """A section heading whose identifier (#sec-<key>) is the same in both languages: written
         once here rather than in both language blocks of index.qmd, where Quarto would see the
@@ -493,12 +506,14 @@ class Report:
                 "size: 0.9em, it.text.clusters().chunks(4).map(c => box(c.join())).join()) } else { it }\n"
                 "```\n")
 
+    @typeset_piece
     def language_switch(self) -> str:
         """A raw HTML link to the other language's document (HTML output only)."""
         other = "en" if self.language == "fr" else "fr"
         return (f'```{{=html}}\n<p class="lang-switch"><a href="../{other}/index.html" hreflang="{other}" '
                 f'lang="{other}">{self.text["switch"]}</a></p>\n```\n')
 
+    @typeset_piece
     def summary_table(self) -> str:
         """Every finding: id linking to its section, short statement, measured value, badge, and
         the share of alternative samples in which it is reproduced (stability stage)."""
@@ -525,6 +540,7 @@ class Report:
             return f"{format_count(row.value_a, self.language)} / {format_count(row.value_b, self.language)}"
         return f"{format_number(row.value_a, self.language, 2)} / {format_number(row.value_b, self.language, 2)}"
 
+    @typeset_piece
     def finding_section(self, finding_id: str, evidence: str = "") -> str:
         """A finding's section: heading, quoted source, rendering, evidence, numbers, verdict."""
         row = self.findings.set_index("id").loc[finding_id]
@@ -581,6 +597,7 @@ class Report:
             return f"{format_count(c.value_a, self.language)} / {format_count(c.value_b, self.language)}"
         return f"{format_number(c.value_a, self.language, 2)} / {format_number(c.value_b, self.language, 2)}"
 
+    @typeset_piece
     def figure(self, figure_id: str) -> str:
         """A figure of the figures stage with its caption and alt text, as a cross-reference target."""
         entry = self.figures[figure_id]
@@ -600,6 +617,7 @@ class Report:
             return "échantillon aléatoire simple" if stratify_by is None else f"stratifié selon {stratify_by}"
         return "simple random sample" if stratify_by is None else f"stratified by {stratify_by}"
 
+    @typeset_piece
     def sample_paragraph(self) -> str:
         record = self.record
         method = self.design(record["stratify_by"])
@@ -609,6 +627,7 @@ class Report:
             fraction=self.pct(record["sample_size"] / record["population_size"]), seed=record["seed"], method=method,
             analysed=format_count(analysed, self.language)) + "\n"
 
+    @typeset_piece
     def balance_table(self) -> str:
         balance = self.table("sample/balance.csv")
         rows = [[escape_markdown(r.variable), escape_markdown(r.label_fr if self.language == "fr" else r.label_en),
@@ -617,6 +636,7 @@ class Report:
                  format_number(r.difference_pct_points, self.language)] for r in balance.itertuples()]
         return table_markdown(self.text["balance_head"], rows, self.text["captions"]["tbl-balance"], "tbl-balance")
 
+    @typeset_piece
     def levels_table(self) -> str:
         plans = self.table("frequencies/analysed_plans.csv")
         rows = []
@@ -626,6 +646,7 @@ class Report:
                          format_count(count, self.language), self.pct(count / len(plans))])
         return table_markdown(self.text["level_head"], rows, self.text["captions"]["tbl-levels"], "tbl-levels")
 
+    @typeset_piece
     def codebook_table(self, section: str, label: str) -> str:
         if section == "strategies":
             rows = [[str(c.attributes["complexity_rank"]), f"`{c.id}`", self.label(section, c.id), escape_markdown(c.definition[self.language])]
@@ -634,6 +655,7 @@ class Report:
         rows = [[f"`{c.id}`", self.label(section, c.id), escape_markdown(c.definition[self.language])] for c in self.codebook.codes(section)]
         return table_markdown(self.text["code_head"], rows, self.text["captions"].get(label), label if label in self.text["captions"] else None)
 
+    @typeset_piece
     def substrategies_table(self, strategy: str | None = None) -> str:
         subs = self.table("frequencies/substrategies.csv")
         if strategy:
@@ -644,6 +666,7 @@ class Report:
         label = None if strategy else "tbl-substrategies"
         return table_markdown(self.text["sub_head"], rows, None if strategy else self.text["captions"]["tbl-substrategies"], label)
 
+    @typeset_piece
     def examples(self, strategy: str) -> str:
         """One quoted excerpt per sub-strategy of a strategy, with the plan's name: the first
         coded passage of the sample (file order) that has an excerpt. Excerpts and names are
@@ -663,6 +686,7 @@ class Report:
                          else f"- *{self.label('substrategies', sub)}*: {example}")
         return "\n".join(lines) + "\n"
 
+    @typeset_piece
     def status_table(self) -> str:
         status = self.table("frequencies/strategy_status.csv")
         rows = []
@@ -674,6 +698,7 @@ class Report:
             rows.append(cells)
         return table_markdown(self.text["status_head"], rows, self.text["captions"]["tbl-status"], "tbl-status")
 
+    @typeset_piece
     def diversity_table(self) -> str:
         summary = self.table("diversity/summary.csv")
         rows = []
@@ -685,6 +710,7 @@ class Report:
                              format_number(r.mean, self.language, 2), f"{format_number(r.median, self.language, 2)} {quartiles}"])
         return table_markdown(self.text["diversity_head"], rows, self.text["captions"]["tbl-diversity"], "tbl-diversity")
 
+    @typeset_piece
     def battery_table(self, codes: list[tuple[str, str]]) -> str:
         """Use by group for the given (variable_type, code) pairs, with the battery's tests."""
         battery = self.table("tests/battery.csv")
@@ -718,12 +744,14 @@ class Report:
         """The stability table's column headers, with the codebook's word for "reproduced"."""
         return [head.format(reproduced=self.reproduced_word()) for head in self.text["stability_head"]]
 
+    @typeset_piece
     def stability_notice(self) -> str:
         """A warning callout in the stability section when its data is simulated (empty otherwise)."""
         if not (self.stability_record.get("simulated") or self.record.get("simulated")):
             return ""
         return "::: {.callout-warning}\n" + self.text["stability_simulated"] + "\n:::\n"
 
+    @typeset_piece
     def stability_paragraphs(self) -> str:
         """How the alternative samples were drawn and why (from the stability record), how to read
         the shares, and the range of the shares and the findings not assessed (from stability.csv)."""
@@ -766,6 +794,7 @@ class Report:
                  for row in missing.itertuples()]
         return self.text["stability_not_assessed"]["one" if len(items) == 1 else "many"].format(ids=", ".join(items))
 
+    @typeset_piece
     def stability_table(self) -> str:
         """Every finding: id linking to its section, short statement, the actual sample's verdict
         (badge), share of alternative samples reproducing it with its Monte Carlo interval, and
@@ -782,6 +811,7 @@ class Report:
                          self.badge(stable["observed_verdict"]), share, same])
         return table_markdown(self.stability_head(), rows, self.text["captions"]["tbl-stability"], "tbl-stability")
 
+    @typeset_piece
     def dictionary_table(self) -> str:
         """Every derived table with its path, title and columns, from the stages' data packages."""
         rows = []
@@ -792,6 +822,7 @@ class Report:
                 rows.append([f"`data/derived/{package_path.parent.name}/{resource['path']}`", escape_markdown(resource["title"]), columns])
         return table_markdown(self.text["dict_head"], rows, self.text["captions"]["tbl-dictionary"], "tbl-dictionary")
 
+    @typeset_piece
     def provenance_table(self, renderer: str, commit: str) -> str:
         words = self.text["provenance"]
         provenance = json.loads((self.derived / "validated" / "provenance.json").read_text(encoding="utf-8"))
