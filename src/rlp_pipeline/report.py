@@ -154,6 +154,7 @@ TEXT = {
         "stability_head": ["Constat", "Énoncé", "Verdict", "Part «\u00a0{reproduced}\u00a0» [IC 95\u202f%]", "Même verdict"],
         "not_assessed": "non évalué",
         "headings": {"stability": "Stabilité selon l'échantillon"},
+        "balance_variables": {"mobilisation_level": "Niveau de mobilisation", "region": "Région"},
         # Typst's own French caption separator is « . – »; French typography wants « Tableau 1 : »
         "caption_separator": "\u00a0: ",
     },
@@ -275,8 +276,39 @@ TEXT = {
         "stability_head": ["Finding", "Statement", "Verdict", "Share reproduced [95% CI]", "Same verdict"],
         "not_assessed": "not assessed",
         "headings": {"stability": "Stability across random samples"},
+        "balance_variables": {"mobilisation_level": "Mobilisation level", "region": "Region"},
         "caption_separator": ": ",
     },
+}
+
+
+# The derived tables' titles in French, for the dictionary of the French report (their data
+# packages, written by the stages, carry the English titles the English report shows).
+DERIVED_TITLES_FR = {
+    "diversity/per_plan.csv": "Nombre, diversité et complexité des stratégies de chaque plan analysé",
+    "diversity/summary.csv": "Distribution de chaque mesure par plan, en tout et par niveau et groupe de mobilisation",
+    "findings/findings.csv": "Constats du document source et leurs verdicts",
+    "frequencies/objects.csv": "Objets de pérennité : plans qui nomment chaque objet",
+    "frequencies/strategies.csv": "Stratégies de pérennisation : plans qui utilisent chaque stratégie",
+    "frequencies/substrategies.csv": "Sous-stratégies : utilisation au sein de leur stratégie",
+    "frequencies/statuses.csv": "Statuts : plans dont des stratégies sont déjà appliquées ou seulement prévues",
+    "frequencies/strategy_status.csv": "Stratégies selon le statut : plans qui appliquent ou prévoient chaque stratégie",
+    "frequencies/object_strategy.csv": "Stratégies utilisées pour chaque objet",
+    "frequencies/by_level.csv": "Utilisation des objets, stratégies et sous-stratégies selon le niveau et le groupe de mobilisation",
+    "frequencies/analysed_plans.csv": "Les plans analysés",
+    "sample/sampled_plans.csv": "Les plans tirés",
+    "sample/codings.csv": "Passages codés des plans tirés",
+    "sample/sampled_without_codings.csv": "Plans tirés sans aucun passage codé",
+    "sample/balance.csv": "Échantillon et population selon le niveau de mobilisation et la région",
+    "sample/balance_tests.csv": "L'échantillon ressemble-t-il à un tirage au hasard dans le cadre ?",
+    "stability/stability.csv": "Stabilité de chaque constat sur les échantillons aléatoires alternatifs",
+    "stability/redraws.csv": "Verdict de chaque constat sur chaque échantillon alternatif",
+    "tests/battery.csv": "Mobilisation et utilisation de chaque objet, stratégie et sous-stratégie",
+    "tests/distributions.csv": "Nombres et diversité par plan selon le niveau et le groupe de mobilisation",
+    "tests/objects_within_plans.csv": "Objets nommés par les mêmes plans : Q de Cochran et comparaisons appariées",
+    "tests/components.csv": "Composantes de chaque constat : les tests qui décident des verdicts",
+    "validated/plans.csv": "Cadre d'échantillonnage, validé",
+    "validated/codings.csv": "Passages codés, validés",
 }
 
 
@@ -590,12 +622,20 @@ class Report:
 
     def component_values(self, c) -> str:
         if pd.isna(c.value_a):
-            return escape_markdown(c.detail)
+            return escape_markdown(self.localised_detail(c.detail))
         if c.kind in ("majority", "paired_difference", "group_difference"):
             return f"{self.pct(c.value_a)} / {self.pct(c.value_b)}"
         if c.kind in ("presence", "coverage"):
             return f"{format_count(c.value_a, self.language)} / {format_count(c.value_b, self.language)}"
         return f"{format_number(c.value_a, self.language, 2)} / {format_number(c.value_b, self.language, 2)}"
+
+    @typeset_piece
+    def localised_detail(self, detail: str) -> str:
+        """A component's detail as the stage wrote it ("mobilisation_level: X² = 1.11, p = 0.785"),
+        in the document's language: variable names in words, and French decimal commas."""
+        for variable, words in self.text["balance_variables"].items():
+            detail = re.sub(rf"\b{variable}\b", words, detail)
+        return re.sub(r"(?<=\d)\.(?=\d)", ",", detail) if self.language == "fr" else detail
 
     @typeset_piece
     def figure(self, figure_id: str) -> str:
@@ -630,7 +670,8 @@ class Report:
     @typeset_piece
     def balance_table(self) -> str:
         balance = self.table("sample/balance.csv")
-        rows = [[escape_markdown(r.variable), escape_markdown(r.label_fr if self.language == "fr" else r.label_en),
+        rows = [[escape_markdown(self.text["balance_variables"].get(r.variable, r.variable)),
+                 escape_markdown(r.label_fr if self.language == "fr" else r.label_en),
                  f"{format_count(r.population_n, self.language)} ({self.pct(r.population_pct / 100)})",
                  f"{format_count(r.sample_n, self.language)} ({self.pct(r.sample_pct / 100)})",
                  format_number(r.difference_pct_points, self.language)] for r in balance.itertuples()]
@@ -722,7 +763,8 @@ class Report:
             section = {"object": "objects", "strategy": "strategies", "substrategy": "substrategies"}[variable_type]
             odds = "–" if pd.isna(r["odds_ratio"]) else f"{format_number(r['odds_ratio'], self.language, 2)} {format_interval(r['odds_ratio_ci_low'], r['odds_ratio_ci_high'], self.language, digits=2)}"
             rows.append([self.label(section, code)] + [f"{self.pct(u / t)} ({u}/{t})" for u, t in zip(using, totals)]
-                        + [escape_markdown(str(r["method"])), format_p(r["p_value"], self.language), format_p(r["p_holm"], self.language), odds])
+                        + [self.test_label("group_difference", str(r["method"])), format_p(r["p_value"], self.language),
+                           format_p(r["p_holm"], self.language), odds])
         return table_markdown(self.text["battery_head"], rows)
 
     # --- stability across random samples (the stability stage) ---------------------------------
@@ -819,8 +861,17 @@ class Report:
             package = json.loads(package_path.read_text(encoding="utf-8"))
             for resource in package["resources"]:
                 columns = ", ".join(f"`{field['name']}`" for field in resource["schema"]["fields"])
-                rows.append([f"`data/derived/{package_path.parent.name}/{resource['path']}`", escape_markdown(resource["title"]), columns])
+                key = f"{package_path.parent.name}/{resource['path']}"
+                rows.append([f"`data/derived/{key}`", self.derived_title(key, resource["title"]), columns])
         return table_markdown(self.text["dict_head"], rows, self.text["captions"]["tbl-dictionary"], "tbl-dictionary")
+
+    def derived_title(self, key: str, english: str) -> str:
+        """A derived table's title in the document's language; a table without a French title yet
+        shows its English one marked lang="en" (screen readers, and the French-text test, know it)."""
+        title = DERIVED_TITLES_FR.get(key) if self.language == "fr" else None
+        if title or self.language == "en":
+            return escape_markdown(title or english)
+        return f'[{escape_markdown(english)}]{{lang="en"}}'
 
     @typeset_piece
     def provenance_table(self, renderer: str, commit: str) -> str:
