@@ -4,7 +4,8 @@ import math
 
 import pytest
 
-from rlp_pipeline.fmt import format_count, format_interval, format_number, format_p, format_percent
+from rlp_pipeline.fmt import (format_count, format_interval, format_number, format_p, format_percent, french_typography,
+                               typeset)
 
 N = "\u202f"  # narrow no-break space
 S = "\u00a0"  # no-break space
@@ -19,7 +20,7 @@ S = "\u00a0"  # no-break space
     (lambda l: format_number(-1.25, l, 2), "−1,25", "−1.25"),
     (lambda l: format_number(math.inf, l), "∞", "∞"),
     (lambda l: format_number(math.nan, l), "–", "–"),
-    (lambda l: format_interval(0.102, 0.153, l, percent=True), f"[10,2{N}%{S};{S}15,3{N}%]", "[10.2%, 15.3%]"),
+    (lambda l: format_interval(0.102, 0.153, l, percent=True), f"[10,2{N}%{N};{S}15,3{N}%]", "[10.2%, 15.3%]"),
 ])
 def test_french_and_english_conventions(call, french, english):
     assert call("fr") == french
@@ -43,3 +44,23 @@ def test_no_negative_zero(value, digits):
         low = format_interval(value, 0.5, language, digits=digits)
         assert low.startswith("[" + zero) and "−" not in low
     assert format_number(-0.06, "fr", 1) == "−0,1" and format_number(-0.006, "en", 2) == "−0.01"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("la méthode; ils", f"la méthode{N}; ils"),
+    ("un effet? oui!", f"un effet{N}? oui{N}!"),
+    ("Données : 140", f"Données{S}: 140"),
+    ("**Verdict :** reproduit", f"**Verdict{S}:** reproduit"),
+    ('le verdict "reproduit"', f"le verdict «{N}reproduit{N}»"),
+    ("« reproduit »", f"«{N}reproduit{N}»"),
+    ("l'échantillon, l\\'eau", "l’échantillon, l’eau"),
+    ("40 % et 12\\%", f"40{N}% et 12{N}\\%"),
+    ("`a; b` [lien](#sec-a?b) 10:30 https://x.org/?a=b", "`a; b` [lien](#sec-a?b) 10:30 https://x.org/?a=b"),
+    ('![Légende](f.png){#fig-a fig-alt="l\'alt : x"}', '![Légende](f.png){#fig-a fig-alt="l\'alt : x"}'),
+    ("::: {.callout-warning}\nTexte : oui\n:::", f"::: {{.callout-warning}}\nTexte{S}: oui\n:::"),
+    ("|---|:--|\n\n: Légende {#tbl-a}", "|---|:--|\n\n: Légende {#tbl-a}"),
+])
+def test_french_typography(text, expected):
+    assert french_typography(text) == expected
+    assert french_typography(expected) == expected  # applying it twice changes nothing
+    assert typeset(text, "en") == text

@@ -334,13 +334,15 @@ class Page(HTMLParser):
     SKIP = {"script", "style", "nav", "header", "head"}
     VOID = {"img", "br", "hr", "meta", "link", "input", "col", "source", "wbr"}
 
-    def __init__(self, renderer_word: str):
+    def __init__(self, renderer_word: str, language: str = ""):
         super().__init__(convert_charrefs=True)
+        self.language = language
         self.renderer_word, self.stack, self.skip = renderer_word, [], 0
         self.headings, self.captions, self.badges, self.text = [], [], [], []
         self.tables = self.images = 0
         self.current: dict | None = None
-        self.section_ids: list[str] = []
+        self.prose: list[str] = []  # text outside code and outside elements marked lang="<other>"
+        self.other = 0
         self.row: list[str] | None = None
 
     def handle_starttag(self, tag, attrs):
@@ -350,12 +352,14 @@ class Page(HTMLParser):
             return
         classes = (attrs.get("class") or "").split()
         skip = tag in self.SKIP or "quarto-alternate-formats" in classes or "sidebar" in classes
-        self.stack.append((tag, skip, attrs.get("id") or ""))
+        other = tag in ("code", "pre") or (attrs.get("lang") or self.language)[:2] != self.language
+        self.stack.append((tag, skip, attrs.get("id") or "", other))
         self.skip += skip
+        self.other += other
         if self.skip:
             return
         if tag in ("h1", "h2", "h3"):
-            parent = self.stack[-2] if len(self.stack) > 1 else ("", False, "")
+            parent = self.stack[-2] if len(self.stack) > 1 else ("", False, "", False)
             ident = attrs.get("id") or attrs.get("data-anchor-id") or (parent[2] if parent[0] == "section" else "")
             self.current = {"kind": "heading", "id": ident, "text": []}
         elif tag in ("caption", "figcaption"):
@@ -371,8 +375,9 @@ class Page(HTMLParser):
         if tag in self.VOID or not self.stack:
             return
         while self.stack:
-            open_tag, skip, _ = self.stack.pop()
+            open_tag, skip, _, other = self.stack.pop()
             self.skip -= skip
+            self.other -= other
             if open_tag == tag:
                 break
         if self.current and tag in {"heading": ("h1", "h2", "h3"), "caption": ("caption", "figcaption"),
@@ -392,6 +397,8 @@ class Page(HTMLParser):
     def handle_data(self, data):
         if self.skip:
             return
+        if not self.other:
+            self.prose.append(data)
         if self.current:
             self.current["text"].append(data)
         if self.row is not None:
@@ -401,7 +408,7 @@ class Page(HTMLParser):
 
 
 def read_page(path: Path, language: str) -> Page:
-    page = Page("Moteur de rendu" if language == "fr" else "Renderer")
+    page = Page("Moteur de rendu" if language == "fr" else "Renderer", language)
     page.feed(path.read_text(encoding="utf-8"))
     return page
 
@@ -413,16 +420,43 @@ def numbers(text: str) -> list[str]:
     return NUMBER.findall(text)
 
 
-@pytest.fixture(scope="module")
-def both_renderers(tools, tmp_path_factory):
-    """{renderer: {"folder": report copy, "warnings": [...], "seconds": s}} for "fallback" and "quarto"."""
-    if not shutil.which("quarto"):
-        pytest.skip("real Quarto is not on PATH (.ci/run installs it from ../shared/quarto-kit)")
+def render_report(root: Path, renderer: str) -> dict:
+    """Render the built project's report with one renderer into its own copy of report/; the
+    render module's warnings are collected, and the environment run_report sets is restored."""
     import os
-    import sys
     import time
 
     from rlp_pipeline.report import run_report
+
+    warnings: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record):
+            if record.levelno >= logging.WARNING:
+                warnings.append(record.getMessage())
+
+    handler = Collect()
+    logging.getLogger("rlp_pipeline.render").addHandler(handler)
+    saved = dict(os.environ)
+    folder = root / f"report_{renderer}"
+    try:
+        shutil.copytree(root / "report", folder)
+        start = time.perf_counter()
+        run_report(folder, root / "data" / "derived", root / "data" / "raw" / "codebook.yaml",
+                   root / "config" / "findings.yaml", prefer_quarto=renderer == "quarto")
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        logging.getLogger("rlp_pipeline.render").removeHandler(handler)
+    return {"folder": folder, "warnings": warnings, "seconds": time.perf_counter() - start}
+
+
+@pytest.fixture(scope="module")
+def fallback_render(tools, tmp_path_factory):
+    """The derived tables built once by the pipeline in a temporary copy of the project, and the
+    report rendered from them by the fallback renderer: (project root, render)."""
+    import os
+    import sys
 
     root = tmp_path_factory.mktemp("both") / "project"
     for part in PROJECT_PARTS:
@@ -438,31 +472,16 @@ def both_renderers(tools, tmp_path_factory):
     built = subprocess.run([sys.executable, "-m", "snakemake", "--cores", "2", "--omit-from", "report", "audit"],
                            cwd=root, capture_output=True, text=True, env=env, timeout=900)
     assert built.returncode == 0, built.stderr[-3000:]
-    warnings: list[str] = []
+    return root, render_report(root, "fallback")
 
-    class Collect(logging.Handler):
-        def emit(self, record):
-            if record.levelno >= logging.WARNING:
-                warnings.append(record.getMessage())
 
-    handler = Collect()
-    logging.getLogger("rlp_pipeline.render").addHandler(handler)
-    saved = dict(os.environ)
-    out = {}
-    try:
-        for renderer in ("fallback", "quarto"):
-            folder = root / f"report_{renderer}"
-            shutil.copytree(root / "report", folder)
-            warnings.clear()
-            start = time.perf_counter()
-            run_report(folder, root / "data" / "derived", root / "data" / "raw" / "codebook.yaml",
-                       root / "config" / "findings.yaml", prefer_quarto=renderer == "quarto")
-            out[renderer] = {"folder": folder, "warnings": list(warnings), "seconds": time.perf_counter() - start}
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-        logging.getLogger("rlp_pipeline.render").removeHandler(handler)
-    return out
+@pytest.fixture(scope="module")
+def both_renderers(fallback_render):
+    """{renderer: {"folder": report copy, "warnings": [...], "seconds": s}} for "fallback" and "quarto"."""
+    if not shutil.which("quarto"):
+        pytest.skip("real Quarto is not on PATH (.ci/run installs it from ../shared/quarto-kit)")
+    root, fallback = fallback_render
+    return {"fallback": fallback, "quarto": render_report(root, "quarto")}
 
 
 @pytest.mark.slow
@@ -555,11 +574,13 @@ def measure_html(page: Path, width: int, work: Path) -> dict:
 @pytest.mark.slow
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian's chromium package is not installed")
 @pytest.mark.parametrize("renderer", ["fallback", "quarto"])
-def test_no_table_wider_than_the_text_column_on_a_desktop_or_a_phone(both_renderers, renderer, tmp_path):
+def test_no_table_wider_than_the_text_column_on_a_desktop_or_a_phone(renders, renderer, tmp_path):
     """At 1280 and 390 px: every table fits the text column (on a phone, a wide table scrolls inside
     its own box) and nothing widens the page."""
     for language in ("fr", "en"):
-        page = both_renderers[renderer]["folder"] / "_output" / language / "index.html"
+        if renderer not in renders:
+            pytest.skip("real Quarto is not on PATH")
+        page = renders[renderer]["folder"] / "_output" / language / "index.html"
         for width in (1280, 390):
             found = measure_html(page, width, tmp_path)
             assert found["width"] == width and found["tables"] >= 18
@@ -605,7 +626,121 @@ def test_pdf_layout_check_finds_overprinted_and_outside_words(tools, tmp_path):
 @pytest.mark.slow
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is not installed")
 @pytest.mark.parametrize("renderer", ["fallback", "quarto"])
-def test_no_pdf_word_overprinted_or_outside_its_page(both_renderers, renderer):
+def test_no_pdf_word_overprinted_or_outside_its_page(renders, renderer):
     for language in ("fr", "en"):
-        pdf = both_renderers[renderer]["folder"] / "_output" / language / "index.pdf"
+        if renderer not in renders:
+            pytest.skip("real Quarto is not on PATH")
+        pdf = renders[renderer]["folder"] / "_output" / language / "index.pdf"
         assert pdf_layout_problems(pdf) == [], language
+
+
+@pytest.fixture(scope="module")
+def renders(fallback_render, request):
+    """The fallback's render, and real Quarto's too when `quarto` is on PATH."""
+    if shutil.which("quarto"):
+        return request.getfixturevalue("both_renderers")
+    return {"fallback": fallback_render[1]}
+
+
+FRENCH_RULES = {  # what French typography forbids in running text (HTML: no-break spaces are kept)
+    "space before ; ! ? that is not a narrow no-break space": re.compile(r"(?<!\u202f)[;!?]"),
+    "space before a colon that is not a no-break space": re.compile(r"(?<!\u00a0):(?=\s|$)"),
+    "« without a narrow no-break space after it": re.compile(r"«(?!\u202f)"),
+    "» without a narrow no-break space before it": re.compile(r"(?<!\u202f)»"),
+    "% without a narrow no-break space before it": re.compile(r"(?<!\u202f)%"),
+    "straight apostrophe or quote": re.compile(r"['\"]"),
+}
+PDF_RULES = {  # pdftotext turns every no-break space into a space: only the spaces' presence is checked
+    "no space before ; ! ? : %": re.compile(r"\S[;!?%]|\S:(?=\s)"),
+    "no space inside « »": re.compile(r"«\S|\S»"),
+    "straight apostrophe or quote": re.compile(r"['\"]"),
+}
+
+
+def violations(text: str, rules: dict) -> list[str]:
+    return [f"{what}: …{text[max(0, m.start() - 30):m.end() + 10]}…" for what, rule in rules.items()
+            for m in rule.finditer(text)]
+
+
+@pytest.mark.slow
+def test_french_documents_follow_french_typography(renders):
+    for renderer, render in renders.items():
+        page = read_page(render["folder"] / "_output" / "fr" / "index.html", "fr")
+        prose = " ".join(page.prose)
+        assert len(prose) > 20_000
+        assert violations(prose, FRENCH_RULES) == [], renderer
+        if shutil.which("pdftotext"):
+            text = pdf_text(render["folder"] / "_output" / "fr" / "index.pdf")
+            text = re.sub(r"https?://\S+|\b\d+:\d+\b", "", text)
+            assert violations(text, PDF_RULES) == [], renderer
+
+
+WORDS = re.compile(r"[A-Za-zÀ-ÿ’'-]+")
+
+
+def words_of(value) -> set[str]:
+    """The lower-cased words of a text, or of every text in a nested dict/list."""
+    if isinstance(value, dict):
+        return set().union(set(), *(words_of(v) for v in value.values()))
+    if isinstance(value, list):
+        return set().union(set(), *(words_of(v) for v in value))
+    return {w.lower() for w in WORDS.findall(str(value))}
+
+
+def english_only_words() -> set[str]:
+    """Words the report writes in English but never in French: from the sentence templates
+    (report.TEXT), the language blocks of index.qmd and the codebook's labels and definitions."""
+    import yaml
+
+    from rlp_pipeline.report import TEXT
+
+    qmd = (REPO / "report" / "index.qmd").read_text(encoding="utf-8")
+    blocks = {language: re.findall(rf'^::: \{{\.content-visible when-profile="{language}"\}}\n(.*?)^:::$', qmd, re.M | re.S)
+              for language in ("fr", "en")}
+    codebook = yaml.safe_load((REPO / "data" / "raw" / "codebook.yaml").read_text(encoding="utf-8"))
+
+    def texts_in(node, language):
+        if isinstance(node, dict):
+            return [str(v) if k == language else t for k, v in node.items() for t in ([v] if k == language else texts_in(v, language))]
+        if isinstance(node, list):
+            return [t for v in node for t in texts_in(v, language)]
+        return []
+
+    english = words_of(TEXT["en"]) | words_of(blocks["en"]) | words_of(texts_in(codebook, "en"))
+    french = words_of(TEXT["fr"]) | words_of(blocks["fr"]) | words_of(texts_in(codebook, "fr"))
+    return {w for w in english - french if len(w) > 1}
+
+
+def english_runs(text: str, vocabulary: set[str]) -> list[str]:
+    """Runs of two or more consecutive words that only the English report uses."""
+    runs, run = [], []
+    for token in WORDS.findall(text) + [""]:
+        if token.lower() in vocabulary:
+            run.append(token)
+        else:
+            runs += [" ".join(run)] if len(run) >= 2 else []
+            run = []
+    return runs
+
+
+def test_english_runs_are_found():
+    vocabulary = english_only_words()
+    assert {"the", "sampled", "every", "finding"} <= vocabulary and not {"plans", "test", "le"} & vocabulary
+    assert english_runs("Voir le tableau : the sampled plans of each region, par plan", vocabulary) == ["the sampled", "of each region"]
+
+
+@pytest.mark.slow
+def test_french_documents_have_no_english_left(renders):
+    """Every string of the French documents is French: no run of English words in the HTML's text
+    (code and passages marked lang="en" apart) nor in the PDF's text."""
+    vocabulary = english_only_words()
+    for renderer, render in renders.items():
+        page = read_page(render["folder"] / "_output" / "fr" / "index.html", "fr")
+        assert english_runs(" ".join(page.prose), vocabulary) == [], renderer
+        if shutil.which("pdftotext"):
+            # The PDF's text does not tell code from prose: identifiers (with _ . / @) are dropped,
+            # and the dictionary table, which lists column names, is left to the HTML check.
+            text = pdf_text(render["folder"] / "_output" / "fr" / "index.pdf")
+            text = re.sub(r"Tables dérivées\n.*?Provenance", "", text, flags=re.S)
+            text = " ".join(word for word in text.split() if not re.search(r"[_./@]", word))
+            assert english_runs(text, vocabulary) == [], renderer

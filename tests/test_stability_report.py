@@ -284,9 +284,9 @@ def test_french_typography_of_the_section(derived: Path):
     write_stability(derived, method="bootstrap", redraws=1000)
     french = report(derived, "fr")
     text = french.stability_paragraphs() + french.stability_table()
-    assert f"«{NBSP}reproduit{NBSP}»" in text  # codebook label, French quotes with no-break spaces
+    assert f"«{NNBSP}reproduit{NNBSP}»" in text  # codebook label, French quotes with narrow no-break spaces
     assert not re.search(r"\d\.\d|\d%", text), "French numbers: decimal comma, narrow space before %"
-    assert re.search(rf"\d,\d{NNBSP}%", text) and f"{NBSP};{NBSP}" in text  # « 94,5 % [90,4 % ; 96,9 %] »
+    assert re.search(rf"\d,\d{NNBSP}%", text) and f"{NNBSP};{NBSP}" in text  # « 94,5 % [90,4 % ; 96,9 %] »
     english = report(derived, "en")
     text = english.stability_paragraphs() + english.stability_table()
     assert NNBSP not in text and not re.search(r"\d,\d(?!\d\d)", text)  # "1,000" but never "94,5"
@@ -305,7 +305,7 @@ def test_the_table_and_the_summary_show_whatever_the_csv_holds(derived: Path, co
     piece = report(derived, language)
     rows, summary = table_rows(piece.stability_table()), table_rows(piece.summary_table())
     assert list(rows) == list(summary) == table["finding"].tolist()
-    interval = (f"[{percent(0.101, language)}{NBSP};{NBSP}{percent(0.149, language)}]" if language == "fr"
+    interval = (f"[{percent(0.101, language)}{NNBSP};{NBSP}{percent(0.149, language)}]" if language == "fr"
                 else f"[{percent(0.101, language)}, {percent(0.149, language)}]")
     assert rows["F03"][3] == f"{percent(0.123, language)} {interval}" and rows["F03"][4] == percent(0.456, language)
     assert summary["F03"][-1] == percent(0.123, language)

@@ -8,6 +8,7 @@ French: decimal comma, a narrow no-break space (U+202F) before « % » and betwe
 from __future__ import annotations
 
 import math
+import re
 
 NARROW_NBSP = "\u202f"
 NBSP = "\u00a0"
@@ -62,5 +63,43 @@ def format_interval(low: float, high: float, language: str, *, percent: bool = F
     """A 95% interval: « [10,2 % ; 15,3 %] » (French separates with a semicolon, since the comma
     is the decimal mark) or "[10.2%, 15.3%]"."""
     show = (lambda v: format_percent(v, language, digits)) if percent else (lambda v: format_number(v, language, digits))
-    separator = f"{NBSP};{NBSP}" if language == "fr" else ", "
+    separator = f"{NARROW_NBSP};{NBSP}" if language == "fr" else ", "
     return f"[{show(low)}{separator}{show(high)}]"
+
+
+# Markdown that French typography must not touch: code blocks and spans, fenced div lines (:::),
+# link targets, attribute blocks ({#id .class key="v"}), HTML tags, URLs, and an image's leading "!".
+_PROTECTED = re.compile(r"```.*?```|`[^`\n]*`|^:{3,}[^\n]*|\]\([^)\n]*\)|\{[^{}\n]*\}|<[^<>\n]+>|https?://\S+|!\[",
+                        re.S | re.M)
+_SPACE = "[ \u00a0\u202f]"
+
+
+def _french_text(text: str) -> str:
+    """French typography on plain text (Markdown escapes allowed: a backslash before punctuation)."""
+    text = re.sub(r"\\?'", "’", text)  # one apostrophe style
+    text = re.sub(r'\\?"\s*([^"\n]*?)\s*\\?"', lambda m: f"«{NARROW_NBSP}{m.group(1)}{NARROW_NBSP}»", text)
+    text = re.sub(f"«{_SPACE}*", "«" + NARROW_NBSP, text)
+    text = re.sub(f"(?<=\\S){_SPACE}*»", NARROW_NBSP + "»", text)
+    text = re.sub(f"([^\\s\u00a0\u202f]){_SPACE}?(\\\\?[;!?])", lambda m: m.group(1) + NARROW_NBSP + m.group(2), text)
+    text = re.sub(f"([^\\s\u00a0\u202f]){_SPACE}?(\\\\?:)(?=[\\s\u00a0*_]|$)", lambda m: m.group(1) + NBSP + m.group(2), text)
+    return re.sub(f"(\\d){_SPACE}?(\\\\?%)", lambda m: m.group(1) + NARROW_NBSP + m.group(2), text)
+
+
+def french_typography(markdown: str) -> str:
+    """French typography for every piece of French text the report shows (templates, labels, data):
+    « » with narrow no-break spaces inside (straight double quotes become « »), a narrow no-break
+    space before ; ! ? and a no-break space before a colon that ends a clause, « 40 % » with a narrow
+    no-break space, and one apostrophe (’). No-break, so that a line never starts with « : », « ; »
+    or « » ». Code, link targets, attributes, HTML and URLs are left as they are; applying it twice
+    changes nothing."""
+    parts, position = [], 0
+    for protected in _PROTECTED.finditer(markdown):
+        parts += [_french_text(markdown[position:protected.start()]), protected.group(0)]
+        position = protected.end()
+    return "".join(parts + [_french_text(markdown[position:])])
+
+
+def typeset(text: str, language: str) -> str:
+    """Text as the language writes it: French typography in French, unchanged in English."""
+    _check(language)
+    return french_typography(text) if language == "fr" else text

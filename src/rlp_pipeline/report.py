@@ -11,6 +11,7 @@ so that it always shows as text, never as markup.
 from __future__ import annotations
 
 import datetime
+import functools
 import json
 import logging
 import os
@@ -26,7 +27,7 @@ import pandas as pd
 
 from .codebook import Codebook, load_codebook
 from .registry import Registry, load_registry
-from .fmt import format_count, format_interval, format_number, format_p, format_percent
+from .fmt import format_count, format_interval, format_number, format_p, format_percent, typeset
 from .render import escape_markdown, render_project, renderer_description
 from .safety.text import breakable_markdown
 from .reporting import claims
@@ -155,6 +156,7 @@ TEXT = {
         "stability_head": ["Constat", "Énoncé", "Verdict", "Part «\u00a0{reproduced}\u00a0» [IC 95\u202f%]", "Même verdict"],
         "not_assessed": "non évalué",
         "headings": {"stability": "Stabilité selon l'échantillon", "reliability": "Fiabilité du codage"},
+        "balance_variables": {"mobilisation_level": "Niveau de mobilisation", "region": "Région"},
         # Typst's own French caption separator is « . – »; French typography wants « Tableau 1 : »
         "caption_separator": "\u00a0: ",
     },
@@ -276,8 +278,39 @@ TEXT = {
         "stability_head": ["Finding", "Statement", "Verdict", "Share reproduced [95% CI]", "Same verdict"],
         "not_assessed": "not assessed",
         "headings": {"stability": "Stability across random samples", "reliability": "Coding reliability"},
+        "balance_variables": {"mobilisation_level": "Mobilisation level", "region": "Region"},
         "caption_separator": ": ",
     },
+}
+
+
+# The derived tables' titles in French, for the dictionary of the French report (their data
+# packages, written by the stages, carry the English titles the English report shows).
+DERIVED_TITLES_FR = {
+    "diversity/per_plan.csv": "Nombre, diversité et complexité des stratégies de chaque plan analysé",
+    "diversity/summary.csv": "Distribution de chaque mesure par plan, en tout et par niveau et groupe de mobilisation",
+    "findings/findings.csv": "Constats du document source et leurs verdicts",
+    "frequencies/objects.csv": "Objets de pérennité : plans qui nomment chaque objet",
+    "frequencies/strategies.csv": "Stratégies de pérennisation : plans qui utilisent chaque stratégie",
+    "frequencies/substrategies.csv": "Sous-stratégies : utilisation au sein de leur stratégie",
+    "frequencies/statuses.csv": "Statuts : plans dont des stratégies sont déjà appliquées ou seulement prévues",
+    "frequencies/strategy_status.csv": "Stratégies selon le statut : plans qui appliquent ou prévoient chaque stratégie",
+    "frequencies/object_strategy.csv": "Stratégies utilisées pour chaque objet",
+    "frequencies/by_level.csv": "Utilisation des objets, stratégies et sous-stratégies selon le niveau et le groupe de mobilisation",
+    "frequencies/analysed_plans.csv": "Les plans analysés",
+    "sample/sampled_plans.csv": "Les plans tirés",
+    "sample/codings.csv": "Passages codés des plans tirés",
+    "sample/sampled_without_codings.csv": "Plans tirés sans aucun passage codé",
+    "sample/balance.csv": "Échantillon et population selon le niveau de mobilisation et la région",
+    "sample/balance_tests.csv": "L'échantillon ressemble-t-il à un tirage au hasard dans le cadre ?",
+    "stability/stability.csv": "Stabilité de chaque constat sur les échantillons aléatoires alternatifs",
+    "stability/redraws.csv": "Verdict de chaque constat sur chaque échantillon alternatif",
+    "tests/battery.csv": "Mobilisation et utilisation de chaque objet, stratégie et sous-stratégie",
+    "tests/distributions.csv": "Nombres et diversité par plan selon le niveau et le groupe de mobilisation",
+    "tests/objects_within_plans.csv": "Objets nommés par les mêmes plans : Q de Cochran et comparaisons appariées",
+    "tests/components.csv": "Composantes de chaque constat : les tests qui décident des verdicts",
+    "validated/plans.csv": "Cadre d'échantillonnage, validé",
+    "validated/codings.csv": "Passages codés, validés",
 }
 
 
@@ -324,6 +357,15 @@ def flag(value: Any) -> bool:
     if isinstance(value, bool) or type(value).__name__ == "bool_":
         return bool(value)
     return str(value).strip().lower() in ("true", "1", "yes")
+
+
+def typeset_piece(method):
+    """Decorate a Markdown piece of the report: its text gets the document's typography (French:
+    fmt.french_typography), so every piece printed into the document follows one rule."""
+    @functools.wraps(method)
+    def piece(self, *args, **kwargs):
+        return typeset(method(self, *args, **kwargs), self.language)
+    return piece
 
 
 @dataclass
@@ -477,12 +519,14 @@ class Report:
 
     # --- pieces ----------------------------------------------------------------------------------
 
+    @typeset_piece
     def simulated_notice(self) -> str:
         """A warning callout on the first page when the data is simulated (empty otherwise)."""
         if not self.record.get("simulated"):
             return ""
         return "::: {.callout-warning}\n" + self.text["simulated"].format(seed=self.record["seed"]) + "\n:::\n"
 
+    @typeset_piece
     def byline(self, date: str, commit: str) -> str:
         """Date, code version and data provenance in one line under the title."""
         return self.text["byline"].format(
@@ -491,6 +535,7 @@ class Report:
             simulated=self.text["simulated_short"] if self.record["simulated"] else "",
             n=format_count(self.record["sample_size"], self.language), seed=self.record["seed"]) + "\n"
 
+    @typeset_piece
     def heading(self, key: str, level: int = 1) -> str:
         """A section heading whose identifier (#sec-<key>) is the same in both languages: written
         once here rather than in both language blocks of index.qmd, where Quarto would see the
@@ -516,12 +561,14 @@ class Report:
                 "size: 0.9em, it.text.clusters().chunks(4).map(c => box(c.join())).join()) } else { it }\n"
                 "```\n")
 
+    @typeset_piece
     def language_switch(self) -> str:
         """A raw HTML link to the other language's document (HTML output only)."""
         other = "en" if self.language == "fr" else "fr"
         return (f'```{{=html}}\n<p class="lang-switch"><a href="../{other}/index.html" hreflang="{other}" '
                 f'lang="{other}">{self.text["switch"]}</a></p>\n```\n')
 
+    @typeset_piece
     def summary_table(self) -> str:
         """Every finding: id linking to its section, short statement, measured value, badge, and
         the share of alternative samples in which it is reproduced (stability stage)."""
@@ -541,6 +588,7 @@ class Report:
         """The deciding component's values in a few words, labelled (reporting.claims)."""
         return claims.measured_value(row, self.components, self.language)
 
+    @typeset_piece
     def finding_section(self, finding_id: str, evidence: str = "") -> str:
         """A finding's section: heading, quoted source, rendering, evidence, numbers, verdict."""
         row = self.findings.set_index("id").loc[finding_id]
@@ -579,13 +627,22 @@ class Report:
 
     def component_values(self, c) -> str:
         if pd.isna(c.value_a):
-            return escape_markdown(c.detail)
+            return escape_markdown(self.localised_detail(c.detail))
         if c.kind in ("majority", "paired_difference", "group_difference"):
             return f"{self.pct(c.value_a)} / {self.pct(c.value_b)}"
         if c.kind in ("presence", "coverage"):
             return f"{format_count(c.value_a, self.language)} / {format_count(c.value_b, self.language)}"
         return f"{format_number(c.value_a, self.language, 2)} / {format_number(c.value_b, self.language, 2)}"
 
+    @typeset_piece
+    def localised_detail(self, detail: str) -> str:
+        """A component's detail as the stage wrote it ("mobilisation_level: X² = 1.11, p = 0.785"),
+        in the document's language: variable names in words, and French decimal commas."""
+        for variable, words in self.text["balance_variables"].items():
+            detail = re.sub(rf"\b{variable}\b", words, detail)
+        return re.sub(r"(?<=\d)\.(?=\d)", ",", detail) if self.language == "fr" else detail
+
+    @typeset_piece
     def figure(self, figure_id: str) -> str:
         """A figure of the figures stage with its caption and alt text, as a cross-reference target."""
         entry = self.figures[figure_id]
@@ -605,6 +662,7 @@ class Report:
             return "échantillon aléatoire simple" if stratify_by is None else f"stratifié selon {stratify_by}"
         return "simple random sample" if stratify_by is None else f"stratified by {stratify_by}"
 
+    @typeset_piece
     def sample_paragraph(self) -> str:
         record = self.record
         method = self.design(record["stratify_by"])
@@ -614,14 +672,17 @@ class Report:
             fraction=self.pct(record["sample_size"] / record["population_size"]), seed=record["seed"], method=method,
             analysed=format_count(analysed, self.language)) + "\n"
 
+    @typeset_piece
     def balance_table(self) -> str:
         balance = self.table("sample/balance.csv")
-        rows = [[escape_markdown(r.variable), escape_markdown(r.label_fr if self.language == "fr" else r.label_en),
+        rows = [[escape_markdown(self.text["balance_variables"].get(r.variable, r.variable)),
+                 escape_markdown(r.label_fr if self.language == "fr" else r.label_en),
                  f"{format_count(r.population_n, self.language)} ({self.pct(r.population_pct / 100)})",
                  f"{format_count(r.sample_n, self.language)} ({self.pct(r.sample_pct / 100)})",
                  format_number(r.difference_pct_points, self.language)] for r in balance.itertuples()]
         return table_markdown(self.text["balance_head"], rows, self.text["captions"]["tbl-balance"], "tbl-balance")
 
+    @typeset_piece
     def levels_table(self) -> str:
         plans = self.table("frequencies/analysed_plans.csv")
         rows = []
@@ -631,6 +692,7 @@ class Report:
                          format_count(count, self.language), self.pct(count / len(plans)) if len(plans) else "–"])
         return table_markdown(self.text["level_head"], rows, self.text["captions"]["tbl-levels"], "tbl-levels")
 
+    @typeset_piece
     def codebook_table(self, section: str, label: str) -> str:
         if section == "strategies":
             rows = [[str(c.attributes["complexity_rank"]), f"`{c.id}`", self.label(section, c.id), escape_markdown(c.definition[self.language])]
@@ -639,6 +701,7 @@ class Report:
         rows = [[f"`{c.id}`", self.label(section, c.id), escape_markdown(c.definition[self.language])] for c in self.codebook.codes(section)]
         return table_markdown(self.text["code_head"], rows, self.text["captions"].get(label), label if label in self.text["captions"] else None)
 
+    @typeset_piece
     def substrategies_table(self, strategy: str | None = None) -> str:
         subs = self.table("frequencies/substrategies.csv")
         if strategy:
@@ -649,6 +712,7 @@ class Report:
         label = None if strategy else "tbl-substrategies"
         return table_markdown(self.text["sub_head"], rows, None if strategy else self.text["captions"]["tbl-substrategies"], label)
 
+    @typeset_piece
     def examples(self, strategy: str) -> str:
         """One quoted excerpt per sub-strategy of a strategy, with the plan's name: the first
         coded passage of the sample (file order) that has an excerpt. Excerpts and names are
@@ -668,6 +732,7 @@ class Report:
                          else f"- *{self.label('substrategies', sub)}*: {example}")
         return "\n".join(lines) + "\n"
 
+    @typeset_piece
     def status_table(self) -> str:
         status = self.table("frequencies/strategy_status.csv")
         rows = []
@@ -679,6 +744,7 @@ class Report:
             rows.append(cells)
         return table_markdown(self.text["status_head"], rows, self.text["captions"]["tbl-status"], "tbl-status")
 
+    @typeset_piece
     def diversity_table(self) -> str:
         summary = self.table("diversity/summary.csv")
         rows = []
@@ -690,6 +756,7 @@ class Report:
                              format_number(r.mean, self.language, 2), f"{format_number(r.median, self.language, 2)} {quartiles}"])
         return table_markdown(self.text["diversity_head"], rows, self.text["captions"]["tbl-diversity"], "tbl-diversity")
 
+    @typeset_piece
     def battery_table(self, codes: list[tuple[str, str]]) -> str:
         """Use by group for the given (variable_type, code) pairs, with the battery's tests."""
         battery = self.table("tests/battery.csv")
@@ -703,7 +770,7 @@ class Report:
             section = {"object": "objects", "strategy": "strategies", "substrategy": "substrategies"}[variable_type]
             odds = claims.battery_effect_cell(r, self.language)
             rows.append([self.label(section, code) + claims.confirmatory_mark(r["confirmatory_component"])] + cells
-                        + [escape_markdown(str(r["method"])), format_p(r["p_value"], self.language),
+                        + [self.test_label("group_difference", str(r["method"])), format_p(r["p_value"], self.language),
                            claims.adjusted_p_cell(r["p_adjusted"], r["adjustment"], self.language), odds])
         return table_markdown(self.text["battery_head"], rows)
 
@@ -726,12 +793,14 @@ class Report:
         """The stability table's column headers, with the codebook's word for "reproduced"."""
         return [head.format(reproduced=self.reproduced_word()) for head in self.text["stability_head"]]
 
+    @typeset_piece
     def stability_notice(self) -> str:
         """A warning callout in the stability section when its data is simulated (empty otherwise)."""
         if not (self.stability_record.get("simulated") or self.record.get("simulated")):
             return ""
         return "::: {.callout-warning}\n" + self.text["stability_simulated"] + "\n:::\n"
 
+    @typeset_piece
     def stability_paragraphs(self) -> str:
         """How the alternative samples were drawn and why (from the stability record), how to read
         the shares, and the range of the shares and the findings not assessed (from stability.csv)."""
@@ -774,6 +843,7 @@ class Report:
                  for row in missing.itertuples()]
         return self.text["stability_not_assessed"]["one" if len(items) == 1 else "many"].format(ids=", ".join(items))
 
+    @typeset_piece
     def stability_table(self) -> str:
         """Every finding: id linking to its section, short statement, the actual sample's verdict
         (badge), share of alternative samples reproducing it with its Monte Carlo interval, and
@@ -790,6 +860,7 @@ class Report:
                          self.badge(stable["observed_verdict"]), share, same])
         return table_markdown(self.stability_head(), rows, self.text["captions"]["tbl-stability"], "tbl-stability")
 
+    @typeset_piece
     def dictionary_table(self) -> str:
         """Every derived table with its path, title and columns, from the stages' data packages."""
         rows = []
@@ -797,9 +868,19 @@ class Report:
             package = json.loads(package_path.read_text(encoding="utf-8"))
             for resource in package["resources"]:
                 columns = ", ".join(f"`{field['name']}`" for field in resource["schema"]["fields"])
-                rows.append([f"`data/derived/{package_path.parent.name}/{resource['path']}`", escape_markdown(resource["title"]), columns])
+                key = f"{package_path.parent.name}/{resource['path']}"
+                rows.append([f"`data/derived/{key}`", self.derived_title(key, resource["title"]), columns])
         return table_markdown(self.text["dict_head"], rows, self.text["captions"]["tbl-dictionary"], "tbl-dictionary")
 
+    def derived_title(self, key: str, english: str) -> str:
+        """A derived table's title in the document's language; a table without a French title yet
+        shows its English one marked lang="en" (screen readers, and the French-text test, know it)."""
+        title = DERIVED_TITLES_FR.get(key) if self.language == "fr" else None
+        if title or self.language == "en":
+            return escape_markdown(title or english)
+        return f'[{escape_markdown(english)}]{{lang="en"}}'
+
+    @typeset_piece
     def provenance_table(self, renderer: str, commit: str) -> str:
         words = self.text["provenance"]
         provenance = json.loads((self.derived / "validated" / "provenance.json").read_text(encoding="utf-8"))
