@@ -148,7 +148,7 @@ def test_every_finding_has_a_computed_verdict_and_derived_tables_are_described(b
     assert findings["id"].tolist() == [f"F{i:02d}" for i in range(1, 18)] + ["M1", "M2"]
     assert set(findings["verdict"]) <= set(VERDICTS)
     assert findings["simulated"].astype(str).eq("True").all()
-    for stage in ("validated", "sample", "frequencies", "diversity", "tests", "findings", "stability"):
+    for stage in ("validated", "sample", "frequencies", "diversity", "tests", "findings", "stability", "calibration"):
         package = json.loads((derived / stage / "datapackage.json").read_text())
         assert package["simulated"] is True
         described = {resource["path"] for resource in package["resources"]}
@@ -300,8 +300,8 @@ def test_changing_the_package_code_reruns_the_stages(built_project):
     module.write_text(original + "\n# a change of code\n", encoding="utf-8")
     try:
         assert jobs_planned(built_project) == {"validate", "sample", "frequencies", "diversity", "tests", "findings",
-                                               "stability_chunk", "stability", "figures", "report", "audit",
-                                               "template", "all"}
+                                               "stability_chunk", "stability", "calibration", "figures", "report",
+                                               "audit", "template", "all"}
     finally:
         module.write_text(original, encoding="utf-8")
 
