@@ -5,6 +5,9 @@ rule calibration:
         datapackage=config["datapackage"],
         registry=config["registry"],
         simulation="config/simulation.yaml",
+        # Only an order: the codebook is checked by validation first; the calibration never reads
+        # the real codings, so a change of them does not rerun it.
+        validated=ancient("data/derived/validated/provenance.json"),
     output:
         calibration="data/derived/calibration/calibration.csv",
         datapackage="data/derived/calibration/datapackage.json",

@@ -34,6 +34,11 @@ def copy_project(destination: Path) -> Path:
         else:
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(source, target)
+    # Two simulated populations per calibration scenario instead of the default ten: each is a
+    # complete analysis, and these tests check the pipeline's wiring, not the rates.
+    config = destination / "config" / "config.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace("calibration_simulations: 10", "calibration_simulations: 2"),
+                      encoding="utf-8")
     return destination
 
 
@@ -112,8 +117,9 @@ def test_changing_the_seed_reruns_the_sample_and_what_follows_it_only(tmp_path):
     first = (project / "data/derived/sample/sampled_plans.csv").read_bytes()
     config = project / "config" / "config.yaml"
     config.write_text(config.read_text().replace("seed: 20180517", "seed: 7").replace("redraws: 1000", "redraws: 40"))
+    # The calibration uses the statistics seed (also replaced), not the sample.
     assert jobs_planned(project) == {"sample", "frequencies", "diversity", "tests", "findings", "stability_chunk", "stability",
-                                     "agreement", "figures", "report", "audit", "all"}
+                                     "agreement", "calibration", "figures", "report", "audit", "all"}
     assert snakemake(project).returncode == 0
     assert (project / "data/derived/sample/sampled_plans.csv").read_bytes() != first
 
@@ -149,7 +155,7 @@ def test_every_finding_has_a_computed_verdict_and_derived_tables_are_described(b
     assert findings["id"].tolist() == [f"F{i:02d}" for i in range(1, 18)] + ["M1", "M2"]
     assert set(findings["verdict"]) <= set(VERDICTS)
     assert findings["simulated"].astype(str).eq("True").all()
-    for stage in ("validated", "sample", "frequencies", "diversity", "tests", "findings", "stability", "agreement"):
+    for stage in ("validated", "sample", "frequencies", "diversity", "tests", "findings", "stability", "agreement", "calibration"):
         package = json.loads((derived / stage / "datapackage.json").read_text())
         assert package["simulated"] is True
         described = {resource["path"] for resource in package["resources"]}

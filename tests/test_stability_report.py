@@ -24,6 +24,7 @@ from rlp_pipeline.figures import (FINDINGS, STABILITY, VERDICT_COLOURS, WORDS, a
                                   draw_stability)
 from rlp_pipeline.render import escape_markdown
 from rlp_pipeline.report import Report
+from rlp_pipeline.reporting import claims
 
 CODEBOOK = REPO / "data" / "raw" / "codebook.yaml"
 REGISTRY = REPO / "config" / "findings.yaml"
@@ -308,15 +309,17 @@ def test_the_table_and_the_summary_show_whatever_the_csv_holds(derived: Path, co
     interval = (f"[{percent(0.101, language)}{NNBSP};{NBSP}{percent(0.149, language)}]" if language == "fr"
                 else f"[{percent(0.101, language)}, {percent(0.149, language)}]")
     assert rows["F03"][3] == f"{percent(0.123, language)} {interval}" and rows["F03"][4] == percent(0.456, language)
-    assert summary["F03"][-1] == percent(0.123, language)
+    stability = 4  # the summary's column "Stabilité / Stability"; below 80% the share is flagged
+    assert summary["F03"][stability] == percent(0.123, language) + " ⚠" == claims.stability_flag(0.123, language)
     assert codebook.label("verdicts", "trend only", language) in rows["F05"][2]
     assert codebook.label("verdicts", "not testable", language) in rows["F07"][2]
     not_assessed = {"fr": "non évalué", "en": "not assessed"}[language]
-    assert rows["M1"][3] == not_assessed and rows["M1"][4] == "–" and summary["M1"][-1] == not_assessed
+    assert rows["M1"][3] == not_assessed and rows["M1"][4] == "–" and summary["M1"][stability] == not_assessed
     for finding in ("F01", "F10", "M2"):
-        assert summary[finding][-1] == percent(float(table.loc[finding, "share_reproduced"]), language)
+        share = float(table.loc[finding, "share_reproduced"])
+        assert summary[finding][stability] == percent(share, language) + (" ⚠" if share < 0.8 else "")
     header = piece.summary_table().splitlines()[0]
-    assert header.endswith({"fr": "| Stabilité |", "en": "| Stability |"}[language])
+    assert header.endswith({"fr": "| Stabilité | Robustesse |", "en": "| Stability | Robustness |"}[language])
 
 
 @pytest.mark.parametrize("language", ["fr", "en"])

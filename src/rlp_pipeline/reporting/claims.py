@@ -469,7 +469,7 @@ def robustness_cell(robustness: pd.DataFrame, finding_id: str, language: str) ->
 def stability_flag(share: float, language: str, threshold: float = 0.8) -> str:
     """A stability share, flagged with ⚠ when below `threshold` (the verdict then depends on the
     draw in more than one alternative sample in five)."""
-    text = format_percent(share, language, 0)
+    text = format_percent(share, language)
     return WORDS[language]["unstable"].format(share=text) if share < threshold else text
 
 
