@@ -159,11 +159,25 @@ def battery_columns_swapped(folder: Path) -> None:
     edit(folder, "tests/battery.csv", change)
 
 
+def substrategy_share_changed(folder: Path) -> None:
+    def change(table):
+        table.loc[0, "share_within_strategy"] = table.loc[0, "share_within_strategy"] + 0.05
+    edit(folder, "frequencies/substrategies.csv", change)
+
+
+def diversity_mean_changed(folder: Path) -> None:
+    def change(table):
+        row = first_where(table, (table["measure"] == "n_strategies") & (table["grouping"] == "group"))
+        table.loc[row, "mean"] = table.loc[row, "mean"] + 0.1
+    edit(folder, "diversity/summary.csv", change)
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("change, words", [
     (raw_p_as_adjusted, "adjusted p"), (verdicts_swapped, "verdict"), (share_off_by_rounding, "values"),
     (strongest_decides, "deciding component"), (stability_share_changed, "stability"),
-    (battery_columns_swapped, "battery"),
+    (battery_columns_swapped, "battery"), (substrategy_share_changed, "substrategies.csv"),
+    (diversity_mean_changed, "summary.csv"),
 ])
 def test_the_checker_reports_a_table_the_document_does_not_show(built, tmp_path, language, change, words):
     derived = tampered(built, tmp_path, change)
