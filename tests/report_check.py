@@ -214,6 +214,9 @@ class Derived:
         self.stability = read("stability/stability.csv").set_index("finding")
         self.codebook = load_codebook(self.codebook_path)
 
+    def table(self, relative: str) -> pd.DataFrame:
+        return pd.read_csv(self.folder / relative, keep_default_na=False, na_values=[""])
+
     def verdict_label(self, verdict: str, language: str) -> str:
         code = self.codebook.code("verdicts", verdict)
         return f"{code.attributes['symbol']} {code.label[language]}"
@@ -409,6 +412,66 @@ def check_battery(section: str, finding: str, derived: Derived, language: str, w
     return problems
 
 
+def check_frequency_tables(section: str, finding: str, derived: Derived, language: str, where: str) -> list[str]:
+    """The other tables a section may show: strategy use by status (frequencies/strategy_status.csv),
+    sub-strategies within a strategy (frequencies/substrategies.csv) and per-plan diversity by group
+    (diversity/summary.csv); each row found by its labels, each number from its column."""
+    problems = []
+    found = tables(section)
+    text = TEXT[language]
+    labels = lambda section_name: {code: derived.codebook.label(section_name, code, language)  # noqa: E731
+                                   for code in derived.codebook.ids(section_name)}
+    share = lambda s, low, high: [pct(s, language, 1), pct(low, language, 1), pct(high, language, 1)]  # noqa: E731
+    statuses = derived.table("frequencies/strategy_status.csv")
+    head = text["status_head"]
+    status_of = {i: status for i, status in zip(range(1, len(head)), ("applied", "intended"))}
+    for table in find_table(found, head):
+        for row in table.rows:
+            strategy = [code for code, label in labels("strategies").items() if same_words(re.sub(r" \(\d+\)$", "", row[0]), label)]
+            if len(strategy) != 1:
+                problems.append(f"{where}, {finding}, status table: no strategy labelled {row[0]!r}")
+                continue
+            for column, status in status_of.items():
+                r = statuses[(statuses["strategy"] == strategy[0]) & (statuses["status"] == status)].iloc[0]
+                tokens = share(r["share"], r["ci_low"], r["ci_high"])
+                if not appear_in_order(row[column], tokens):
+                    problems.append(f"{where}, {finding}, {strategy[0]} {status}: shows {row[column]!r}, strategy_status.csv gives {tokens}")
+    subs = derived.table("frequencies/substrategies.csv")
+    for table in find_table(found, text["sub_head"]):
+        for row in table.rows:
+            match = [r for r in subs.itertuples() if same_words(row[1], labels("substrategies")[r.substrategy])]
+            if len(match) != 1:
+                problems.append(f"{where}, {finding}, sub-strategy table: no sub-strategy labelled {row[1]!r}")
+                continue
+            r = match[0]
+            if not same_words(row[0], labels("strategies")[r.strategy]):
+                problems.append(f"{where}, {finding}, {r.substrategy}: shown under {row[0]!r}, belongs to {r.strategy}")
+            tokens = [format_count(r.plans_using, language), format_count(r.plans_using_strategy, language)]
+            if not appear_in_order(row[2], tokens):
+                problems.append(f"{where}, {finding}, {r.substrategy}, plans: shows {row[2]!r}, substrategies.csv gives {tokens}")
+            tokens = share(r.share_within_strategy, r.ci_low, r.ci_high)
+            if not appear_in_order(row[3], tokens):
+                problems.append(f"{where}, {finding}, {r.substrategy}, share: shows {row[3]!r}, substrategies.csv gives {tokens}")
+    summary = derived.table("diversity/summary.csv")
+    for table in find_table(found, text["diversity_head"]):
+        for row in table.rows:
+            measure = [m for m, words in text["measures"].items() if same_words(row[0], words)]
+            group_column = "group_label_fr" if language == "fr" else "group_label_en"
+            match = summary[summary["measure"].isin(measure) & (
+                ((summary["grouping"] == "all") & (row[1] == text["groups_all"]))
+                | ((summary["grouping"] == "group") & summary[group_column].map(lambda g: same_words(str(g), row[1]))))]
+            if len(match) != 1:
+                problems.append(f"{where}, {finding}, diversity table: {len(match)} rows of summary.csv for {row[:2]}")
+                continue
+            r = match.iloc[0]
+            expected = [[format_count(r["n"], language)], [format_number(r["mean"], language, 2)],
+                        [format_number(r[c], language, 2) for c in ("median", "q1", "q3")]]
+            for cell, tokens in zip(row[2:], expected):
+                if not appear_in_order(cell, tokens):
+                    problems.append(f"{where}, {finding}, {r['measure']} {row[1]}: shows {cell!r}, summary.csv gives {tokens}")
+    return problems
+
+
 def check_document(document: str, derived: Derived, language: str, where: str) -> list[str]:
     """Every check on one HTML document; the list of mismatches (empty: it agrees with the tables)."""
     problems = check_summary(document, derived, language, where)
@@ -422,6 +485,7 @@ def check_document(document: str, derived: Derived, language: str, where: str) -
         problems += check_components(section, finding, derived, language, where)
         problems += check_verdict(section, finding, derived, language, where)
         problems += check_battery(section, finding, derived, language, where)
+        problems += check_frequency_tables(section, finding, derived, language, where)
     return problems
 
 

@@ -10,6 +10,7 @@ wrong column or rounds differently, must be reported as a mismatch.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -38,7 +39,11 @@ LANGUAGES = ("fr", "en")
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> Path:
-    """The project built once into a temporary copy, with fewer stability redraws."""
+    """The project built once into a temporary copy, with fewer stability redraws; or the one
+    benchmarks/mutation.py built with the unchanged code (RLP_BUILT_PROJECT), so that each
+    mutant is checked against the same documents without a rebuild."""
+    if os.environ.get("RLP_BUILT_PROJECT"):
+        return Path(os.environ["RLP_BUILT_PROJECT"])
     project = copy_project(tmp_path_factory.mktemp("numbers"))
     settings = project / "fast.yaml"
     settings.write_text(FAST, encoding="utf-8")
@@ -154,11 +159,25 @@ def battery_columns_swapped(folder: Path) -> None:
     edit(folder, "tests/battery.csv", change)
 
 
+def substrategy_share_changed(folder: Path) -> None:
+    def change(table):
+        table.loc[0, "share_within_strategy"] = table.loc[0, "share_within_strategy"] + 0.05
+    edit(folder, "frequencies/substrategies.csv", change)
+
+
+def diversity_mean_changed(folder: Path) -> None:
+    def change(table):
+        row = first_where(table, (table["measure"] == "n_strategies") & (table["grouping"] == "group"))
+        table.loc[row, "mean"] = table.loc[row, "mean"] + 0.1
+    edit(folder, "diversity/summary.csv", change)
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("change, words", [
     (raw_p_as_adjusted, "adjusted p"), (verdicts_swapped, "verdict"), (share_off_by_rounding, "values"),
     (strongest_decides, "deciding component"), (stability_share_changed, "stability"),
-    (battery_columns_swapped, "battery"),
+    (battery_columns_swapped, "battery"), (substrategy_share_changed, "substrategies.csv"),
+    (diversity_mean_changed, "summary.csv"),
 ])
 def test_the_checker_reports_a_table_the_document_does_not_show(built, tmp_path, language, change, words):
     derived = tampered(built, tmp_path, change)
@@ -239,3 +258,25 @@ def test_the_checker_reports_the_strongest_component_as_the_summary(built, monke
     derived.findings = table
     problems = check_summary(document(built, "en"), derived, "en", "en")
     assert any("deciding component" in problem for problem in problems), problems
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_rendered_pieces_agree_with_the_tables_in_both_languages(built, language):
+    """The summary and every section generated now by rlp_pipeline.report (the code under test,
+    which may differ from the code that built the documents) agree with the tables."""
+    assert check_rendered(built, language) == []
+
+
+def test_the_findings_stage_rerun_on_the_components_gives_what_the_documents_show(built, tmp_path):
+    """findings.csv recomputed by the findings stage of the code under test from the build's
+    components: the documents, checked against the tables above, must still agree with it
+    (verdicts, deciding components and their numbers)."""
+    from rlp_pipeline.findings import run_findings
+
+    folder = tmp_path / "derived"
+    shutil.copytree(built / "data" / "derived", folder)
+    run_findings(folder / "tests" / "components.csv", built / "data" / "raw" / "codebook.yaml",
+                 built / "config" / "findings.yaml", True, folder / "findings")
+    derived = derived_of(built, folder)
+    for language in LANGUAGES:
+        assert check_document(document(built, language), derived, language, language) == []
