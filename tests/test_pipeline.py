@@ -305,22 +305,27 @@ def test_html_opens_offline_in_headless_chromium_without_console_errors(built_pr
 # and the rules downstream of those, nothing else. Written from the stages' data flow and the
 # modules' roles, not from the import graph the workflow computes (rlp_pipeline.workflow.code_deps).
 EVERYTHING = {"validate", "template", "sample", "frequencies", "diversity", "tests", "findings", "stability_chunk",
-              "stability", "figures", "report", "audit", "all"}
-AFTER_THE_SAMPLE = EVERYTHING - {"validate", "template"}
+              "stability", "agreement", "calibration", "figures", "report", "audit", "all"}
+AFTER_THE_SAMPLE = EVERYTHING - {"validate", "template", "agreement"}
 # The stability stage recomputes every finding on each alternative sample: it runs the sample's,
 # the diversity's, the tests' and the findings' code itself.
 AFTER_THE_TESTS = {"tests", "findings", "stability_chunk", "stability", "figures", "report", "audit", "all"}
+# The calibration stage simulates populations and analyses each one completely (validation,
+# sample, frequencies, diversity, tests, findings); the agreement stage derives its seeds as the
+# tests do and maps findings to the code dimensions they rest on.
 REBUILD_SCOPE = {
     "validate.py": EVERYTHING,
     "sampling.py": AFTER_THE_SAMPLE,
-    "frequencies.py": {"frequencies", "figures", "report", "all"},
-    "diversity.py": {"diversity"} | AFTER_THE_TESTS,
-    "significance.py": AFTER_THE_TESTS,
-    "findings.py": AFTER_THE_TESTS - {"tests"},
+    "frequencies.py": {"frequencies", "calibration", "figures", "report", "all"},
+    "diversity.py": {"diversity", "calibration"} | AFTER_THE_TESTS,
+    "significance.py": AFTER_THE_TESTS | {"agreement", "calibration"},
+    "findings.py": AFTER_THE_TESTS | {"agreement", "calibration"},
     "stability.py": {"stability_chunk", "stability", "figures", "report", "all"},
     "figures.py": {"figures", "report", "all"},
     "render.py": {"report", "all"},
     "notebooks.py": {"audit", "all"},
+    "stats/agreement.py": {"agreement", "calibration", "figures", "report", "all"},
+    "reporting/claims.py": {"report", "all"},
 }
 
 
