@@ -451,3 +451,21 @@ def test_a_codebook_id_that_is_not_a_word_is_named(shipped):
                         encoding="utf-8")
     problems = refusal(shipped)
     assert [(p.column, p.expected) for p in problems] == [("objects.id", "a code written as a word")]
+
+
+def test_a_quote_opening_a_row_that_swallows_the_next_one_is_refused(shipped):
+    lines = codings_lines(shipped)
+    first_quoted = next(i for i, line in enumerate(lines) if ',"' in line)
+    lines[first_quoted - 1] = '"' + lines[first_quoted - 1]  # an unquoted row opened by a stray quote
+    (shipped / "codings.csv").write_text("".join(lines), encoding="utf-8")
+    problems = refusal(shipped)
+    assert [p.line for p in problems] == [first_quoted]
+    assert "look like rows of their own" in problems[0].expected
+
+
+@pytest.mark.parametrize("digits", ["١٢", "１２", "߁߂"])
+def test_whole_numbers_in_other_scripts_are_refused_not_a_crash(shipped, digits):
+    lines = (shipped / "plans.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[2] = with_cell(lines[2], 2, digits)
+    (shipped / "plans.csv").write_text("".join(lines), encoding="utf-8")
+    assert [(p.line, p.column, p.value) for p in refusal(shipped)] == [(3, "region", digits)]

@@ -277,20 +277,20 @@ def _open_quote_problem(rows: list[list[str]], lines: list[int], header: list[st
 def _swallowed_rows(cells: list[str], header: list[str] | None, delimiter: str, shown_as: str,
                     first: int, last: int, known: list[set[str]]) -> list[Problem]:
     """A problem when a row spanning lines `first` to `last` holds, inside a quoted cell, lines
-    that look like rows of their own: as many values as the header has columns, two of which
-    (when earlier rows are known) are values found in the same column of earlier rows, such as
-    codes. A quote left open swallowed them, and the file would silently have fewer rows than
+    that look like rows of their own: when earlier rows are known, at most as many values as the
+    header has columns, two of which are values found in the same column of earlier rows (such
+    as codes); otherwise exactly as many values as the header has columns. A quote left open swallowed them, and the file would silently have fewer rows than
     records. A genuine multi-line text (a list with commas) rarely matches both."""
     if header is None or len(header) < 3:
         return []
 
     def looks_like_a_row(piece: str) -> bool:
         values = [value.strip() for value in next(csv.reader([piece], delimiter=delimiter), [])]
-        if len(values) != len(header):
-            return False
-        if not any(known):
-            return True
-        return sum(value != "" and value in seen for value, seen in zip(values, known)) >= 2
+        if not any(known):  # no earlier row to compare with: the width alone
+            return len(values) == len(header)
+        # The last swallowed line may be cut by the quote that ends the swallowing: narrower.
+        return len(values) <= len(header) and sum(
+            value != "" and value in seen for value, seen in zip(values, known)) >= 2
 
     for position, cell in enumerate(cells):
         looking_like_rows = [piece for piece in cell.splitlines()[1:] if looks_like_a_row(piece)]
@@ -299,7 +299,7 @@ def _swallowed_rows(cells: list[str], header: list[str] | None, delimiter: str, 
             return [Problem(
                 shown_as, first, name, looking_like_rows[0][:60],
                 f"one record per row: a quoted value opened on line {first} runs to line {last} and takes in "
-                f"{len(looking_like_rows)} line(s) that look like rows of their own (with {len(header)} values), such as the one shown",
+                f"{len(looking_like_rows)} line(s) that look like rows of their own, such as the one shown",
                 "A '\"' inside a value must be doubled (\"\"), and every quoted value closed on its row; "
                 "correct the quotes around this line.")]
     return []

@@ -35,7 +35,7 @@ CODING_COLUMNS = [
 ]
 _CODE_NOUNS = {"objects": "an object", "strategies": "a strategy", "substrategies": "a sub-strategy",
                "statuses": "a status"}
-_WHOLE_NUMBER = re.compile(r"[+]?\d+(\.0*)?")
+_WHOLE_NUMBER = re.compile(r"[+]?[0-9]+(\.0*)?")  # ASCII digits: float() would also read ١٢
 
 
 @dataclass
