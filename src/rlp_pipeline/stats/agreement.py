@@ -15,8 +15,10 @@ agreement and is ignored by every statistic.
   1 - D_o / D_e, computed by the `krippendorff` package (checked in the tests against
   Krippendorff's published worked example and an independent implementation).
 
-Each comes with a percentile **bootstrap interval** that resamples *plans* (the clusters: the
-units of one plan are coded together by the same people), seeded by the caller.
+Each comes with a **bootstrap interval** that resamples *plans* (the clusters: the units of one
+plan are coded together by the same people), seeded by the caller: a normal interval on the log
+scale of the disagreement ratio, log(1 - statistic), with the bootstrap standard error and
+Hesterberg's (2015) small-sample expansion (see :func:`bootstrap_interval`).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from typing import Callable, Sequence
 
 import krippendorff
 import numpy as np
+import scipy.stats
 
 
 def value_counts(units: Sequence, values: Sequence, categories: Sequence) -> tuple[np.ndarray, list]:
@@ -99,13 +102,30 @@ def cohen_kappa(first: Sequence, second: Sequence) -> float:
 
 def bootstrap_interval(clusters: Sequence, statistic: Callable[[np.ndarray], float], *, seed: int,
                        resamples: int, confidence: float = 0.95) -> tuple[float, float]:
-    """Percentile bootstrap interval of `statistic` when whole clusters (plans) are resampled.
+    """Bootstrap interval of an agreement coefficient when whole clusters (plans) are resampled.
+
+    The three coefficients have the form 1 - D_o / D_e (observed over expected disagreement; for
+    percent agreement D_e = 1), so the interval is built on the log scale of the disagreement
+    ratio, log(1 - statistic), where a ratio estimator is close to normal (as the log risk ratio
+    is), then mapped back; it never exceeds 1. On that scale it is est ± c × se: se the standard
+    deviation of the bootstrap estimates, c = t_{K-1}(1 - tail) × sqrt(K / (K - 1)) for K
+    clusters, the small-sample expansion of Hesterberg (2015): the bootstrap divides variances by
+    K instead of K - 1, and se is itself estimated from K clusters (Student's t). With few
+    double-coded plans (28) the plain percentile interval was too narrow; this one covers the
+    alpha of the simulator's error model at the nominal rate (README, "Can the coding be
+    trusted?"; ``benchmarks/agreement_calibration.py``).
 
     `clusters[i]` is the cluster of the i-th unit; each resample draws as many clusters as there
     are, with replacement, and `statistic` receives the indices of the units of the drawn
     clusters (a cluster drawn twice contributes its units twice). Resamples where the statistic
-    is undefined (NaN) are dropped; the interval is NaN when more than half of them are.
-    Random numbers come from ``Generator(PCG64(seed))`` only.
+    is undefined (NaN) are dropped; the interval is NaN when more than half of them are, or when
+    the statistic of all units is NaN. Resamples without any disagreement (statistic 1, log
+    scale -inf) are left out of se. When the coders never disagree (statistic 1) no spread can be
+    measured on the log scale: the interval is then the percentile interval of the resamples
+    (1 to 1). Random numbers come from ``Generator(PCG64(seed))`` only.
+
+    Hesterberg, T. C. (2015). What teachers should know about the bootstrap. *The American
+    Statistician*, 69(4), 371-386 (the expanded percentile interval, sqrt(n / (n - 1)) t_{n-1}).
     """
     labels, position = np.unique(np.asarray(clusters, dtype=object).astype(str), return_inverse=True)
     if len(labels) == 0:
@@ -115,10 +135,17 @@ def bootstrap_interval(clusters: Sequence, statistic: Callable[[np.ndarray], flo
     draws = rng.integers(0, len(labels), size=(resamples, len(labels)))
     estimates = np.array([statistic(np.concatenate([members[k] for k in draw])) for draw in draws])
     estimates = estimates[~np.isnan(estimates)]
-    if len(estimates) < resamples / 2:
+    estimate = statistic(np.arange(len(position)))
+    if len(estimates) < resamples / 2 or np.isnan(estimate):
         return float("nan"), float("nan")
     tail = (1 - confidence) / 2
-    return float(np.quantile(estimates, tail)), float(np.quantile(estimates, 1 - tail))
+    logs = np.log1p(-estimates[estimates < 1])
+    if estimate >= 1 or len(labels) < 2 or len(logs) < 2:
+        return float(np.quantile(estimates, tail)), float(np.quantile(estimates, 1 - tail))
+    clusters_count = len(labels)
+    critical = float(scipy.stats.t.ppf(1 - tail, clusters_count - 1)) * np.sqrt(clusters_count / (clusters_count - 1))
+    centre, spread = np.log1p(-estimate), critical * float(np.std(logs, ddof=1))
+    return float(-np.expm1(centre + spread)), float(-np.expm1(centre - spread))
 
 
 def agreement_summary(matrix: np.ndarray, clusters: Sequence, first: np.ndarray, second: np.ndarray,
