@@ -15,7 +15,9 @@ from rlp_pipeline.stats.agreement import (
     bootstrap_interval,
     cohen_kappa,
     krippendorff_alpha,
+    log_disagreement_interval,
     percent_agreement,
+    percentile_interval,
     value_counts,
 )
 
@@ -161,3 +163,13 @@ def test_bootstrap_interval_stays_below_one_and_is_one_without_disagreement():
     agreeing = np.array([[2, 0], [0, 2]] * 12)
     assert bootstrap_interval(np.arange(24) // 2, lambda i: krippendorff_alpha(agreeing[i]),
                               seed=1, resamples=100) == (1.0, 1.0)
+
+
+def test_log_disagreement_interval_is_undefined_when_its_inputs_are():
+    resampled = np.array([0.7, 0.8, np.nan, np.nan, np.nan])  # more than half undefined
+    assert all(math.isnan(v) for v in log_disagreement_interval(0.75, resampled, clusters=10))
+    assert all(math.isnan(v) for v in log_disagreement_interval(float("nan"), np.array([0.7, 0.8]), clusters=10))
+    # Without disagreement in the data the log scale has no spread: the percentile interval.
+    assert log_disagreement_interval(1.0, np.ones(20), clusters=10) == percentile_interval(np.ones(20)) == (1.0, 1.0)
+    # By hand: quantiles 2.5% and 97.5% of 0, 0.1, ..., 1.0 (linear interpolation).
+    assert percentile_interval(np.linspace(0, 1, 11)) == pytest.approx((0.025, 0.975))
