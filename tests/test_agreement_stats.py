@@ -15,7 +15,9 @@ from rlp_pipeline.stats.agreement import (
     bootstrap_interval,
     cohen_kappa,
     krippendorff_alpha,
+    log_disagreement_interval,
     percent_agreement,
+    percentile_interval,
     value_counts,
 )
 
@@ -128,3 +130,46 @@ def test_bootstrap_interval_is_seeded_and_brackets_the_estimate():
     assert again == (summary["alpha_low"], summary["alpha_high"])
     other = bootstrap_interval(clusters, lambda i: krippendorff_alpha(matrix[i]), seed=12, resamples=300)
     assert other != again
+
+
+def _clustered_binary_units(clusters: int = 50, per_cluster: int = 4, seed: int = 7):
+    """Two coders' binary values on `clusters` × `per_cluster` units (10% disagreement)."""
+    rng = np.random.default_rng(seed)
+    size = clusters * per_cluster
+    first = rng.integers(0, 2, size)
+    second = np.where(rng.random(size) < 0.9, first, 1 - first)
+    matrix, _ = value_counts(list(range(size)) * 2, list(first) + list(second), [0, 1])
+    return matrix, np.array([f"plan{k:03d}" for k in np.arange(size) // per_cluster])  # sorted as numbered
+
+
+def test_bootstrap_interval_is_the_expanded_normal_interval_on_the_log_disagreement_scale():
+    # Rebuilt independently: the same resamples of the 50 clusters (same generator and seed),
+    # est ± c × sd on log(1 - statistic), c = t(0.975; 49 df) × sqrt(50/49), the t quantile
+    # from a printed table (2.0096), not from the code's own library call.
+    matrix, clusters = _clustered_binary_units()
+    interval = bootstrap_interval(clusters, lambda i: percent_agreement(matrix[i]), seed=5, resamples=400)
+    draws = np.random.Generator(np.random.PCG64(5)).integers(0, 50, size=(400, 50))
+    resampled = np.array([percent_agreement(np.concatenate([matrix[4 * k:4 * k + 4] for k in draw]))
+                          for draw in draws])
+    centre = math.log(1 - percent_agreement(matrix))
+    half = 2.0096 * math.sqrt(50 / 49) * np.std(np.log(1 - resampled), ddof=1)
+    assert interval == pytest.approx((1 - math.exp(centre + half), 1 - math.exp(centre - half)), rel=1e-4)
+
+
+def test_bootstrap_interval_stays_below_one_and_is_one_without_disagreement():
+    matrix, clusters = _clustered_binary_units(clusters=12)
+    low, high = bootstrap_interval(clusters, lambda i: krippendorff_alpha(matrix[i]), seed=1, resamples=300)
+    assert low < krippendorff_alpha(matrix) < high < 1
+    agreeing = np.array([[2, 0], [0, 2]] * 12)
+    assert bootstrap_interval(np.arange(24) // 2, lambda i: krippendorff_alpha(agreeing[i]),
+                              seed=1, resamples=100) == (1.0, 1.0)
+
+
+def test_log_disagreement_interval_is_undefined_when_its_inputs_are():
+    resampled = np.array([0.7, 0.8, np.nan, np.nan, np.nan])  # more than half undefined
+    assert all(math.isnan(v) for v in log_disagreement_interval(0.75, resampled, clusters=10))
+    assert all(math.isnan(v) for v in log_disagreement_interval(float("nan"), np.array([0.7, 0.8]), clusters=10))
+    # Without disagreement in the data the log scale has no spread: the percentile interval.
+    assert log_disagreement_interval(1.0, np.ones(20), clusters=10) == percentile_interval(np.ones(20)) == (1.0, 1.0)
+    # By hand: quantiles 2.5% and 97.5% of 0, 0.1, ..., 1.0 (linear interpolation).
+    assert percentile_interval(np.linspace(0, 1, 11)) == pytest.approx((0.025, 0.975))

@@ -52,7 +52,8 @@ TEXT = {
                  "chaque code par plan (l'unité que comptent les constats) et par passage (passages appariés par "
                  "leur extrait) : pourcentage d'accord, kappa de Cohen (premier et deuxième codeur) et alpha de "
                  "Krippendorff (nominal, toutes les personnes, valeurs manquantes admises), chacun avec un "
-                 "intervalle bootstrap à 95 % ({resamples} rééchantillonnages des plans).",
+                 "intervalle bootstrap à 95 % ({resamples} rééchantillonnages des plans, intervalle normal sur "
+                 "l'échelle log(1 − statistique), élargi pour le petit nombre de plans selon Hesterberg, 2015).",
         "thresholds": "Seuils de Krippendorff (2004) : une dimension est *fiable* si α ≥ {reliable}, "
                       "*provisoire* si α ≥ {tentative} (conclusions à formuler avec prudence), *non fiable* en "
                       "dessous. Chaque constat qui repose sur une dimension qui n'atteint pas le seuil de fiabilité "
@@ -86,7 +87,8 @@ TEXT = {
                  "plan (the unit the findings count) and per passage (passages matched by their excerpt): "
                  "percent agreement, Cohen's kappa (first and second coder) and Krippendorff's alpha (nominal, "
                  "every coder, missing values allowed), each with a 95% bootstrap interval ({resamples} "
-                 "resamples of the plans).",
+                 "resamples of the plans; a normal interval on the log(1 − statistic) scale, widened for the "
+                 "small number of plans following Hesterberg, 2015).",
         "thresholds": "Krippendorff's (2004) thresholds: a dimension is *reliable* if α ≥ {reliable}, "
                       "*tentative* if α ≥ {tentative} (conclusions to be drawn with caution), *unreliable* below. "
                       "Each finding resting on a dimension that is not reliable at the plan unit is flagged in its "

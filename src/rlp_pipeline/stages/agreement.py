@@ -199,7 +199,9 @@ def disagreements(codings: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["plan_id", "unit", "passage", "dimension", "codes_by_coder", "source_lines"])
 
 
-_INTERVAL = "95% percentile bootstrap interval over double-coded plans (resampled with replacement)"
+_INTERVAL = ("95% bootstrap interval over double-coded plans (resampled with replacement): normal interval on "
+             "the log(1 - statistic) scale with the bootstrap standard error, widened by t(K - 1) x sqrt(K / (K - 1)) "
+             "for K plans (Hesterberg 2015)")
 _COMMON_COLUMNS = {
     "unit": "Unit compared: 'plan' (the plan's use of each code, the unit the findings count) or 'passage' "
             "(a passage's use of each code, passages matched by plan and excerpt).",
@@ -259,7 +261,9 @@ def agreement_record(codings: pd.DataFrame, settings: Mapping[str, Any], seed: i
                        "source": "Krippendorff, K. (2004). Content Analysis: An Introduction to Its Methodology "
                                  "(2nd ed.), p. 241."},
         "statistics": "percent agreement; Cohen's kappa (first vs second coder); Krippendorff's alpha, nominal "
-                      "(krippendorff package); 95% percentile bootstrap intervals over plans",
+                      "(krippendorff package); 95% bootstrap intervals over plans: normal on the log(1 - statistic) "
+                      "scale, bootstrap standard error, widened by t(K - 1) x sqrt(K / (K - 1)) for K plans "
+                      "(Hesterberg 2015)",
     }
 
 
