@@ -75,7 +75,12 @@ REPORT_INPUTS = [
 
 # The package's code: every stage depends on it, so that changing how something is computed
 # re-runs what it computes (Snakemake only tracks the rules' own code).
-PACKAGE_CODE = sorted(str(path) for path in Path("src/rlp_pipeline").glob("*.py"))
+# The sub-packages (reporting/, stats/, stages/) are part of it; importers/ has its own list.
+PACKAGE_CODE = sorted(
+    str(path)
+    for pattern in ("*.py", "reporting/*.py", "stats/*.py", "stages/*.py")
+    for path in Path("src/rlp_pipeline").glob(pattern)
+)
 # The importers' code: the import and template stages, and validation (which reports what an
 # import left out), depend on it too.
 IMPORTER_CODE = sorted(
