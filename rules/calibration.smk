@@ -5,9 +5,10 @@ rule calibration:
         datapackage=config["datapackage"],
         registry=config["registry"],
         simulation="config/simulation.yaml",
-        # Only an order: the codebook is checked by validation first; the calibration never reads
-        # the real codings, so a change of them does not rerun it.
-        validated=ancient("data/derived/validated/provenance.json"),
+        # After validation: bad input stops the pipeline before minutes of simulations (the
+        # calibration itself never reads the real codings; Snakemake's ancient() would make it
+        # ignore code changes too, so a change of the data reruns it).
+        validated="data/derived/validated/provenance.json",
     output:
         calibration="data/derived/calibration/calibration.csv",
         datapackage="data/derived/calibration/datapackage.json",

@@ -104,7 +104,7 @@ def test_second_run_does_nothing_and_changing_codings_reruns_its_dependants(buil
     codings.write_text(original + original.splitlines()[-1] + "\n", encoding="utf-8")
     try:
         assert jobs_planned(built_project) == {"validate", "sample", "frequencies", "diversity", "tests", "findings",
-                                               "stability_chunk", "stability", "agreement", "figures", "report", "audit",
+                                               "stability_chunk", "stability", "agreement", "calibration", "figures", "report", "audit",
                                                "all"}
     finally:
         codings.write_text(original, encoding="utf-8")
