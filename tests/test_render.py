@@ -632,6 +632,18 @@ def test_no_pdf_word_overprinted_or_outside_its_page(renders, renderer):
             pytest.skip("real Quarto is not on PATH")
         pdf = renders[renderer]["folder"] / "_output" / language / "index.pdf"
         assert pdf_layout_problems(pdf) == [], language
+        assert orphan_captions(pdf) == [], language
+
+
+def orphan_captions(pdf: Path) -> list[str]:
+    """Table captions printed at the bottom of a page, away from their table (a caption is above
+    its table): a caption among the last two lines of a page's text, page number apart."""
+    pages = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout.split("\f")
+    found = []
+    for number, page in enumerate(pages, 1):
+        lines = [line for line in page.splitlines() if line.strip() and not line.strip().isdigit()]
+        found += [f"page {number}: {line}" for line in lines[-2:] if re.match(r"(Tableau|Table) \d+ ?:", line.strip())]
+    return found
 
 
 @pytest.fixture(scope="module")

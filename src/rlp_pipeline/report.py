@@ -545,6 +545,8 @@ class Report:
         return ("```{=typst}\n" + dated +
                 f'#set figure.caption(separator: [{separator}])\n'
                 "#show figure: set block(breakable: true)\n"
+                # a caption above its table stays with it (never alone at a page's bottom)
+                "#show figure.caption: it => block(sticky: true, it)\n"
                 # table cells: left-aligned, neither justified nor hyphenated (« ajus-tée »)
                 "#show table.cell: set align(left)\n"
                 "#show table.cell: set par(justify: false)\n"
