@@ -420,7 +420,7 @@ def numbers(text: str) -> list[str]:
     return NUMBER.findall(text)
 
 
-def render_report(root: Path, renderer: str) -> dict:
+def render_report(root: Path, renderer: str, name: str = "") -> dict:
     """Render the built project's report with one renderer into its own copy of report/; the
     render module's warnings are collected, and the environment run_report sets is restored."""
     import os
@@ -438,7 +438,7 @@ def render_report(root: Path, renderer: str) -> dict:
     handler = Collect()
     logging.getLogger("rlp_pipeline.render").addHandler(handler)
     saved = dict(os.environ)
-    folder = root / f"report_{renderer}"
+    folder = root / f"report_{name or renderer}"
     try:
         shutil.copytree(root / "report", folder)
         start = time.perf_counter()
@@ -632,6 +632,18 @@ def test_no_pdf_word_overprinted_or_outside_its_page(renders, renderer):
             pytest.skip("real Quarto is not on PATH")
         pdf = renders[renderer]["folder"] / "_output" / language / "index.pdf"
         assert pdf_layout_problems(pdf) == [], language
+        assert orphan_captions(pdf) == [], language
+
+
+def orphan_captions(pdf: Path) -> list[str]:
+    """Table captions printed at the bottom of a page, away from their table (a caption is above
+    its table): a caption among the last two lines of a page's text, page number apart."""
+    pages = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout.split("\f")
+    found = []
+    for number, page in enumerate(pages, 1):
+        lines = [line for line in page.splitlines() if line.strip() and not line.strip().isdigit()]
+        found += [f"page {number}: {line}" for line in lines[-2:] if re.match(r"(Tableau|Table) \d+ ?:", line.strip())]
+    return found
 
 
 @pytest.fixture(scope="module")
@@ -744,3 +756,39 @@ def test_french_documents_have_no_english_left(renders):
             text = re.sub(r"Tables dérivées\n.*?Provenance", "", text, flags=re.S)
             text = " ".join(word for word in text.split() if not re.search(r"[_./@]", word))
             assert english_runs(text, vocabulary) == [], renderer
+
+
+@pytest.mark.slow
+def test_two_builds_give_byte_identical_pdfs(fallback_render, renders):
+    """The PDFs' date is the code version's and their /ID is derived from fixed inputs, so a second
+    build of the same code and data gives the same bytes. Quarto's Typst (through the kit's shim)
+    is not given a timestamp, so its PDFs may differ in their document ID only (/ID, XMP DocumentID)."""
+    root, first = fallback_render
+    again = {"fallback": render_report(root, "fallback", "fallback_again")}
+    if "quarto" in renders:
+        again["quarto"] = render_report(root, "quarto", "quarto_again")
+    for renderer, second in again.items():
+        for language in ("fr", "en"):
+            one, two = ((render["folder"] / "_output" / language / "index.pdf").read_bytes()
+                        for render in (renders[renderer], second))
+            if renderer == "quarto":
+                one, two = (re.sub(rb"<xmpMM:(DocumentID|InstanceID)>[^<]*<", b"<", re.sub(rb"/ID \[[^\n]*", b"", pdf))
+                            for pdf in (one, two))
+            assert one == two, (renderer, language)
+
+
+def test_fallback_html_has_one_main_landmark(rendered):
+    for profile in ("fr", "en"):
+        html = rendered[profile]["html"]
+        assert html.count("<main>") == html.count("</main>") == 1
+        assert html.index("</nav>") < html.index("<main>") < html.index(FR_PARA if profile == "fr" else EN_PARA)
+
+
+@pytest.mark.slow
+def test_french_text_in_the_english_documents_is_marked_french(renders):
+    """Screen readers read the French source statements and excerpts of the English documents
+    with a French voice: each is inside an element with lang="fr"."""
+    for renderer, render in renders.items():
+        html = (render["folder"] / "_output" / "en" / "index.html").read_text(encoding="utf-8")
+        assert html.count('lang="fr"') >= 19 + 10, renderer  # every finding's source, the excerpts
+        assert html.count("<main") == 1, renderer

@@ -597,6 +597,7 @@ def _render_file(qmd: Path, config: dict, profile: str, work: Path) -> list[Path
                 args += ["--css", str(css)]
             target = work / f"{qmd.stem}.html"
             _pandoc(args + ["-o", str(target)], markdown, env, qmd, qmd.parent)
+            target.write_text(main_landmark(target.read_text(encoding="utf-8")), encoding="utf-8")
         else:
             (work / "header.typ").write_text(TYPST_HEADER, encoding="utf-8")
             typ = work / f"{qmd.stem}.typ"
@@ -606,6 +607,17 @@ def _render_file(qmd: Path, config: dict, profile: str, work: Path) -> list[Path
             _typst(typ, target, opts.get("mainfont"), qmd)
         written.append(target)
     return written
+
+
+def main_landmark(html: str) -> str:
+    """Pandoc's standalone HTML with the document's content in one <main> element (Quarto's pages
+    have one): after the title block and the table of contents, up to the end of the body, so that
+    screen-reader users can jump to the content."""
+    body = html.index("<body>") + len("<body>")
+    start = max(html.find("</header>", body), html.find("</nav>", body))
+    start = start + html[start:].index(">") + 1 if start >= 0 else body
+    end = html.rindex("</body>")
+    return html[:start] + "\n<main>" + html[start:end] + "</main>\n" + html[end:]
 
 
 def _typst(typ: Path, pdf: Path, mainfont: str | None, qmd: Path) -> None:

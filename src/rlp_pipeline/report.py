@@ -542,14 +542,34 @@ class Report:
         identifier twice (it resolves identifiers before it drops the other language's block)."""
         return f"{'#' * level} {self.text['headings'][key]} {{#sec-{key}}}\n"
 
-    def typst_setup(self) -> str:
+    def document_title(self) -> str:
+        """The document's title, from the language's Quarto profile (_quarto-<language>.yml) in the
+        folder the cells run in (the report's), or "" when there is none."""
+        import yaml
+
+        profile = Path(f"_quarto-{self.language}.yml")
+        if not profile.exists():
+            return ""
+        return str((yaml.safe_load(profile.read_text(encoding="utf-8")) or {}).get("title", ""))
+
+    def typst_setup(self, date: str = "") -> str:
         """Raw Typst rules for the PDF, the same under Quarto and the fallback renderer: the
-        language's caption separator, and tables and figures that may break across pages (Typst
-        keeps a figure on one page by default, so a long table overprinted the page's bottom)."""
+        document's date (the code version's, YYYY-MM-DD, so that two builds of the same code give
+        the same PDF, byte for byte), the language's caption separator, and tables and figures that
+        may break across pages (Typst keeps a figure on one page by default, so a long table
+        overprinted the page's bottom)."""
         separator = self.text["caption_separator"].replace("\u00a0", "~")
-        return ("```{=typst}\n"
+        stamp = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", date.strip())
+        dated = (f"#set document(date: datetime(year: {int(stamp[1])}, month: {int(stamp[2])}, day: {int(stamp[3])}))\n"
+                 if stamp else "")
+        title = self.document_title()
+        if title:  # the PDF's title (accessibility), also what Typst derives the PDF's /ID from
+            dated += f"#set document(title: {json.dumps(title, ensure_ascii=False)})\n"
+        return ("```{=typst}\n" + dated +
                 f'#set figure.caption(separator: [{separator}])\n'
                 "#show figure: set block(breakable: true)\n"
+                # a caption above its table stays with it (never alone at a page's bottom)
+                "#show figure.caption: it => block(sticky: true, it)\n"
                 # table cells: left-aligned, neither justified nor hyphenated (« ajus-tée »)
                 "#show table.cell: set align(left)\n"
                 "#show table.cell: set par(justify: false)\n"
@@ -594,7 +614,9 @@ class Report:
         row = self.findings.set_index("id").loc[finding_id]
         short = row["short_fr"] if self.language == "fr" else row["short_en"]
         parts = [f"## {finding_id} — {escape_markdown(short)} {{#sec-{finding_id.lower()}}}", ""]
-        parts += [f"> « {escape_markdown(row['source_fr'])} »" if self.language == "fr" else f"> *{escape_markdown(row['source_fr'])}*", ""]
+        # the source is French: in the English document it is marked lang="fr" (screen readers)
+        parts += [f"> « {escape_markdown(row['source_fr'])} »" if self.language == "fr"
+                  else f"> [*{escape_markdown(row['source_fr'])}*]{{lang=\"fr\"}}", ""]
         if self.language == "en":
             parts += [f"{self.text['rendering']}: {escape_markdown(row['statement_en'])}", ""]
         parts += [claims.operationalisation_box(self.registry_finding(finding_id), self.language)]
@@ -725,7 +747,8 @@ class Report:
             if len(quoted):
                 first = quoted.iloc[0]
                 name = str(names.get(first["plan_id"], "")) or str(first["plan_id"])
-                example = f"« {breakable_markdown(escape_markdown(str(first['excerpt'])))} » ({breakable_markdown(escape_markdown(name))})"
+                excerpt = f"« {breakable_markdown(escape_markdown(str(first['excerpt'])))} »"  # excerpts are French
+                example = (excerpt if self.language == "fr" else f'[{excerpt}]{{lang="fr"}}') + f" ({breakable_markdown(escape_markdown(name))})"
             else:
                 example = self.text["no_example"]
             lines.append(f"- *{self.label('substrategies', sub)}* : {example}" if self.language == "fr"
