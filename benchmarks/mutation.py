@@ -48,7 +48,7 @@ PACKAGE = REPO / "src" / "rlp_pipeline"
 # The test files that cover each module, fastest first (the run stops at the first failure).
 TESTS = {
     "fmt": ["tests/test_fmt.py", "tests/test_fmt_edges.py", "tests/test_report_numbers.py"],
-    "findings": ["tests/test_findings.py", "tests/test_directions.py", "tests/test_claims.py", "tests/test_report_numbers.py"],
+    "findings": ["tests/test_findings.py", "tests/test_findings_edges.py", "tests/test_directions.py", "tests/test_claims.py", "tests/test_report_numbers.py"],
     "significance": ["tests/test_directions.py", "tests/test_claims.py", "tests/test_ties.py", "tests/test_small_data.py"],
     "inference": ["tests/test_inference.py", "tests/test_ties.py", "tests/test_directions.py"],
     "descriptive": ["tests/test_descriptive.py"],
