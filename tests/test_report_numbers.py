@@ -71,6 +71,10 @@ def test_every_number_and_verdict_of_the_html_matches_its_table(built, language)
     assert check_document(document(built, language), derived, language, f"{language}/index.html") == []
 
 
+def test_each_finding_shows_its_deciding_component_and_a_reason_that_quotes_it(built):
+    assert report_check.check_findings_table(derived_of(built)) == []
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_pdf_summary_matches_the_tables(built, language):
     derived = derived_of(built)
@@ -278,5 +282,23 @@ def test_the_findings_stage_rerun_on_the_components_gives_what_the_documents_sho
     run_findings(folder / "tests" / "components.csv", built / "data" / "raw" / "codebook.yaml",
                  built / "config" / "findings.yaml", True, folder / "findings")
     derived = derived_of(built, folder)
+    assert report_check.check_findings_table(derived) == []
     for language in LANGUAGES:
         assert check_document(document(built, language), derived, language, language) == []
+
+
+@pytest.mark.parametrize("column, other", [("p_adjusted", "p_value"), ("value_a", "value_b"), ("ci_low", "ci_high")])
+def test_the_checker_reports_findings_columns_not_from_the_deciding_component(built, tmp_path, column, other):
+    def change(table):
+        row = first_where(table, table[column].notna() & (table[column] != table[other]))
+        table.loc[row, column] = table.loc[row, other]
+    derived = tampered(built, tmp_path, lambda folder: edit(folder, "findings/findings.csv", change))
+    assert any(f", {column}:" in problem for problem in report_check.check_findings_table(derived))
+
+
+def test_the_checker_reports_a_reason_that_quotes_another_p(built, tmp_path):
+    def change(table):
+        row = first_where(table, table["verdict"] == "reproduced")
+        table.loc[row, "reason"] = table.loc[row, "reason"].replace("p = ", "p = 0.5 and p = 9", 1)
+    derived = tampered(built, tmp_path, lambda folder: edit(folder, "findings/findings.csv", change))
+    assert any("reason" in problem for problem in report_check.check_findings_table(derived))
