@@ -490,7 +490,7 @@ def check_document(document: str, derived: Derived, language: str, where: str) -
 
 
 # Columns findings.csv copies from its deciding component (findings.csv's data package says so).
-COPIED = ("n", "label_a", "value_a", "label_b", "value_b", "statistic_name", "statistic", "p_value", "p_adjusted",
+COPIED = ("family", "n", "label_a", "value_a", "label_b", "value_b", "statistic_name", "statistic", "p_value", "p_adjusted",
           "effect_name", "effect", "ci_low", "ci_high", "risk_difference_pp", "rd_ci_low_pp", "rd_ci_high_pp", "adjustment")
 
 
