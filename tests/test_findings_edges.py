@@ -42,3 +42,51 @@ def test_the_adjustment_label_names_the_correction_and_its_size():
     assert adjustment_label("", REGISTRY, 3) == ""
     assert adjustment_label("confirmatory", REGISTRY, 14).startswith("Holm across the 14 findings of the family 'confirmatory'")
     assert adjustment_label("battery", REGISTRY, 5) == "Holm across the 5 components of the family 'battery'"
+
+
+# --- the reason sentence of findings.csv, on components whose verdict is known -------------------
+
+def components(*rows: dict):
+    import pandas as pd
+
+    base = {"kind": "group_difference", "direction": "as expected", "not_testable_reason": "", "significant": True,
+            "p_value": 0.001, "p_adjusted": 0.004, "label_a": "share in group 3-4", "value_a": 0.7,
+            "label_b": "share in group 1-2", "value_b": 0.3, "detail": ""}
+    return pd.DataFrame([{**base, "component": i, **row} for i, row in enumerate(rows, start=1)])
+
+
+def finding(n: int):
+    from rlp_pipeline.registry import Finding
+
+    return Finding(id="X", section="general", rule="comparison", family="confirmatory",
+                   components=[{"kind": "group_difference"}] * n, texts={}, claim={})
+
+
+def test_not_reproduced_names_the_component_against_the_statement_and_its_values():
+    from rlp_pipeline.findings import verdict
+
+    table = components({}, {"direction": "opposite", "value_a": 0.25, "value_b": 0.6, "significant": False})
+    assert verdict(finding(2), table, 0.05) == (
+        "not reproduced", "Component 2 goes the other way (share in group 3-4: 0.25; share in group 1-2: 0.6).")
+    table = components({"direction": "none", "value_a": 0.4, "value_b": 0.4, "significant": False}, {})
+    assert verdict(finding(2), table, 0.05)[1].startswith("Component 1 shows no difference (")
+
+
+def test_partly_reproduced_quotes_the_largest_adjusted_p():
+    from rlp_pipeline.findings import verdict
+
+    table = components({"kind": "sign_test", "p_adjusted": 0.004}, {"kind": "sign_test", "p_adjusted": 0.02},
+                       {"kind": "all_plans", "direction": "opposite", "p_value": float("nan"),
+                        "p_adjusted": float("nan"), "significant": None, "detail": "meeting the claim: 8 of 10"})
+    result, reason = verdict(finding(3), table, 0.05)
+    assert result == "partly reproduced"
+    assert "largest adjusted p = 0.02 < 0.05" in reason and "component 3, meeting the claim: 8 of 10" in reason
+
+
+def test_trend_only_names_a_component_that_is_not_significant():
+    from rlp_pipeline.findings import verdict
+
+    table = components({"p_adjusted": 0.004}, {"p_adjusted": 0.09, "significant": False})
+    assert verdict(finding(2), table, 0.05) == (
+        "trend only", "Every component goes in the stated direction, but component 2 is not significant "
+                      "(adjusted p = 0.09 >= 0.05).")
