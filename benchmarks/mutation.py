@@ -272,8 +272,10 @@ def main(arguments: list[str] | None = None) -> int:
             if options.retest:
                 earlier = options.retest.read_text(encoding="utf-8")
                 survived = {line.split("SURVIVED ", 1)[1].strip() for line in earlier.splitlines() if "SURVIVED " in line}
-                earlier_killed = sum(1 for line in earlier.splitlines()
-                                     if line.startswith(f"  {module}.py:") and line.split(": ")[-1].startswith("killed"))
+                summary = [line for line in earlier.splitlines() if line.startswith(f"{module}: ") and " mutants killed (" in line]
+                if not summary:
+                    raise SystemExit(f"{options.retest} has no score line for {module}: was that run finished?")
+                earlier_killed = int(summary[-1].split(": ", 1)[1].split(" of ", 1)[0])
                 found = [m for m in found if f"{module}.py:{m.line}: {m.change}" in survived]
                 print(f"{module}: {earlier_killed} mutants killed by the earlier run; retesting its {len(found)} survivors")
             if options.list:
