@@ -21,6 +21,7 @@ Not in CI: it is slow (one test run per mutant). Run it one module at a time, at
     nice -n 19 python benchmarks/mutation.py fmt
     nice -n 19 python benchmarks/mutation.py findings --without tests/test_report_numbers.py
     python benchmarks/mutation.py findings --list          # the mutants, without running them
+    python benchmarks/mutation.py fmt --retest before.txt  # only the survivors of an earlier run
 
 Tests that already fail on the unchanged code are left out (deselected) and named.
 The report-numbers tests need a built project; the runner builds one once (or reuses the folder
@@ -47,7 +48,7 @@ PACKAGE = REPO / "src" / "rlp_pipeline"
 # The test files that cover each module, fastest first (the run stops at the first failure).
 TESTS = {
     "fmt": ["tests/test_fmt.py", "tests/test_fmt_edges.py", "tests/test_report_numbers.py"],
-    "findings": ["tests/test_findings.py", "tests/test_directions.py", "tests/test_claims.py", "tests/test_report_numbers.py"],
+    "findings": ["tests/test_findings.py", "tests/test_findings_edges.py", "tests/test_directions.py", "tests/test_claims.py", "tests/test_report_numbers.py"],
     "significance": ["tests/test_directions.py", "tests/test_claims.py", "tests/test_ties.py", "tests/test_small_data.py"],
     "inference": ["tests/test_inference.py", "tests/test_ties.py", "tests/test_directions.py"],
     "descriptive": ["tests/test_descriptive.py"],
@@ -252,6 +253,9 @@ def main(arguments: list[str] | None = None) -> int:
     parser.add_argument("--built", type=Path, help="an already built project for the report-numbers tests")
     parser.add_argument("--list", action="store_true", help="list the mutants without running them")
     parser.add_argument("--lines", help="only mutants on these lines, e.g. 20-60")
+    parser.add_argument("--retest", type=Path,
+                        help="the output of an earlier run: test only its survivors again (after adding tests; the "
+                             "mutants it killed stay killed, since tests were only added) and print the new score")
     options = parser.parse_args(arguments)
     total_killed = total_survived = 0
     built = options.built
@@ -264,6 +268,16 @@ def main(arguments: list[str] | None = None) -> int:
             if options.lines:
                 first, last = (int(x) for x in options.lines.split("-"))
                 found = [m for m in found if first <= m.line <= last]
+            earlier_killed = 0
+            if options.retest:
+                earlier = options.retest.read_text(encoding="utf-8")
+                survived = {line.split("SURVIVED ", 1)[1].strip() for line in earlier.splitlines() if "SURVIVED " in line}
+                summary = [line for line in earlier.splitlines() if line.startswith(f"{module}: ") and " mutants killed (" in line]
+                if not summary:
+                    raise SystemExit(f"{options.retest} has no score line for {module}: was that run finished?")
+                earlier_killed = int(summary[-1].split(": ", 1)[1].split(" of ", 1)[0])
+                found = [m for m in found if f"{module}.py:{m.line}: {m.change}" in survived]
+                print(f"{module}: {earlier_killed} mutants killed by the earlier run; retesting its {len(found)} survivors")
             if options.list:
                 for m in found:
                     print(f"{module}.py:{m.line}: {m.change}")
@@ -303,6 +317,7 @@ def main(arguments: list[str] | None = None) -> int:
                     m.outcome, killed = "killed", killed + 1
                 print(f"  {module}.py:{m.line}: {m.change}: {m.outcome} ({m.seconds:.0f} s)", flush=True)
             target.write_text(original, encoding="utf-8")
+            killed += earlier_killed
             tested = killed + len(survivors)
             score = 100 * killed / tested if tested else float("nan")
             print(f"\n{module}: {killed} of {tested} mutants killed ({score:.1f}%), {len(survivors)} survived")

@@ -489,6 +489,57 @@ def check_document(document: str, derived: Derived, language: str, where: str) -
     return problems
 
 
+# Columns findings.csv copies from its deciding component (findings.csv's data package says so).
+COPIED = ("family", "n", "label_a", "value_a", "label_b", "value_b", "statistic_name", "statistic", "p_value", "p_adjusted",
+          "effect_name", "effect", "ci_low", "ci_high", "risk_difference_pp", "rd_ci_low_pp", "rd_ci_high_pp", "adjustment")
+
+
+def same_value(a, b) -> bool:
+    if missing(a) or missing(b) or a == "" or b == "":
+        return (missing(a) or a == "") and (missing(b) or b == "")
+    if isinstance(a, str) or isinstance(b, str):
+        return str(a) == str(b)
+    return math.isclose(float(a), float(b), rel_tol=1e-12, abs_tol=0.0)
+
+
+def check_findings_table(derived: Derived) -> list[str]:
+    """findings.csv against components.csv: each finding's numbers are its deciding component's
+    (the weakest link), and its one-sentence reason quotes the right component and p-value."""
+    problems = []
+    for row in derived.findings.itertuples():
+        own = derived.own(row.id)
+        decisive = deciding(own)
+        for column in COPIED:
+            if column in own.columns and not same_value(getattr(row, column), decisive[column]):
+                problems.append(f"findings.csv, {row.id}, {column}: {getattr(row, column)!r}, but its deciding component "
+                                f"{decisive['component']} has {decisive[column]!r}")
+        reason = str(row.reason)
+        named = [int(k) for k in re.findall(r"[Cc]omponent (\d+)", reason)]
+        tested = own[~own["kind"].isin(("presence", "balance", "coverage", "all_plans"))]
+        if row.verdict in ("reproduced", "partly reproduced") and len(tested):
+            expected = f"p = {tested['p_adjusted'].max():.4g} "
+            if expected not in reason:
+                problems.append(f"findings.csv, {row.id}, reason {reason!r}: the largest adjusted p is {expected.strip()!r}")
+        if row.verdict == "trend only":
+            weak = own[(own["p_adjusted"] >= row.alpha) & (own["kind"] != "all_plans")]
+            quoted = {int(c["component"]): f"p = {c['p_adjusted']:.4g} " for _, c in weak.iterrows()}
+            if len(named) != 1 or named[0] not in quoted or quoted[named[0]] not in reason:
+                problems.append(f"findings.csv, {row.id}, reason {reason!r}: should name one non-significant component "
+                                f"of {sorted(quoted)} with its adjusted p")
+        if row.verdict == "not reproduced":
+            against = own[own["direction"] != "as expected"]
+            if not named or named[0] not in set(against["component"].astype(int)):
+                problems.append(f"findings.csv, {row.id}, reason {reason!r}: should name a component against the statement "
+                                f"({sorted(against['component'].astype(int))})")
+            else:
+                c = against[against["component"].astype(int) == named[0]].iloc[0]
+                wanted = "shows no difference" if c["direction"] == "none" else "goes the other way"
+                values = str(c["detail"]) if missing(c["value_a"]) else f"{c['value_a']:.3g}; {c['label_b']}: {c['value_b']:.3g}"
+                if wanted not in reason or values not in reason:
+                    problems.append(f"findings.csv, {row.id}, reason {reason!r}: component {named[0]} {wanted} ({values})")
+    return problems
+
+
 def check_pdf_summary(text: str, derived: Derived, language: str, where: str) -> list[str]:
     """The PDF's summary table (pdftotext's reading order): after the table's caption, each
     finding's row holds its verdict, its measured numbers and its stability share."""
