@@ -75,9 +75,10 @@ def test_a_file_cut_inside_a_quoted_excerpt_is_refused_at_the_line_of_the_cut_ro
 @pytest.mark.parametrize("cut_lines", [0, 1])
 def test_an_open_quote_at_the_very_end_is_refused_with_or_without_a_last_line_end(shipped, cut_lines):
     text = (shipped / "codings.csv").read_text(encoding="utf-8")
+    last_line = text.count("\n")  # no cell of the shipped file spans lines: the last row's line
     text = text.rstrip("\n").rsplit(",", 1)[0] + ',"MLG' + "\n" * cut_lines  # the last cell opened, never closed
     (shipped / "codings.csv").write_text(text, encoding="utf-8")
-    assert [p.line for p in refusal(shipped)] == [1501]
+    assert [p.line for p in refusal(shipped)] == [last_line]
 
 
 def test_a_quote_left_open_that_swallows_rows_is_refused(shipped):

@@ -24,7 +24,9 @@ from ..codebook import Codebook
 from ..fmt import format_count, format_interval, format_number
 from ..registry import Finding, Registry
 from ..render import escape_markdown
-from .reliability_figure import DIMENSION_LABELS, DIMENSION_ORDER
+from .dimensions import DIMENSION_LABELS, DIMENSION_ORDER
+
+
 
 # What each indicator or measure of the registry counts, by code dimension.
 INDICATOR_DIMENSIONS = {

@@ -18,9 +18,9 @@ from matplotlib.figure import Figure
 
 from ..codebook import Codebook
 from ..fmt import format_number
+from .dimensions import DIMENSION_LABELS, DIMENSION_ORDER
 
 AGREEMENT_DIMENSIONS = "agreement/dimensions.csv"
-DIMENSION_ORDER = ("object", "strategy", "substrategy", "status")
 NNBSP = "\u202f"
 
 WORDS = {
@@ -42,12 +42,6 @@ WORDS = {
         "threshold_tentative": "tentative (α ≥ {value})",
         "not_assessed_figure": "Not assessed: no plan was coded by two people",
     },
-}
-DIMENSION_LABELS = {
-    "fr": {"object": "Objet", "strategy": "Stratégie", "substrategy": "Sous-stratégie",
-           "status": "Statut (stratégie × statut)"},
-    "en": {"object": "Object", "strategy": "Strategy", "substrategy": "Sub-strategy",
-           "status": "Status (strategy × status)"},
 }
 CAPTION = {
     "fr": "Accord entre codeurs indépendants sur les plans codés deux fois : alpha de Krippendorff (nominal) "
