@@ -207,18 +207,42 @@ def rendered(built: Path, language: str, ids: list[str], folder: Path | None = N
 
     report = Report(folder or built / "data" / "derived", built / "data" / "raw" / "codebook.yaml", language,
                     built / "config" / "findings.yaml")
-    markdown = report.summary_table() + "\n\n" + "\n\n".join(report.finding_section(i) for i in ids)
+    markdown = report.summary_table() + "\n\n" + "\n\n".join(section_calls(report, ids))
     return pypandoc.convert_text(markdown, "html", format="markdown")
 
 
+def section_calls(report, ids: list[str]) -> list[str]:
+    """Each finding's section as the report's code cells build it (report/index.qmd's
+    `print(R.finding_section(...))` lines, evidence tables included), else without evidence.
+    Figures are copied into the working folder: callers chdir to a temporary one."""
+    import re as re_module
+
+    from conftest import REPO
+
+    qmd = (REPO / "report" / "index.qmd").read_text(encoding="utf-8")
+    calls = {finding: call for call, finding in
+             re_module.findall(r'^print\((R\.finding_section\("(\w+)".*)\)$', qmd, re_module.MULTILINE)}
+    return [eval(calls[i], {"R": report}) if i in calls else report.finding_section(i) for i in ids]  # noqa: S307
+
+
 def check_rendered(built: Path, language: str, folder: Path | None = None) -> list[str]:
+    import tempfile
+
     derived = derived_of(built, folder)
     ids = list(derived.findings["id"])
-    html = rendered(built, language, ids, folder)
+    here = os.getcwd()
+    with tempfile.TemporaryDirectory() as work:  # the figures the sections copy land here
+        os.chdir(work)
+        try:
+            html = rendered(built, language, ids, folder)
+        finally:
+            os.chdir(here)
     problems = check_summary(html, derived, language, language)
     for finding, section in report_check.sections(html, ids).items():
         problems += check_components(section, finding, derived, language, language)
         problems += check_verdict(section, finding, derived, language, language)
+        problems += report_check.check_battery(section, finding, derived, language, language)
+        problems += report_check.check_frequency_tables(section, finding, derived, language, language)
     return problems
 
 
