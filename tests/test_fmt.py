@@ -59,6 +59,7 @@ def test_no_negative_zero(value, digits):
     ('![Légende](f.png){#fig-a fig-alt="l\'alt : x"}', '![Légende](f.png){#fig-a fig-alt="l\'alt : x"}'),
     ("::: {.callout-warning}\nTexte : oui\n:::", f"::: {{.callout-warning}}\nTexte{S}: oui\n:::"),
     ("|---|:--|\n\n: Légende {#tbl-a}", "|---|:--|\n\n: Légende {#tbl-a}"),
+    ("« [l'extrait : tel quel\\; \\[x\\]]{.verbatim} » : oui", f"«{N}[l'extrait : tel quel\\; \\[x\\]]{{.verbatim}}{N}»{S}: oui"),
 ])
 def test_french_typography(text, expected):
     assert french_typography(text) == expected

@@ -54,6 +54,11 @@ def stage_commands(raw: Path, work: Path, redraws: int = 6, chunks: int = 2) -> 
         *[["stability-chunk", "--chunk", str(chunk), *stability, "--out", path] for chunk, path in enumerate(chunk_files)],
         ["stability", *chunk_files, *stability, "--findings", str(derived / "findings" / "findings.csv"),
          "--out", str(derived / "stability")],
+        ["agreement", "--validated", validated, "--codebook", codebook, "--seed", "7", "--resamples", "100",
+         "--out", str(derived / "agreement")],
+        # no simulated population: the report then says the calibration was not run
+        ["calibration", "--codebook", codebook, "--datapackage", str(raw / "datapackage.yaml"), "--registry", registry,
+         "--simulations", "0", "--seed", "7", "--out", str(derived / "calibration")],
         ["figures", "--derived", str(derived), "--codebook", codebook, "--out", str(derived / "figures")],
         ["report", "--project", str(work / "report"), "--derived", str(derived), "--codebook", codebook,
          "--registry", registry, "--no-quarto"],

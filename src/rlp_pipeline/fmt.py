@@ -68,9 +68,11 @@ def format_interval(low: float, high: float, language: str, *, percent: bool = F
 
 
 # Markdown that French typography must not touch: code blocks and spans, fenced div lines (:::),
+# verbatim quotations,
 # link targets, attribute blocks ({#id .class key="v"}), HTML tags, URLs, and an image's leading "!".
-_PROTECTED = re.compile(r"```.*?```|`[^`\n]*`|^:{3,}[^\n]*|\]\([^)\n]*\)|\{[^{}\n]*\}|<[^<>\n]+>|https?://\S+|!\[",
-                        re.S | re.M)
+# Verbatim quotations of the data (excerpts, plan names) are marked [text]{.verbatim} and kept as written.
+_PROTECTED = re.compile(r"```.*?```|`[^`\n]*`|^:{3,}[^\n]*|\[(?:\\.|[^\]\\\n])*\]\{\.verbatim\}|\]\([^)\n]*\)|"
+                        r"\{[^{}\n]*\}|<[^<>\n]+>|https?://\S+|!\[", re.S | re.M)
 _SPACE = "[ \u00a0\u202f]"
 
 
@@ -79,7 +81,7 @@ def _french_text(text: str) -> str:
     text = re.sub(r"\\?'", "’", text)  # one apostrophe style
     text = re.sub(r'\\?"\s*([^"\n]*?)\s*\\?"', lambda m: f"«{NARROW_NBSP}{m.group(1)}{NARROW_NBSP}»", text)
     text = re.sub(f"«{_SPACE}*", "«" + NARROW_NBSP, text)
-    text = re.sub(f"(?<=\\S){_SPACE}*»", NARROW_NBSP + "»", text)
+    text = re.sub(f"{_SPACE}+»|(?<=\\S)»", NARROW_NBSP + "»", text)
     text = re.sub(f"([^\\s\u00a0\u202f]){_SPACE}?(\\\\?[;!?])", lambda m: m.group(1) + NARROW_NBSP + m.group(2), text)
     text = re.sub(f"([^\\s\u00a0\u202f]){_SPACE}?(\\\\?:)(?=[\\s\u00a0*_]|$)", lambda m: m.group(1) + NBSP + m.group(2), text)
     return re.sub(f"(\\d){_SPACE}?(\\\\?%)", lambda m: m.group(1) + NARROW_NBSP + m.group(2), text)

@@ -588,7 +588,8 @@ def _render_file(qmd: Path, config: dict, profile: str, work: Path) -> list[Path
             args += ["--toc", f"--toc-depth={int(opts.get('toc-depth', 3))}", "-V", f"toc-title={words['toc']}"]
         if fmt == "html":
             (work / "callout.html").write_text(CALLOUT_CSS, encoding="utf-8")
-            args += ["-t", "html5", "--embed-resources", "--include-in-header", str(work / "callout.html")]
+            # no line wrapping inside the text (as Quarto): a phrase from the data stays on one source line
+            args += ["-t", "html5", "--wrap=none", "--embed-resources", "--include-in-header", str(work / "callout.html")]
             args += ["--number-sections"] if opts.get("number-sections") else []
             if opts.get("css"):
                 css = qmd.parent / opts["css"]

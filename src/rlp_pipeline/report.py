@@ -342,6 +342,14 @@ def visible_length(cell: str) -> int:
     return len(re.sub(r"[\[\]`*\\]", "", text))
 
 
+def verbatim(text: Any) -> str:
+    """Text quoted from the data (an excerpt, a plan's name) as escaped Markdown marked
+    [text]{.verbatim}: French typography (fmt.french_typography) leaves it exactly as written. Words
+    longer than a line get invisible break opportunities (safety.text.breakable_markdown), so a
+    hostile unbroken word can neither overflow the page nor slow the renderers down."""
+    return f"[{breakable_markdown(escape_markdown(text))}]{{.verbatim}}"
+
+
 def code_span(text: Any) -> str:
     """Text from outside the data (a commit id) as inline code, shown exactly as it is: Markdown
     takes a code span's content literally, so it is not backslash-escaped (the backslashes would
@@ -747,8 +755,9 @@ class Report:
             if len(quoted):
                 first = quoted.iloc[0]
                 name = str(names.get(first["plan_id"], "")) or str(first["plan_id"])
-                excerpt = f"« {breakable_markdown(escape_markdown(str(first['excerpt'])))} »"  # excerpts are French
-                example = (excerpt if self.language == "fr" else f'[{excerpt}]{{lang="fr"}}') + f" ({breakable_markdown(escape_markdown(name))})"
+                # quotations of the data, shown exactly as written (no typography applied)
+                excerpt = f"« {verbatim(first['excerpt'])} »"  # excerpts are French
+                example = (excerpt if self.language == "fr" else f'[{excerpt}]{{lang="fr"}}') + f" ({verbatim(name)})"
             else:
                 example = self.text["no_example"]
             lines.append(f"- *{self.label('substrategies', sub)}* : {example}" if self.language == "fr"
