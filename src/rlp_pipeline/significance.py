@@ -371,12 +371,15 @@ def component_all_plans(measure: pd.Series, versus: pd.Series, expected: str, po
     )
 
 
+@_not_testable_as_row
 def component_trend_share(indicator: pd.Series, levels: pd.Series, expected: str) -> dict[str, Any]:
     """Share of plans with an indicator across the ordered mobilisation levels: Cochran-Armitage
     trend test (equally spaced scores). Effect: the difference between the highest and the lowest level's
     shares, in percentage points, with Newcombe's interval (the trend's z is a statistic, not an
     effect)."""
     ordered = sorted(levels.unique())
+    if len(ordered) < 2:  # small real data: a trend needs at least two levels
+        raise NotTestable(f"the analysed plans are at {len(ordered)} mobilisation level(s); a trend needs two or more")
     table = two_by_k(indicator.to_numpy(), levels.to_numpy(), ordered)
     shares = table[0] / np.maximum(table.sum(axis=0), 1)
     row = _component_row(n=int(table.sum()), value_a=float(shares[0]), label_a=f"share at level {ordered[0]}",
