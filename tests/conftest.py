@@ -57,6 +57,16 @@ def primary_codings_rows() -> list[dict]:
     return list(csv.DictReader(io.StringIO(primary_codings_bytes().decode("utf-8"), newline="")))
 
 
+def nested_keys(value, prefix: str = "") -> set[str]:
+    """Every key path of nested dictionaries (lists by their length): two languages' word tables
+    must have the same, so that no sentence exists in one language only."""
+    if isinstance(value, dict):
+        return {k for key, v in value.items() for k in nested_keys(v, f"{prefix}{key}.")} | {prefix}
+    if isinstance(value, list):
+        return {f"{prefix}[{len(value)}]"}
+    return {prefix}
+
+
 @pytest.fixture
 def raw_dir(tmp_path: Path) -> Path:
     """A raw-data folder with the project's codebook and data package and a tiny valid dataset."""

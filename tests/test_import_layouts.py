@@ -24,21 +24,12 @@ from rlp_pipeline.problems import InputError
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "imports"))
 import qdabuild as qb  # noqa: E402
+from test_import_qdpx import mapping_of, messages  # noqa: E402
 
 OBJECT, STRATEGY, STATUS = "Objets/Activités / programmes", "Stratégies/Ressources/Ressources matérielles", "Statut/Déjà mise en application"
 VARIABLES = {"Mobilisation": 3, "Région": 6, "Nom": "Groupe A"}
 
 
-def mapping_of(codebook, **changes):
-    document = mapping_from_codebook(codebook, "fr")
-    document.update(changes)
-    mapping, problems = parse_mapping(document, codebook)
-    assert problems == []
-    return mapping
-
-
-def messages(result) -> str:
-    return "\n".join(str(p) for p in result.problems)
 
 
 def shipped():

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import REPO
+from conftest import REPO, nested_keys
 from rlp_pipeline.codebook import load_codebook
 from rlp_pipeline.registry import load_registry
 from rlp_pipeline.reporting import reliability, reliability_figure
@@ -83,16 +83,9 @@ def test_summary_says_when_reliability_was_not_assessed(tmp_path, codebook, regi
 
 
 def test_every_word_exists_in_both_languages():
-    def keys(value, prefix=""):
-        if isinstance(value, dict):
-            return {k for key, v in value.items() for k in keys(v, f"{prefix}{key}.")} | {prefix}
-        if isinstance(value, list):
-            return {f"{prefix}[{len(value)}]"}
-        return {prefix}
-
     for words in (reliability.TEXT, reliability_figure.WORDS, reliability_figure.DIMENSION_LABELS,
                   reliability_figure.CAPTION, reliability_figure.ALT):
-        assert keys(words["fr"]) == keys(words["en"])
+        assert nested_keys(words["fr"]) == nested_keys(words["en"])
 
 
 def test_the_report_has_the_reliability_section_in_both_languages():

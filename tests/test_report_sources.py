@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from conftest import REPO
+from conftest import REPO, nested_keys
 from rlp_pipeline.render import check_supported
 from rlp_pipeline.report import TEXT
 
@@ -51,14 +51,7 @@ def test_no_prose_outside_language_blocks():
 
 
 def test_generated_sentences_exist_in_both_languages():
-    def keys(value, prefix=""):
-        if isinstance(value, dict):
-            return {k for key, v in value.items() for k in keys(v, f"{prefix}{key}.")} | {prefix}
-        if isinstance(value, list):
-            return {f"{prefix}[{len(value)}]"}
-        return {prefix}
-
-    assert keys(TEXT["fr"]) == keys(TEXT["en"])
+    assert nested_keys(TEXT["fr"]) == nested_keys(TEXT["en"])
 
 
 def test_the_workflow_expects_exactly_the_figures_the_figures_stage_draws():
