@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -20,7 +21,7 @@ import pytest
 
 import report_check
 from report_check import Derived, check_components, check_document, check_pdf_summary, check_summary, check_verdict
-from test_pipeline import copy_project, snakemake
+from test_pipeline import copy_project
 
 pytestmark = pytest.mark.slow
 
@@ -47,8 +48,15 @@ def built(tmp_path_factory) -> Path:
     project = copy_project(tmp_path_factory.mktemp("numbers"))
     settings = project / "fast.yaml"
     settings.write_text(FAST, encoding="utf-8")
-    result = snakemake(project, "--configfile", str(settings))
+    # The fallback renderer, whatever is installed: its HTML is what the checker reads;
+    # tests/test_render.py checks that real Quarto shows the same numbers.
+    without_quarto = os.pathsep.join(folder for folder in os.environ.get("PATH", "").split(os.pathsep)
+                                     if not (Path(folder) / "quarto").exists())
+    environment = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | {"PATH": without_quarto}
+    result = subprocess.run([sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", str(settings)],
+                            cwd=project, capture_output=True, text=True, env=environment, timeout=900)
     assert result.returncode == 0, result.stdout + result.stderr
+    assert 'content="quarto-' not in document(project, "fr"), "the checker reads the fallback renderer's HTML"
     return project
 
 
