@@ -34,7 +34,7 @@ def fewer_redraws(project):
     config.write_text(text.replace("redraws: 1000", "redraws: 40"), encoding="utf-8")
     return project
 
-LOCAL_TARGETS = ["template", "stability", "figures", "audit"]
+LOCAL_TARGETS = ["template", "stability", "agreement", "calibration", "figures", "audit"]
 SKIP_REASONS = {2: "not root: installing and starting SLURM needs root",
                 3: "SLURM cannot be installed here (no apt-get, or apt-get failed)",
                 4: "a SLURM daemon did not start"}
