@@ -34,6 +34,9 @@ NBSP, NNBSP = "\u00a0", "\u202f"
 SHARE_KINDS = ("majority", "paired_difference", "group_difference")
 COUNT_KINDS = ("presence", "coverage")
 
+# The report's stability threshold (README, « Limites et validité »): shares below it are flagged.
+UNSTABLE_BELOW = 0.80
+
 
 # --------------------------------------------------------------------------------------------
 # Reading the HTML
@@ -283,6 +286,8 @@ def check_summary(document: str, derived: Derived, language: str, where: str) ->
         stable = derived.stability.loc[finding.id]
         assessed = str(stable["assessed"]).lower() == "true"
         expected = pct(stable["share_reproduced"], language, 1) if assessed else TEXT[language]["not_assessed"]
+        if assessed and float(stable["share_reproduced"]) < UNSTABLE_BELOW:
+            expected += " ⚠"  # the summary flags a verdict that fewer than 80% of the alternative samples reproduce
         if row[stability_col] != expected:
             problems.append(f"{where}, summary, {finding.id}, stability: shows {row[stability_col]!r}, stability.csv gives {expected!r}")
     return problems

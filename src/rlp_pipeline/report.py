@@ -155,7 +155,8 @@ TEXT = {
                                "sur les RLP.",
         "stability_head": ["Constat", "Énoncé", "Verdict", "Part «\u00a0{reproduced}\u00a0» [IC 95\u202f%]", "Même verdict"],
         "not_assessed": "non évalué",
-        "headings": {"stability": "Stabilité selon l'échantillon", "reliability": "Fiabilité du codage"},
+        "headings": {"stability": "Stabilité selon l'échantillon", "reliability": "Fiabilité du codage",
+                     "limits": "Limites et validité"},
         "balance_variables": {"mobilisation_level": "Niveau de mobilisation", "region": "Région"},
         # Typst's own French caption separator is « . – »; French typography wants « Tableau 1 : »
         "caption_separator": "\u00a0: ",
@@ -277,7 +278,8 @@ TEXT = {
                                "on the RLP.",
         "stability_head": ["Finding", "Statement", "Verdict", "Share reproduced [95% CI]", "Same verdict"],
         "not_assessed": "not assessed",
-        "headings": {"stability": "Stability across random samples", "reliability": "Coding reliability"},
+        "headings": {"stability": "Stability across random samples", "reliability": "Coding reliability",
+                     "limits": "Limitations"},
         "balance_variables": {"mobilisation_level": "Mobilisation level", "region": "Region"},
         "caption_separator": ": ",
     },
@@ -615,6 +617,11 @@ class Report:
     def measured_value(self, row) -> str:
         """The deciding component's values in a few words, labelled (reporting.claims)."""
         return claims.measured_value(row, self.components, self.language)
+
+    def typeset(self, markdown: str) -> str:
+        """A piece built outside this class (reporting.claims, reporting.reliability) with the
+        document's typography, like every piece this class prints."""
+        return typeset(markdown, self.language)
 
     @typeset_piece
     def finding_section(self, finding_id: str, evidence: str = "") -> str:

@@ -495,12 +495,15 @@ def operationalisation_box(finding, language: str) -> str:
     """A callout stating how a finding is operationalised: the registry's measure, its claim
     form, where it departs from ../shared/findings.md, and how many other readings are computed."""
     words = WORDS[language]
-    lines = [f"::: {{.callout-note collapse=\"true\"}}", f"## {words['box_title'].format(finding=finding.id)}", "",
+    # The title as an attribute, not a heading: Quarto would take a heading as the callout's title
+    # and the fallback as a section, and the two documents would not have the same sections.
+    title = words["box_title"].format(finding=finding.id).replace('"', "'")
+    lines = [f'::: {{.callout-note title="{title}"}}', "",
              words["box_measure"].format(measure=escape_markdown(finding.texts["measure"])), "",
              words["box_claim"].format(quantifier=words["quantifiers"].get(finding.claim.get("quantifier"), ""),
                                        unit=words["units"].get(finding.claim.get("unit"), ""),
                                        direction=escape_markdown(finding.claim.get("direction", "")))]
-    if finding.claim.get("departs"):
+    if finding.claim.get("departs") and words["box_departs"]:
         lines += ["", words["box_departs"].format(departs=escape_markdown(finding.claim["departs"]))]
     if finding.alternatives:
         lines += ["", words["box_alternatives"].format(n=len(finding.alternatives))]
