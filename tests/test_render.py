@@ -664,7 +664,9 @@ FRENCH_RULES = {  # what French typography forbids in running text (HTML: no-bre
     "straight apostrophe or quote": re.compile(r"['\"]"),
 }
 PDF_RULES = {  # pdftotext turns every no-break space into a space: only the spaces' presence is checked
-    "no space before ; ! ? : %": re.compile(r"\S[;!?%]|\S:(?=\s)"),
+    # pdftotext sometimes loses the narrow no-break space of « 4 % » (a gap narrower than its
+    # word-spacing threshold): a digit right before % is left to the HTML check, which sees it.
+    "no space before ; ! ? : %": re.compile(r"\S[;!?]|[^\s\d]%|\S:(?=\s)"),
     "no space inside « »": re.compile(r"«\S|\S»"),
     "straight apostrophe or quote": re.compile(r"['\"]"),
 }
@@ -744,6 +746,18 @@ def test_english_runs_are_found():
     assert english_runs("Voir le tableau : the sampled plans of each region, par plan", vocabulary) == ["the sampled", "of each region"]
 
 
+# Proper nouns the French documents cite in English: the allow list (titles of cited works).
+PROPER_NOUNS = (r"Content Analysis\s*:\s*An Introduction to Its Methodology",)
+
+
+def without_proper_nouns(text: str) -> str:
+    """The text without the allowed English proper nouns (whitespace and line breaks folded)."""
+    text = " ".join(text.split())
+    for name in PROPER_NOUNS:
+        text = re.sub(name, " ", text)
+    return text
+
+
 @pytest.mark.slow
 def test_french_documents_have_no_english_left(renders):
     """Every string of the French documents is French: no run of English words in the HTML's text
@@ -751,14 +765,14 @@ def test_french_documents_have_no_english_left(renders):
     vocabulary = english_only_words()
     for renderer, render in renders.items():
         page = read_page(render["folder"] / "_output" / "fr" / "index.html", "fr")
-        assert english_runs(" ".join(page.prose), vocabulary) == [], renderer
+        assert english_runs(without_proper_nouns(" ".join(page.prose)), vocabulary) == [], renderer
         if shutil.which("pdftotext"):
             # The PDF's text does not tell code from prose: identifiers (with _ . / @) are dropped,
             # and the dictionary table, which lists column names, is left to the HTML check.
             text = pdf_text(render["folder"] / "_output" / "fr" / "index.pdf")
             text = re.sub(r"Tables dérivées\n.*?Provenance", "", text, flags=re.S)
             text = " ".join(word for word in text.split() if not re.search(r"[_./@]", word))
-            assert english_runs(text, vocabulary) == [], renderer
+            assert english_runs(without_proper_nouns(text), vocabulary) == [], renderer
 
 
 @pytest.mark.slow

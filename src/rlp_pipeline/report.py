@@ -584,6 +584,9 @@ class Report:
                 "#show table.cell: set align(left)\n"
                 "#show table.cell: set par(justify: false)\n"
                 "#show table.cell: set text(hyphenate: false)\n"
+                # table text a little smaller than the prose, so that a long word (« Institutionnalisation »)
+                # fits its column instead of running into the next one
+                "#show table: set text(size: 0.85em)\n"
                 # long inline code (checksums, code ids in narrow columns) wraps instead of running off
                 # the page: a line may break between boxes of 4 characters (nothing is inserted in
                 # the text, so a copied checksum stays exact)

@@ -27,6 +27,8 @@ from ..render import escape_markdown
 NBSP, NNBSP = "\u00a0", "\u202f"
 
 WORDS: dict[str, dict[str, Any]] = {
+    # French sentences never quote components.csv's `detail`, which is written in English: they
+    # point to the components table, which shows the same numbers in French.
     "fr": {
         "reproduced": "Les données reproduisent ce constat\u00a0: chaque composante testée va dans le sens énoncé "
                       "et reste significative au seuil de {alpha} après correction ({correction})\u00a0: la "
@@ -43,14 +45,16 @@ WORDS: dict[str, dict[str, Any]] = {
         "not_reproduced_all": " De plus, «\u00a0tous\u00a0» ne tient pas plan par plan\u00a0: {meeting} plans sur "
                               "{n} le vérifient.",
         "not_testable": "Ce constat ne peut pas être testé avec ces données\u00a0: {reason}.",
-        "observed": "Observé tel qu'énoncé\u00a0: {detail}. Ce constat est descriptif\u00a0; aucun test n'est en jeu.",
-        "not_observed": "Ce constat descriptif n'est pas observé tel qu'énoncé\u00a0: {detail}.",
+        "observed": "Observé tel qu'énoncé (chiffres dans le tableau des composantes ci-dessus). Ce constat est "
+                    "descriptif\u00a0; aucun test n'est en jeu.",
+        "not_observed": "Ce constat descriptif n'est pas observé tel qu'énoncé (chiffres dans le tableau des "
+                        "composantes ci-dessus).",
         "check": "Vérification faite\u00a0: aucune variable connue pour tous les plans ne s'écarte entre "
-                 "l'échantillon et le cadre plus que le hasard du tirage ne le ferait ({detail}). C'est une "
+                 "l'échantillon et le cadre plus que le hasard du tirage ne le ferait (tableau ci-dessus). C'est une "
                  "vérification du tirage, pas une preuve de ressemblance\u00a0: une p élevée ne montre pas que "
                  "l'échantillon ressemble au cadre, seulement qu'aucun écart n'est détecté.",
         "check_failed": "Vérification\u00a0: au moins une variable connue pour tous les plans s'écarte entre "
-                        "l'échantillon et le cadre plus que le hasard ne le ferait d'ordinaire ({detail}).",
+                        "l'échantillon et le cadre plus que le hasard ne le ferait d'ordinaire (tableau ci-dessus).",
         "opposite": "va dans l'autre sens", "none": "ne montre aucune différence",
         "correction": {"findings": "Holm sur les {m} constats confirmatoires, règle intersection-union dans chaque constat",
                        "components": "Holm sur les {m} composantes de la famille",
@@ -73,9 +77,12 @@ WORDS: dict[str, dict[str, Any]] = {
         "primary": "Principale (encadré «\u00a0Opérationnalisation\u00a0»)",
         "robustness_sentence": "Le constat tient sous {k} des {n} spécifications déclarées avant de voir les résultats.",
         "box_title": "Opérationnalisation de {finding}",
-        "box_measure": "**Mesure** (registre, en anglais) : {measure}",
-        "box_claim": "**Forme de l'énoncé** : quantificateur « {quantifier} », unité : {unit}; sens énoncé (registre) : {direction}.",
-        "box_departs": "**Écart avec `findings.md`** (registre, en anglais) : {departs}",
+        # The registry's measure, stated direction and departures are written in English only:
+        # the French document says where to read them instead of showing English text.
+        "box_measure": "**Mesure, sens énoncé et écarts avec `findings.md`** : décrits en anglais seulement, dans "
+                       "le registre (`config/findings.yaml`) et dans la version anglaise de ce rapport.",
+        "box_claim": "**Forme de l’énoncé** : quantificateur « {quantifier} », unité : {unit}.",
+        "box_departs": "",
         "box_alternatives": "**Autres lectures défendables** : {n}, toutes calculées (tableau de robustesse ci-dessous).",
         "quantifiers": {"all": "tous", "most": "la majorité", "more than": "plus que", "associated with": "associé à",
                         "exists": "il existe (descriptif)", "check": "vérification"},
