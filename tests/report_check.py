@@ -36,6 +36,10 @@ COUNT_KINDS = ("presence", "coverage")
 
 # The report's stability threshold (README, « Limites et validité »): shares below it are flagged.
 UNSTABLE_BELOW = 0.80
+# How the components table words the direction of the quantifier "all" (written here, not read
+# from the report's code, so that a wrong label there is caught).
+ALL_PLANS_DIRECTION = {"fr": {"as expected": "chaque plan", "opposite": "pas chaque plan"},
+                       "en": {"as expected": "every plan", "opposite": "not every plan"}}
 
 
 # --------------------------------------------------------------------------------------------
@@ -234,8 +238,11 @@ class Derived:
 
 
 def same_words(a: str, b: str) -> bool:
-    """Header texts equal up to typographic apostrophes (Pandoc turns ' into ’)."""
-    return a.replace("\u2019", "'") == b.replace("\u2019", "'")
+    """Header texts equal up to typographic apostrophes (Pandoc turns ' into ’) and the kind of
+    space (French typography puts no-break spaces before « ; » and « : »)."""
+    def folded(text: str) -> str:
+        return " ".join(text.replace("\u2019", "'").split())
+    return folded(a) == folded(b)
 
 
 def find_table(found: list[Table], header: list[str]) -> list[Table]:
@@ -326,7 +333,9 @@ def check_components(section: str, finding: str, derived: Derived, language: str
             problems.append(f"{name}, effect: shows {row[effect]!r}, components.csv gives {tokens}")
         if not tokens and row[effect] != "–":
             problems.append(f"{name}, effect: shows {row[effect]!r}, components.csv has no effect to show")
-        words = TEXT[language]["direction"].get(c["direction"], c["direction"])
+        # the quantifier "all" (kind all_plans) is read plan by plan: "every plan" / "not every plan"
+        directions = (ALL_PLANS_DIRECTION[language] if c["kind"] == "all_plans" else TEXT[language]["direction"])
+        words = directions.get(c["direction"], c["direction"])
         if row[direction] != words:
             problems.append(f"{name}, direction: shows {row[direction]!r}, components.csv says {c['direction']!r} ({words!r})")
     return problems
