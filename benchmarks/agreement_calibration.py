@@ -33,7 +33,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
 from rlp_pipeline.codebook import load_codebook  # noqa: E402
-from rlp_pipeline.significance import derived_seed  # noqa: E402
+from rlp_pipeline.stages.tests import derived_seed  # noqa: E402
 from rlp_pipeline.simulate import (  # noqa: E402
     double_coding_parameters,
     implied_alpha,

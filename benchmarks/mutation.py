@@ -19,8 +19,8 @@ subscript: the report showing the raw p in the adjusted column).
 Not in CI: it is slow (one test run per mutant). Run it one module at a time, at low priority:
 
     nice -n 19 python benchmarks/mutation.py fmt
-    nice -n 19 python benchmarks/mutation.py findings --without tests/test_report_numbers.py
-    python benchmarks/mutation.py findings --list          # the mutants, without running them
+    nice -n 19 python benchmarks/mutation.py stages/findings --without tests/test_report_numbers.py
+    python benchmarks/mutation.py stages/findings --list          # the mutants, without running them
     python benchmarks/mutation.py fmt --retest before.txt  # only the survivors of an earlier run
 
 Tests that already fail on the unchanged code are left out (deselected) and named.
@@ -48,13 +48,13 @@ PACKAGE = REPO / "src" / "rlp_pipeline"
 # The test files that cover each module, fastest first (the run stops at the first failure).
 TESTS = {
     "fmt": ["tests/test_fmt.py", "tests/test_fmt_edges.py", "tests/test_report_numbers.py"],
-    "findings": ["tests/test_findings.py", "tests/test_findings_edges.py", "tests/test_directions.py", "tests/test_claims.py", "tests/test_report_numbers.py"],
-    "significance": ["tests/test_directions.py", "tests/test_claims.py", "tests/test_ties.py", "tests/test_small_data.py"],
-    "inference": ["tests/test_inference.py", "tests/test_ties.py", "tests/test_directions.py"],
-    "descriptive": ["tests/test_descriptive.py"],
-    "diversity": ["tests/test_diversity.py", "tests/test_hill.py"],
-    "sampling": ["tests/test_sampling.py"],
-    "validate": ["tests/test_validate.py", "tests/test_hostile_inputs.py"],
+    "stages/findings": ["tests/test_findings.py", "tests/test_findings_edges.py", "tests/test_directions.py", "tests/test_claims.py", "tests/test_report_numbers.py"],
+    "stages/tests": ["tests/test_directions.py", "tests/test_claims.py", "tests/test_ties.py", "tests/test_small_data.py"],
+    "stats/inference": ["tests/test_inference.py", "tests/test_ties.py", "tests/test_directions.py"],
+    "stats/descriptive": ["tests/test_descriptive.py"],
+    "stages/diversity": ["tests/test_diversity.py", "tests/test_hill.py"],
+    "stages/sample": ["tests/test_sampling.py"],
+    "stages/validate": ["tests/test_validate.py", "tests/test_hostile_inputs.py"],
     "report": ["tests/test_report_sources.py", "tests/test_report_numbers.py", "tests/test_claims.py"],
     "reporting/claims": ["tests/test_claims.py", "tests/test_report_numbers.py"],
 }

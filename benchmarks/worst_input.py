@@ -1,6 +1,6 @@
 """Time and peak memory of the worst input the pipeline accepts. Measures and prints; asserts nothing.
 
-The limits that bound the work (data/raw/datapackage.yaml `maxLength`, rlp_pipeline.yamlfile's
+The limits that bound the work (data/raw/datapackage.yaml `maxLength`, rlp_pipeline.io.yamlfile's
 MAX_VALUES and MAX_YAML_BYTES, the breakable words of rlp_pipeline.safety.text) are only worth
 what the work at those limits costs. Each case runs in its own subprocess, so that its peak
 memory (ru_maxrss, read inside the child; for rendering, also its children: Pandoc, Typst and
@@ -80,7 +80,7 @@ def main() -> None:
         worst_tables(raw)
         size = sum((raw / n).stat().st_size for n in ("plans.csv", "codings.csv")) / 1e6
         figures = measure(f"""
-            from rlp_pipeline.validate import validate_inputs
+            from rlp_pipeline.stages.validate import validate_inputs
             data = validate_inputs({str(raw / 'codebook.yaml')!r}, {str(raw / 'datapackage.yaml')!r})
             assert len(data.codings) == 1500 and data.codings['excerpt'].str.len().max() == 5000
         """, root)
@@ -105,7 +105,7 @@ def main() -> None:
             print(f"{label}, French and English, HTML and PDF: {figures['seconds']:.1f} s, peak "
                   f"{figures['peak_mb']:.0f} MB (renderer's children: {figures['children_peak_mb']:.0f} MB)")
 
-        from rlp_pipeline.yamlfile import MAX_VALUES
+        from rlp_pipeline.io.yamlfile import MAX_VALUES
 
         # 9 values, then levels of aliases each repeating the previous level 9 times, as many
         # levels as stay below the bound (a level of size s makes the next one 1 + 9 s).
@@ -116,7 +116,7 @@ def main() -> None:
         total = 1 + sum(s + 1 for s in sizes)
         (root / "big.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
         figures = measure(f"""
-            from rlp_pipeline.yamlfile import load_yaml
+            from rlp_pipeline.io.yamlfile import load_yaml
             load_yaml({str(root / 'big.yaml')!r}, "benchmark")
         """, root)
         print(f"4. YAML read, aliases expanding to about {total:,} values (bound {MAX_VALUES:,}): "

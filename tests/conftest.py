@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from rlp_pipeline.codebook import load_codebook
-from rlp_pipeline.datapackage import load_datapackage
+from rlp_pipeline.io.datapackage import load_datapackage
 
 REPO = Path(__file__).resolve().parents[1]
 RAW = REPO / "data" / "raw"

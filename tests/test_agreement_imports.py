@@ -12,9 +12,9 @@ import pandas as pd
 
 from conftest import RAW
 from rlp_pipeline.importers import import_grid, import_qdpx
-from rlp_pipeline.outputs import csv_bytes
+from rlp_pipeline.io.outputs import csv_bytes
 from rlp_pipeline.stages.agreement import agreement_tables, disagreements
-from rlp_pipeline.validate import validate_inputs
+from rlp_pipeline.stages.validate import validate_inputs
 from rlp_pipeline.importers.values import column_titles
 from test_import_grid import workbook_bytes
 from test_import_qdpx import mapping_of, one_plan

@@ -21,13 +21,13 @@ import pytest
 from statsmodels.stats.proportion import confint_proportions_2indep
 
 from conftest import RAW, REPO
-from rlp_pipeline import inference
+from rlp_pipeline.stats import inference
 from rlp_pipeline.analysis import run_analysis
 from rlp_pipeline.codebook import load_codebook
-from rlp_pipeline.findings import OBSERVED, PARTLY, adjusted_p_values
+from rlp_pipeline.stages.findings import OBSERVED, PARTLY, adjusted_p_values
 from rlp_pipeline.registry import Finding, Registry, load_registry
 from rlp_pipeline.reporting import claims
-from rlp_pipeline.significance import component_all_plans, ordinal_dominance
+from rlp_pipeline.stages.tests import component_all_plans, ordinal_dominance
 
 REGISTRY = REPO / "config" / "findings.yaml"
 LANGUAGES = ("fr", "en")

@@ -13,7 +13,7 @@ import shutil
 from frictionless import validate
 
 from conftest import REPO
-from rlp_pipeline.datapackage import load_datapackage, schema_markdown
+from rlp_pipeline.io.datapackage import load_datapackage, schema_markdown
 
 
 def test_shipped_tables_are_valid_for_the_reference_implementation():

@@ -16,15 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from statsmodels.stats.proportion import proportion_confint
 
-from rlp_pipeline.descriptive import (
-    describe_distribution,
-    domain_population_size,
-    gini_simpson,
-    pielou_evenness,
-    proportion_interval,
-    richness,
-    shannon,
-)
+from rlp_pipeline.stats.descriptive import describe_distribution, domain_population_size, gini_simpson, pielou_evenness, proportion_interval, richness, shannon
 
 TOL = 1e-12
 

@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rlp_pipeline import significance
-from rlp_pipeline.diversity import per_plan_table
+from rlp_pipeline.stages import tests as significance
+from rlp_pipeline.stages.diversity import per_plan_table
 from rlp_pipeline.plan_tables import AnalysedSample
 from rlp_pipeline.registry import Finding, Registry
 

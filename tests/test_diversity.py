@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rlp_pipeline.diversity import MEASURES, TABLES, run_diversity
+from rlp_pipeline.stages.diversity import MEASURES, TABLES, run_diversity
 from test_frequencies import CODEBOOK, CODINGS, write_sample
 
 LN2, LN3 = math.log(2), math.log(3)

@@ -20,11 +20,11 @@ import pandas as pd
 import pytest
 
 from conftest import RAW, SMALL_CODINGS, SMALL_PLANS
-from rlp_pipeline import tables
+from rlp_pipeline.io import tables
 from rlp_pipeline.codebook import load_codebook
-from rlp_pipeline.outputs import _QUOTED_IF, _csv_cells, csv_bytes
+from rlp_pipeline.io.outputs import _QUOTED_IF, _csv_cells, csv_bytes
 from rlp_pipeline.plan_tables import AnalysedSample, variable_use
-from rlp_pipeline.tables import read_csv_file, read_regular_csv, read_typed_csv
+from rlp_pipeline.io.tables import read_csv_file, read_regular_csv, read_typed_csv
 
 
 def row_by_row(text: str) -> tuple:
@@ -110,7 +110,7 @@ def test_irregular_files_go_to_the_row_by_row_reader(tmp_path, text):
 
 
 def test_a_line_above_the_csv_field_limit_goes_to_the_row_by_row_reader(tmp_path, monkeypatch):
-    import rlp_pipeline.tables as tables
+    import rlp_pipeline.io.tables as tables
 
     monkeypatch.setattr(tables, "CSV_CELL_LIMIT", 1000)
     text = "a,b\n1," + "x" * 1001 + "\n"

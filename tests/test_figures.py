@@ -24,8 +24,7 @@ from PIL import Image
 
 from rlp_pipeline.analysis import run_analysis
 from rlp_pipeline.codebook import load_codebook
-from rlp_pipeline.figures import (FIGURES, LANGUAGES, STABILITY_RECORD, TABLE_FILES, WORDS, build_figure,
-                                  format_number, format_percent, png_bytes, read_tables, run_figures)
+from rlp_pipeline.stages.figures import FIGURES, LANGUAGES, STABILITY_RECORD, TABLE_FILES, WORDS, build_figure, format_number, format_percent, png_bytes, read_tables, run_figures
 from test_agreement_stage import write_agreement
 from test_stability_report import write_stability
 
@@ -151,7 +150,7 @@ def test_figures_json_describes_every_figure(manifest: list[dict], derived: Path
         module, name = entry["function"].rsplit(".", 1)
         # The coding-reliability figure is drawn in its own module (rlp_pipeline.reporting).
         assert module == ("rlp_pipeline.reporting.reliability_figure" if entry["id"] == "reliability"
-                          else "rlp_pipeline.figures")
+                          else "rlp_pipeline.stages.figures")
         drawer = getattr(importlib.import_module(module), name)
         assert drawer is next(spec.draw for spec in FIGURES if spec.id == entry["id"])
         assert entry["simulated"] is True

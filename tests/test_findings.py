@@ -12,12 +12,12 @@ import scipy.stats
 
 from conftest import REPO
 from rlp_pipeline.codebook import load_codebook
-from rlp_pipeline.findings import NOT_REPRODUCED, NOT_TESTABLE, OBSERVED, PARTLY, REPRODUCED, TREND, VERDICTS, verdict
+from rlp_pipeline.stages.findings import NOT_REPRODUCED, NOT_TESTABLE, OBSERVED, PARTLY, REPRODUCED, TREND, VERDICTS, verdict
 from rlp_pipeline.indicators import compute_indicator, indicator_problem
 from rlp_pipeline.plan_tables import AnalysedSample
 from rlp_pipeline.problems import InputError
 from rlp_pipeline.registry import Finding, load_registry
-from rlp_pipeline.significance import COMPONENT_COLUMNS, derived_seed, majority_test, rank_biserial_interval
+from rlp_pipeline.stages.tests import COMPONENT_COLUMNS, derived_seed, majority_test, rank_biserial_interval
 
 CODEBOOK = load_codebook(REPO / "data" / "raw" / "codebook.yaml")
 

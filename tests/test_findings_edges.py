@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from statsmodels.stats.multitest import multipletests
 
-from rlp_pipeline.findings import adjusted_p_values, adjustment_label
+from rlp_pipeline.stages.findings import adjusted_p_values, adjustment_label
 from rlp_pipeline.registry import Registry
 
 REGISTRY = Registry(0.05, {"confirmatory": {"adjustment": "holm_findings"}, "battery": {"adjustment": "holm"}}, [])
@@ -63,7 +63,7 @@ def finding(n: int):
 
 
 def test_not_reproduced_names_the_component_against_the_statement_and_its_values():
-    from rlp_pipeline.findings import verdict
+    from rlp_pipeline.stages.findings import verdict
 
     table = components({}, {"direction": "opposite", "value_a": 0.25, "value_b": 0.6, "significant": False})
     assert verdict(finding(2), table, 0.05) == (
@@ -73,7 +73,7 @@ def test_not_reproduced_names_the_component_against_the_statement_and_its_values
 
 
 def test_partly_reproduced_quotes_the_largest_adjusted_p():
-    from rlp_pipeline.findings import verdict
+    from rlp_pipeline.stages.findings import verdict
 
     table = components({"kind": "sign_test", "p_adjusted": 0.004}, {"kind": "sign_test", "p_adjusted": 0.02},
                        {"kind": "all_plans", "direction": "opposite", "p_value": float("nan"),
@@ -84,7 +84,7 @@ def test_partly_reproduced_quotes_the_largest_adjusted_p():
 
 
 def test_trend_only_names_a_component_that_is_not_significant():
-    from rlp_pipeline.findings import verdict
+    from rlp_pipeline.stages.findings import verdict
 
     table = components({"p_adjusted": 0.004}, {"p_adjusted": 0.09, "significant": False})
     assert verdict(finding(2), table, 0.05) == (

@@ -32,7 +32,7 @@ import pandas as pd
 import pytest
 from statsmodels.stats.proportion import proportion_confint
 
-from rlp_pipeline.frequencies import TABLES, run_frequencies
+from rlp_pipeline.stages.frequencies import TABLES, run_frequencies
 
 ROOT = Path(__file__).resolve().parents[1]
 CODEBOOK = ROOT / "data" / "raw" / "codebook.yaml"
@@ -184,7 +184,7 @@ def test_same_inputs_give_byte_identical_outputs(out, tmp_path):
 
 
 def test_logs_a_line_per_table(tmp_path, caplog):
-    with caplog.at_level(logging.INFO, logger="rlp_pipeline.frequencies"):
+    with caplog.at_level(logging.INFO, logger="rlp_pipeline.stages.frequencies"):
         run_frequencies(write_sample(tmp_path / "sample"), CODEBOOK, tmp_path / "out")
     text = caplog.text
     for name in EXPECTED_FILES - {"datapackage.json"}:

@@ -24,8 +24,8 @@ import pytest
 from conftest import RAW, REPO
 from rlp_pipeline.problems import InputError
 from rlp_pipeline.safety.text import BREAK, breakable_markdown
-from rlp_pipeline.tables import read_csv_file, read_regular_csv
-from rlp_pipeline.validate import validate_inputs
+from rlp_pipeline.io.tables import read_csv_file, read_regular_csv
+from rlp_pipeline.stages.validate import validate_inputs
 
 
 @pytest.fixture
@@ -262,7 +262,7 @@ LOADERS = {
     "codebook": ("data/raw/codebook.yaml",
                  "from rlp_pipeline.codebook import load_codebook as f; f(path)"),
     "data package": ("data/raw/datapackage.yaml",
-                     "from rlp_pipeline.datapackage import load_datapackage as f; f(path)"),
+                     "from rlp_pipeline.io.datapackage import load_datapackage as f; f(path)"),
     "findings registry": ("config/findings.yaml",
                           "from rlp_pipeline.registry import load_registry as f; from rlp_pipeline.codebook import "
                           "load_codebook; f(path, load_codebook(REPO + '/data/raw/codebook.yaml'))"),
@@ -323,14 +323,14 @@ def test_every_yaml_reader_refuses_every_bomb_with_file_and_line_under_a_memory_
 
 
 def test_the_shipped_yaml_files_all_load():
-    from rlp_pipeline.yamlfile import load_yaml_with_lines
+    from rlp_pipeline.io.yamlfile import load_yaml_with_lines
 
     for path in [*(REPO / "config").glob("*.yaml"), *RAW.glob("*.yaml")]:
         assert load_yaml_with_lines(path, path.name)[1] == [], path
 
 
 def test_a_small_alias_is_still_accepted(tmp_path):
-    from rlp_pipeline.yamlfile import load_yaml
+    from rlp_pipeline.io.yamlfile import load_yaml
 
     path = tmp_path / "a.yaml"
     path.write_text("a: &x {p: 0.3, q: 0.7}\nb: *x\n", encoding="utf-8")
@@ -405,7 +405,7 @@ def test_a_bad_row_spanning_lines_is_named_by_its_first_line(shipped):
 
 
 def test_a_key_twice_in_one_flow_mapping_is_refused_and_a_merge_override_is_not(tmp_path):
-    from rlp_pipeline.yamlfile import load_yaml_with_lines
+    from rlp_pipeline.io.yamlfile import load_yaml_with_lines
 
     twice = tmp_path / "twice.yaml"
     twice.write_text("a: {x: 1, x: 2}\n", encoding="utf-8")
@@ -441,7 +441,7 @@ def test_a_primary_key_given_as_one_name_is_accepted(shipped):
     descriptor = shipped / "datapackage.yaml"
     descriptor.write_text(descriptor.read_text(encoding="utf-8").replace("primaryKey: [plan_id]", "primaryKey: plan_id"),
                           encoding="utf-8")
-    from rlp_pipeline.datapackage import load_datapackage
+    from rlp_pipeline.io.datapackage import load_datapackage
 
     assert load_datapackage(descriptor).resources["plans"].primary_key == ["plan_id"]
 

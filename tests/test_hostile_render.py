@@ -20,7 +20,7 @@ import pytest
 
 from conftest import RAW
 from rlp_pipeline import render as rd
-from rlp_pipeline.datapackage import load_datapackage
+from rlp_pipeline.io.datapackage import load_datapackage
 from rlp_pipeline.safety.text import BREAK_EVERY
 
 FIXTURE = Path(__file__).parent / "fixtures" / "quarto_minimal"

@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 
 from conftest import RAW, REPO
-from rlp_pipeline import cli, outputs
+from rlp_pipeline import cli
+from rlp_pipeline.io import outputs
 
 BOMB = "\n".join(
     [f"a: &a [{', '.join(['lol'] * 9)}]"]

@@ -17,8 +17,8 @@ from rlp_pipeline.importers import import_export, import_grid, read_plans_frame,
 from rlp_pipeline.importers.values import (
     FRENCH_TITLES, cell_text, choice_text, code_value, column_titles, header_field, header_spellings, sheet_table,
 )
-from rlp_pipeline.outputs import csv_bytes
-from rlp_pipeline.validate import validate_inputs
+from rlp_pipeline.io.outputs import csv_bytes
+from rlp_pipeline.stages.validate import validate_inputs
 
 
 def workbook_bytes(sheets: dict[str, list[list]]) -> bytes:

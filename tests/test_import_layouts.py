@@ -19,7 +19,7 @@ from rlp_pipeline.importers import import_qdpx, mapping_from_codebook, read_mapp
 from rlp_pipeline.importers.mapping import mapping_skeleton, mapping_yaml, parse_mapping
 from rlp_pipeline.importers.qdpx import group_selections, offsets_for_origin, word_aligned
 from rlp_pipeline.importers.qdaxml import QdaSelection
-from rlp_pipeline.outputs import csv_bytes
+from rlp_pipeline.io.outputs import csv_bytes
 from rlp_pipeline.problems import InputError
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "imports"))

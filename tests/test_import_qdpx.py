@@ -25,9 +25,9 @@ from rlp_pipeline.importers import safezip
 from rlp_pipeline.importers.mapping import mapping_skeleton, parse_mapping, path_key
 from rlp_pipeline.importers.qdpx import cut, project_summary, read_codebook_export
 from rlp_pipeline.importers.result import import_report_lines, read_import_record
-from rlp_pipeline.outputs import csv_bytes
+from rlp_pipeline.io.outputs import csv_bytes
 from rlp_pipeline.problems import InputError
-from rlp_pipeline.validate import validate_inputs
+from rlp_pipeline.stages.validate import validate_inputs
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "imports"))
 import qdabuild as qb  # noqa: E402

@@ -1,4 +1,4 @@
-"""Tests of rlp_pipeline.inference against INDEPENDENT references.
+"""Tests of rlp_pipeline.stats.inference against INDEPENDENT references.
 
 Project rule: a statistic is never checked against itself. Every expected value below is one of
 
@@ -25,8 +25,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import brentq
 
-from rlp_pipeline import inference as inf
-from rlp_pipeline.inference import NotTestable
+from rlp_pipeline.stats import inference as inf
+from rlp_pipeline.stats.inference import NotTestable
 
 TOL = 1e-10
 

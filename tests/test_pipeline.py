@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 
 from conftest import REPO, SMALL_CODINGS, folder_digest
-from rlp_pipeline.findings import VERDICTS
+from rlp_pipeline.stages.findings import VERDICTS
 
 pytestmark = pytest.mark.slow
 
@@ -316,16 +316,16 @@ AFTER_THE_TESTS = {"tests", "findings", "stability_chunk", "stability", "figures
 # sample, frequencies, diversity, tests, findings); the agreement stage derives its seeds as the
 # tests do and maps findings to the code dimensions they rest on.
 REBUILD_SCOPE = {
-    "validate.py": EVERYTHING,
-    "sampling.py": AFTER_THE_SAMPLE,
-    "frequencies.py": {"frequencies", "calibration", "figures", "report", "all"},
-    "diversity.py": {"diversity", "calibration"} | AFTER_THE_TESTS,
-    "significance.py": AFTER_THE_TESTS | {"agreement", "calibration"},
-    "findings.py": AFTER_THE_TESTS | {"agreement", "calibration"},
+    "stages/validate.py": EVERYTHING,
+    "stages/sample.py": AFTER_THE_SAMPLE,
+    "stages/frequencies.py": {"frequencies", "calibration", "figures", "report", "all"},
+    "stages/diversity.py": {"diversity", "calibration"} | AFTER_THE_TESTS,
+    "stages/tests.py": AFTER_THE_TESTS | {"agreement", "calibration"},
+    "stages/findings.py": AFTER_THE_TESTS | {"agreement", "calibration"},
     "stability.py": {"stability_chunk", "stability", "figures", "report", "all"},
-    "figures.py": {"figures", "report", "all"},
+    "stages/figures.py": {"figures", "report", "all"},
     "render.py": {"report", "all"},
-    "notebooks.py": {"audit", "all"},
+    "stages/audit.py": {"audit", "all"},
     "stats/agreement.py": {"agreement", "calibration", "figures", "report", "all"},
     "reporting/claims.py": {"report", "all"},
 }

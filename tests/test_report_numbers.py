@@ -281,7 +281,7 @@ def test_the_checker_reports_a_rounding_the_language_does_not_use(built, monkeyp
 
 
 def test_the_checker_reports_the_strongest_component_as_the_summary(built, monkeypatch):
-    from rlp_pipeline import findings
+    from rlp_pipeline.stages import findings
 
     derived = derived_of(built)
     monkeypatch.setattr(findings, "deciding_component", lambda components: (
@@ -307,7 +307,7 @@ def test_the_findings_stage_rerun_on_the_components_gives_what_the_documents_sho
     """findings.csv recomputed by the findings stage of the code under test from the build's
     components: the documents, checked against the tables above, must still agree with it
     (verdicts, deciding components and their numbers)."""
-    from rlp_pipeline.findings import run_findings
+    from rlp_pipeline.stages.findings import run_findings
 
     folder = tmp_path / "derived"
     shutil.copytree(built / "data" / "derived", folder)

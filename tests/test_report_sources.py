@@ -57,7 +57,7 @@ def test_generated_sentences_exist_in_both_languages():
 def test_the_workflow_expects_exactly_the_figures_the_figures_stage_draws():
     import ast
 
-    from rlp_pipeline.figures import FIGURES
+    from rlp_pipeline.stages.figures import FIGURES
 
     source = (REPO / "rules" / "common.smk").read_text(encoding="utf-8")
     listed = ast.literal_eval(source.split("FIGURES = ", 1)[1].split("]", 1)[0] + "]")

@@ -18,19 +18,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rlp_pipeline.codebook import load_codebook
-from rlp_pipeline.outputs import csv_bytes
+from rlp_pipeline.io.outputs import csv_bytes
 from rlp_pipeline.problems import InputError
-from rlp_pipeline.sampling import (
-    allocate_proportional,
-    balance_table,
-    balance_tests,
-    draw_sample,
-    pearson_chi_square,
-    plan_keys,
-    read_validated,
-    run_sampling,
-    sample_size,
-)
+from rlp_pipeline.stages.sample import allocate_proportional, balance_table, balance_tests, draw_sample, pearson_chi_square, plan_keys, read_validated, run_sampling, sample_size
 
 ROOT = Path(__file__).resolve().parents[1]
 CODEBOOK = ROOT / "data" / "raw" / "codebook.yaml"
@@ -380,7 +370,7 @@ def test_read_validated_keeps_ids_as_text_and_converts_integers(stage_input):
 def test_run_sampling_writes_the_listed_files(stage_input, codebook, caplog):
     tmp_path, frame, codings, uncoded = stage_input
     out = tmp_path / "sample"
-    with caplog.at_level(logging.INFO, logger="rlp_pipeline.sampling"):
+    with caplog.at_level(logging.INFO, logger="rlp_pipeline.stages.sample"):
         run_sampling(tmp_path / "validated", out, CONFIG, codebook)
     assert {p.name for p in out.iterdir()} == OUTPUT_FILES
 

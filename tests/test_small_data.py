@@ -150,7 +150,7 @@ def test_every_stage_accepts_any_small_valid_dataset(data):
 # -- the guards themselves, fast ------------------------------------------------------------------
 
 def test_a_majority_with_no_analysed_plan_is_not_testable_with_its_reason():
-    from rlp_pipeline.significance import component_majority
+    from rlp_pipeline.stages.tests import component_majority
 
     row = component_majority(pd.Series([], dtype=int), 10, "several_strategies")
     assert row["not_testable_reason"] == "no analysed plan in the sample (no sampled plan has codings)"
@@ -158,7 +158,7 @@ def test_a_majority_with_no_analysed_plan_is_not_testable_with_its_reason():
 
 
 def test_a_component_that_cannot_be_computed_is_a_row_with_the_reason_not_a_crash():
-    from rlp_pipeline.significance import component_trend_levels
+    from rlp_pipeline.stages.tests import component_trend_levels
 
     # Every plan has the same value: Jonckheere-Terpstra has no order to test.
     row = component_trend_levels(pd.Series([2.0, 2.0, 2.0]), pd.Series([1, 2, 3]), "increasing", seed=1)
@@ -170,7 +170,7 @@ def test_a_tiny_table_keeps_its_test_and_leaves_out_the_effect_sizes_it_cannot_g
     import numpy as np
     import scipy.stats
 
-    from rlp_pipeline.significance import _table_tests
+    from rlp_pipeline.stages.tests import _table_tests
 
     table = np.array([[1, 0], [0, 1]])  # two plans: the bias-corrected V needs more
     row = _table_tests(table, "group", seed=1)

@@ -17,11 +17,12 @@ import pytest
 from hypothesis import given, settings as hypothesis_settings, strategies as st
 
 from conftest import RAW, REPO
-from rlp_pipeline import inference, stability
+from rlp_pipeline import stability
+from rlp_pipeline.stats import inference
 from rlp_pipeline.analysis import run_analysis
-from rlp_pipeline.findings import NOT_REPRODUCED, NOT_TESTABLE, REPRODUCED, TREND, VERDICTS, verdict_ids
+from rlp_pipeline.stages.findings import NOT_REPRODUCED, NOT_TESTABLE, REPRODUCED, TREND, VERDICTS, verdict_ids
 from rlp_pipeline.problems import InputError
-from rlp_pipeline.sampling import draw_sample
+from rlp_pipeline.stages.sample import draw_sample
 
 REGISTRY = REPO / "config" / "findings.yaml"
 CODEBOOK = RAW / "codebook.yaml"

@@ -20,8 +20,7 @@ import pytest
 
 from conftest import REPO
 from rlp_pipeline.codebook import load_codebook
-from rlp_pipeline.figures import (FINDINGS, STABILITY, VERDICT_COLOURS, WORDS, alt_stability, caption,
-                                  draw_stability)
+from rlp_pipeline.stages.figures import FINDINGS, STABILITY, VERDICT_COLOURS, WORDS, alt_stability, caption, draw_stability
 from rlp_pipeline.render import escape_markdown
 from rlp_pipeline.report import Report
 from rlp_pipeline.reporting import claims

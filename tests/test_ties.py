@@ -17,8 +17,10 @@ import pandas as pd
 import pytest
 import scipy.stats
 
-from rlp_pipeline import inference, significance, stability
-from rlp_pipeline.descriptive import pielou_evenness, shannon
+from rlp_pipeline import stability
+from rlp_pipeline.stats import inference
+from rlp_pipeline.stages import tests as significance
+from rlp_pipeline.stats.descriptive import pielou_evenness, shannon
 
 EVEN_THREE = float(pielou_evenness(np.array([2, 2, 2, 0])))  # 0.9999999999999998
 EVEN_TWO = float(pielou_evenness(np.array([3, 3, 0, 0])))  # 1.0

@@ -13,12 +13,12 @@ from typing import Any
 
 import pandas as pd
 
-from .diversity import run_diversity
-from .findings import run_findings
-from .frequencies import run_frequencies
-from .sampling import run_sampling
-from .significance import run_tests
-from .validate import run_validation
+from .stages.diversity import run_diversity
+from .stages.findings import run_findings
+from .stages.frequencies import run_frequencies
+from .stages.sample import run_sampling
+from .stages.tests import run_tests
+from .stages.validate import run_validation
 
 
 def run_analysis(codebook: Path | str, datapackage: Path | str, registry: Path | str, derived: Path | str,

@@ -236,7 +236,7 @@ def run(arguments: argparse.Namespace) -> None:
     """Dispatch a parsed command line to the package function of its stage."""
     if arguments.command == "validate":
         from .coding.double import CodingSetting
-        from .validate import run_validation
+        from .stages.validate import run_validation
 
         coding = CodingSetting.from_config({"analysed": arguments.analysed, "reconciled_coder": arguments.reconciled_coder,
                                             "reference_coder": None if arguments.reference_coder in (None, "", "None", "null")
@@ -244,7 +244,7 @@ def run(arguments: argparse.Namespace) -> None:
         run_validation(arguments.codebook, arguments.datapackage, arguments.out, coding)
     elif arguments.command == "sample":
         from .codebook import load_codebook
-        from .sampling import run_sampling
+        from .stages.sample import run_sampling
 
         sampling_config = {
             "fraction": arguments.fraction,
@@ -254,15 +254,15 @@ def run(arguments: argparse.Namespace) -> None:
         }
         run_sampling(arguments.validated, arguments.out, sampling_config, load_codebook(arguments.codebook))
     elif arguments.command == "frequencies":
-        from .frequencies import run_frequencies
+        from .stages.frequencies import run_frequencies
 
         run_frequencies(arguments.sample, arguments.codebook, arguments.out)
     elif arguments.command == "diversity":
-        from .diversity import run_diversity
+        from .stages.diversity import run_diversity
 
         run_diversity(arguments.sample, arguments.codebook, arguments.out, arguments.rarefaction_size)
     elif arguments.command == "tests":
-        from .significance import run_tests
+        from .stages.tests import run_tests
 
         run_tests(arguments.sample, arguments.per_plan, arguments.codebook, arguments.registry, arguments.seed, arguments.out)
     elif arguments.command == "calibration":
@@ -275,7 +275,7 @@ def run(arguments: argparse.Namespace) -> None:
     elif arguments.command == "findings":
         import json
 
-        from .findings import run_findings
+        from .stages.findings import run_findings
 
         record = json.loads((arguments.sample / "sampling_record.json").read_text(encoding="utf-8"))
         run_findings(arguments.components, arguments.codebook, arguments.registry, bool(record["simulated"]), arguments.out)
@@ -296,7 +296,7 @@ def run(arguments: argparse.Namespace) -> None:
         settings = {"resamples": arguments.resamples, "reliable": arguments.reliable, "tentative": arguments.tentative}
         run_agreement(arguments.validated, arguments.codebook, settings, arguments.seed, arguments.out)
     elif arguments.command == "figures":
-        from .figures import run_figures
+        from .stages.figures import run_figures
 
         run_figures(arguments.derived, arguments.codebook, arguments.out)
     elif arguments.command == "report":
@@ -305,7 +305,7 @@ def run(arguments: argparse.Namespace) -> None:
         run_report(arguments.project, arguments.derived, arguments.codebook, arguments.registry,
                    tuple(arguments.language or ("fr", "en")), prefer_quarto=not arguments.no_quarto)
     elif arguments.command == "audit":
-        from .notebooks import run_notebooks
+        from .stages.audit import run_notebooks
 
         run_notebooks(arguments.notebooks or sorted(Path("notebooks").glob("*.ipynb")), arguments.derived, arguments.out)
     elif arguments.command == "simulate":
@@ -326,7 +326,7 @@ def run(arguments: argparse.Namespace) -> None:
                         arguments.out / "import_report.md", "; ".join(result.unmapped_codes[:10]))
     elif arguments.command == "template":
         from .codebook import load_codebook
-        from .datapackage import load_datapackage
+        from .io.datapackage import load_datapackage
         from .importers import write_templates
 
         for path in write_templates(arguments.out, load_codebook(arguments.codebook), load_datapackage(arguments.datapackage),
@@ -345,7 +345,7 @@ def run(arguments: argparse.Namespace) -> None:
         finally:
             export.close()
     elif arguments.command == "schema-doc":
-        from .datapackage import load_datapackage, schema_markdown
+        from .io.datapackage import load_datapackage, schema_markdown
 
         sys.stdout.write(schema_markdown(load_datapackage(arguments.datapackage)))
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .problems import InputError, Problem, display_path
-from .yamlfile import LINE_KEY, load_yaml_with_lines, strip_lines
+from .io.yamlfile import LINE_KEY, load_yaml_with_lines, strip_lines
 
 LANGUAGES = ("fr", "en")
 

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .codebook import Codebook
-from .tables import read_typed_csv
+from .io.tables import read_typed_csv
 
 # (codebook section, codings column) of each per-plan variable.
 VARIABLES = {

@@ -15,7 +15,7 @@ from typing import Any
 from .codebook import Codebook
 from .indicators import indicator_problem
 from .problems import InputError, Problem, display_path
-from .yamlfile import LINE_KEY, load_yaml_with_lines, strip_lines
+from .io.yamlfile import LINE_KEY, load_yaml_with_lines, strip_lines
 
 RULES = ("comparison", "majority", "presence", "balance", "coverage")
 # Component kinds and the arguments each requires.

@@ -37,7 +37,7 @@ share of the plans is coded a second time, independently, by another of the code
 coding is the truth; the second coder copies each passage (same excerpt: the same span) and keeps
 each code dimension with a set probability, otherwise replaces it by another code drawn
 uniformly. These draws come from a *second* generator, ``Generator(PCG64(s))`` with s derived
-from the seed and the label "double-coding" (:func:`rlp_pipeline.significance.derived_seed`), and
+from the seed and the label "double-coding" (:func:`rlp_pipeline.stages.tests.derived_seed`), and
 the second coder's rows are appended after every primary row: the primary (analysed) coding is
 exactly what it would be without double coding.
 """
@@ -53,8 +53,8 @@ import numpy as np
 import pandas as pd
 
 from .codebook import Codebook, load_codebook
-from .outputs import csv_bytes, write_outputs
-from .yamlfile import load_yaml
+from .io.outputs import csv_bytes, write_outputs
+from .io.yamlfile import load_yaml
 
 PLAN_COLUMNS = ["plan_id", "name", "region", "mobilisation_level"]
 CODING_COLUMNS = ["plan_id", "object", "strategy", "substrategy", "status", "excerpt", "coder"]
@@ -445,7 +445,7 @@ def write_simulated_tables(parameters_path: Path | str, codebook_path: Path | st
     """Simulate the population and write ``plans.csv`` and ``codings.csv`` into `out_dir`.
 
     UTF-8, comma-separated, '\\n' line endings, no index; both files are written only once both
-    are rendered (see :func:`rlp_pipeline.outputs.write_outputs`).
+    are rendered (see :func:`rlp_pipeline.io.outputs.write_outputs`).
     """
     write_population(load_simulation_parameters(parameters_path), load_codebook(codebook_path), out_dir)
 
@@ -586,7 +586,7 @@ def simulate_double_coding(plans: pd.DataFrame, codings: pd.DataFrame, parameter
     and status. Each row copies the primary row (same plan, same excerpt) with the codes drawn
     from :func:`second_coder_distributions`. Empty when ``double_coding.share`` is 0.
     """
-    from .significance import derived_seed  # the seed derivation every procedure shares
+    from .stages.tests import derived_seed  # the seed derivation every procedure shares
 
     settings = double_coding_parameters(parameters)
     rng = np.random.Generator(np.random.PCG64(derived_seed(parameters["seed"], "double-coding")))

@@ -44,20 +44,20 @@ import numpy as np
 import pandas as pd
 import scipy.special
 
-from . import inference
+from .stats import inference
 from .codebook import Codebook, load_codebook
 from .describe import stage_datapackage
-from .descriptive import proportion_interval
-from .diversity import per_plan_table
-from .findings import OBSERVED, REPRODUCED, VERDICTS, adjusted_p_values, verdict_ids
+from .stats.descriptive import proportion_interval
+from .stages.diversity import per_plan_table
+from .stages.findings import OBSERVED, REPRODUCED, VERDICTS, adjusted_p_values, verdict_ids
 from .indicators import PlanIndicators
-from .inference import NotTestable
-from .outputs import csv_bytes, json_bytes, write_outputs
+from .stats.inference import NotTestable
+from .io.outputs import csv_bytes, json_bytes, write_outputs
 from .plan_tables import AnalysedSample
 from .problems import InputError, Problem, display_path
 from .registry import DESCRIPTIVE_KINDS, QUANTIFIER_KINDS, Registry, load_registry
-from .sampling import BALANCE_VARIABLES, _categories, _redrawn_counts, draw_sample, pearson_chi_square, read_validated
-from .significance import GROUPS, derived_seed, majority_test
+from .stages.sample import BALANCE_VARIABLES, _categories, _redrawn_counts, draw_sample, pearson_chi_square, read_validated
+from .stages.tests import GROUPS, derived_seed, majority_test
 
 LOGGER = logging.getLogger("rlp_pipeline.stability")
 STAGE = "stability"

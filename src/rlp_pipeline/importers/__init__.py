@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from ..datapackage import load_codebook_and_package
+from ..io.datapackage import load_codebook_and_package
 from ..problems import InputError, Problem, display_path
 from .grid import import_grid
 from .mapping import ImportMapping, load_mapping, mapping_from_codebook, read_mapping

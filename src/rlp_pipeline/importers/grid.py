@@ -29,9 +29,9 @@ from pathlib import Path
 import pandas as pd
 
 from ..codebook import Codebook
-from ..datapackage import DataPackage
+from ..io.datapackage import DataPackage
 from ..problems import Problem, closest, did_you_mean, display_path
-from ..tables import CsvFile
+from ..io.tables import CsvFile
 from .result import ImportProblem, ImportResult, canonical_order, canonical_table
 from .safezip import SafeArchive
 from .values import (
@@ -123,7 +123,7 @@ def csv_file(shown_as: str, header: list[str], rows: list[tuple[int, list[str]]]
     """A sheet's rows as the validation stage's CsvFile, so its checks run unchanged.
 
     CsvFile holds its rows either as (line, cells) pairs or column by column (`lines`,
-    `columns`), depending on the version of :mod:`rlp_pipeline.tables`; both are built here.
+    `columns`), depending on the version of :mod:`rlp_pipeline.io.tables`; both are built here.
     """
     names = {f.name for f in dataclasses.fields(CsvFile)}
     if "columns" in names:
@@ -272,7 +272,7 @@ class _GridReader:
     def result(self, sheets: dict[str, Sheet], frame: pd.DataFrame | None) -> ImportResult:
         """Check every row with the validation rules; build the canonical tables."""
         # Imported here: the validation stage itself reads the import record of this package.
-        from ..validate import check_rows, foreign_key_problems
+        from ..stages.validate import check_rows, foreign_key_problems
 
         codings_sheet = sheets["codings"]
         plans_sheet = sheets.get("plans")

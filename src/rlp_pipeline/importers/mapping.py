@@ -60,7 +60,7 @@ import yaml
 
 from ..codebook import Codebook
 from ..problems import InputError, Problem, did_you_mean, display_path
-from ..yamlfile import LINE_KEY, load_yaml_with_lines, strip_lines
+from ..io.yamlfile import LINE_KEY, load_yaml_with_lines, strip_lines
 
 # The coding columns a code may set, and the codebook section of each.
 CODE_FIELDS = {"object": "objects", "strategy": "strategies", "substrategy": "substrategies", "status": "statuses"}

@@ -49,9 +49,9 @@ from typing import Any
 import pandas as pd
 
 from ..codebook import Codebook
-from ..datapackage import DataPackage
+from ..io.datapackage import DataPackage
 from ..problems import Problem, did_you_mean, display_path, fold
-from ..tables import decode
+from ..io.tables import decode
 from .mapping import ImportMapping, path_key, prefix_remainder
 from .qdaxml import QdaCode, QdaProject, QdaSelection, QdaSource, local, parse_project, parse_xml
 from .result import ImportProblem, ImportResult, canonical_order, canonical_table

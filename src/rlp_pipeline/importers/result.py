@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..datapackage import DataPackage
-from ..outputs import csv_bytes, json_bytes, text_bytes, write_outputs
+from ..io.datapackage import DataPackage
+from ..io.outputs import csv_bytes, json_bytes, text_bytes, write_outputs
 from ..problems import InputError, Problem, display_path
 
 
@@ -195,7 +195,7 @@ def read_plans_frame(path: Path | str) -> tuple[pd.DataFrame | None, list[Proble
     Only its structure is checked here; its values are checked by the validation stage, which
     reads the copy the import writes (same order, same values).
     """
-    from ..tables import read_csv_file
+    from ..io.tables import read_csv_file
 
     path = Path(path)
     table, problems = read_csv_file(path, display_path(path))

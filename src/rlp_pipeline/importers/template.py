@@ -20,8 +20,8 @@ import zipfile
 from pathlib import Path
 
 from ..codebook import Codebook
-from ..datapackage import DataPackage, field_is_required
-from ..outputs import write_outputs
+from ..io.datapackage import DataPackage, field_is_required
+from ..io.outputs import write_outputs
 from .values import SHEET_NAMES, choice_text, column_titles
 
 # Rows of the plans and codings sheets that carry the drop-down lists (after the header row).

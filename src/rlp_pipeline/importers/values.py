@@ -16,7 +16,7 @@ import re
 from typing import Any
 
 from ..codebook import Codebook
-from ..datapackage import DataPackage
+from ..io.datapackage import DataPackage
 from ..problems import fold
 
 LANGUAGES = ("fr", "en")

@@ -3,7 +3,7 @@
 Drawn from ``agreement/dimensions.csv`` (the agreement stage): one row per code dimension, a
 filled dot for the plan unit (the unit the findings count) and an open square for the passage
 unit, each with its 95% bootstrap interval, and the two thresholds of Krippendorff (2004) as
-vertical lines. Registered in :data:`rlp_pipeline.figures.FIGURES`; its words live here, in
+vertical lines. Registered in :data:`rlp_pipeline.stages.figures.FIGURES`; its words live here, in
 both languages.
 """
 
@@ -137,7 +137,7 @@ def reliability_table(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
 
 def draw_reliability(tables: Mapping[str, pd.DataFrame], codebook: Codebook, language: str) -> Figure:
     """The coding-reliability figure in one language (registered in the figures stage)."""
-    from .. import figures  # the figures stage's size, style and colours
+    from ..stages import figures  # the figures stage's size, style and colours
 
     @figures._styled
     def draw() -> Figure:

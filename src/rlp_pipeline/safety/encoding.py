@@ -1,6 +1,6 @@
 """Recognising a text file's encoding without a silent change of its text.
 
-The CSV reader (rlp_pipeline.tables) reads UTF-8 and falls back to Windows-1252, what French
+The CSV reader (rlp_pipeline.io.tables) reads UTF-8 and falls back to Windows-1252, what French
 Excel writes. Two kinds of file defeat that rule: a file whose lines were saved in different
 encodings (a UTF-8 file completed in an old editor: read as Windows-1252, every accent of its
 UTF-8 lines turns into « Ã© »), and UTF-16 without a byte-order mark (read as Windows-1252, every

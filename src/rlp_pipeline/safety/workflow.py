@@ -18,14 +18,14 @@ from typing import Any
 
 import yaml
 
-from ..datapackage import DataPackage, load_datapackage
+from ..io.datapackage import DataPackage, load_datapackage
 from ..problems import InputError, Problem, did_you_mean, display_path
-from ..yamlfile import load_yaml, load_yaml_with_lines, strip_lines
+from ..io.yamlfile import load_yaml, load_yaml_with_lines, strip_lines
 
 
 def settings_problems(config_path: Path | str, schema_path: Path | str) -> list[Problem]:
     """Every problem of the settings file: unreadable or unsafe YAML (see
-    :func:`rlp_pipeline.yamlfile.load_yaml_with_lines`), then each value its JSON schema refuses,
+    :func:`rlp_pipeline.io.yamlfile.load_yaml_with_lines`), then each value its JSON schema refuses,
     with the line of the key."""
     import jsonschema
 

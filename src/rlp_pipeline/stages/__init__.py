@@ -1,1 +1,2 @@
-"""Stages of the pipeline added as their own modules, one per Snakemake rule, named like the rule."""
+"""Stages of the pipeline, one module per Snakemake rule, named like the rule (the rule `tests` is
+`stages/tests.py`, `sample` is `stages/sample.py`, `audit` is `stages/audit.py`)."""

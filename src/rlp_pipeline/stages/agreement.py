@@ -34,8 +34,8 @@ import pandas as pd
 
 from ..codebook import Codebook, load_codebook
 from ..describe import stage_datapackage
-from ..outputs import csv_bytes, json_bytes, write_outputs
-from ..significance import derived_seed
+from ..io.outputs import csv_bytes, json_bytes, write_outputs
+from .tests import derived_seed
 from ..stats.agreement import agreement_summary
 
 log = logging.getLogger("rlp_pipeline.agreement")

@@ -35,11 +35,11 @@ import pandas as pd
 from ..analysis import run_analysis
 from ..codebook import load_codebook
 from ..describe import stage_datapackage
-from ..descriptive import proportion_interval
-from ..findings import OBSERVED, REPRODUCED, VERDICTS
-from ..outputs import csv_bytes, json_bytes, write_outputs
+from ..stats.descriptive import proportion_interval
+from .findings import OBSERVED, REPRODUCED, VERDICTS
+from ..io.outputs import csv_bytes, json_bytes, write_outputs
 from ..registry import Registry, load_registry
-from ..significance import derived_seed
+from .tests import derived_seed
 from ..simulate import load_simulation_parameters, mobilisation_variant, write_population
 
 LOGGER = logging.getLogger("rlp_pipeline.calibration")

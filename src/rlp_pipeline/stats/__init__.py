@@ -1,1 +1,2 @@
-"""Statistical estimators that are more than a line of numpy (one module per family)."""
+"""Statistics: tests and effect sizes (inference), proportions and diversity indices
+(descriptive), inter-coder agreement (agreement), rarefied Hill numbers (hill)."""

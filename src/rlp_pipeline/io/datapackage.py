@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .codebook import Codebook, load_codebook
-from .problems import InputError, Problem, display_path
-from .safety.paths import outside_path_reason
+from ..codebook import Codebook, load_codebook
+from ..problems import InputError, Problem, display_path
+from ..safety.paths import outside_path_reason
 from .yamlfile import LINE_KEY, load_yaml_with_lines, strip_lines
 
 # The tables the pipeline needs, by resource name.

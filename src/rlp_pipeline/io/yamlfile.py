@@ -26,7 +26,7 @@ from typing import Any
 
 import yaml
 
-from .problems import InputError, Problem, display_path
+from ..problems import InputError, Problem, display_path
 
 LINE_KEY = "__line__"
 # The largest YAML file read: the project's own files are a few tens of kilobytes (the codebook,

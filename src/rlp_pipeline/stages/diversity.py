@@ -6,7 +6,7 @@ the strategies it intends are compared with those it already applies.
 * counts: coded passages, distinct objects, strategies and sub-strategies (findings F01, F13);
 * diversity of the plan's passages over the strategies and over the sub-strategies: Shannon's
   entropy, the Gini-Simpson index and Pielou's evenness
-  (:mod:`rlp_pipeline.descriptive`; findings F02, F03, F13). They are computed on the number of
+  (:mod:`rlp_pipeline.stats.descriptive`; findings F02, F03, F13). They are computed on the number of
   coded passages per category, which is the only within-plan weight the coding gives; a plan
   with a single strategy has no evenness (empty, not 0 or 1);
 * complexity (finding F04, « les petits pas »): for the DISTINCT strategies a plan codes as
@@ -29,15 +29,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .codebook import Codebook, load_codebook
-from .describe import stage_datapackage
-from .descriptive import describe_distribution, gini_simpson, pielou_evenness, richness, shannon
-from .outputs import csv_bytes, json_bytes, write_outputs
-from .plan_tables import AnalysedSample, coding_counts, plan_use, read_analysed_sample
-from .problems import display_path
-from .stats.hill import hill_table
+from ..codebook import Codebook, load_codebook
+from ..describe import stage_datapackage
+from ..stats.descriptive import describe_distribution, gini_simpson, pielou_evenness, richness, shannon
+from ..io.outputs import csv_bytes, json_bytes, write_outputs
+from ..plan_tables import AnalysedSample, coding_counts, plan_use, read_analysed_sample
+from ..problems import display_path
+from ..stats.hill import hill_table
 
-LOGGER = logging.getLogger("rlp_pipeline.diversity")
+LOGGER = logging.getLogger("rlp_pipeline.stages.diversity")
 
 STAGE = "diversity"
 APPLIED, INTENDED = "applied", "intended"

@@ -27,8 +27,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .problems import Problem
-from .safety.encoding import line_excerpt, mixed_encoding_lines, utf16_without_bom
+from ..problems import Problem
+from ..safety.encoding import line_excerpt, mixed_encoding_lines, utf16_without_bom
 
 # Order matters: a UTF-8 BOM is tried before the UTF-16 ones.
 _BYTE_ORDER_MARKS = (

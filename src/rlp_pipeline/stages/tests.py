@@ -28,15 +28,15 @@ import numpy as np
 import pandas as pd
 import scipy.stats
 
-from . import inference
-from .codebook import Codebook, load_codebook
-from .describe import stage_datapackage
-from .indicators import PlanIndicators
-from .inference import NotTestable
-from .outputs import csv_bytes, json_bytes, write_outputs
-from .plan_tables import AnalysedSample, read_analysed_sample, variable_use
+from ..stats import inference
+from ..codebook import Codebook, load_codebook
+from ..describe import stage_datapackage
+from ..indicators import PlanIndicators
+from ..stats.inference import NotTestable
+from ..io.outputs import csv_bytes, json_bytes, write_outputs
+from ..plan_tables import AnalysedSample, read_analysed_sample, variable_use
 from .findings import adjusted_p_values, adjustment_label
-from .registry import DESCRIPTIVE_KINDS, Finding, Registry, load_registry
+from ..registry import DESCRIPTIVE_KINDS, Finding, Registry, load_registry
 
 log = logging.getLogger("rlp_pipeline.tests")
 
@@ -158,7 +158,7 @@ def component_majority(indicator: pd.Series, population_size: int, label: str) -
 
 
 def _interval(count: int, n: int, population_size: int | None) -> tuple[float, float]:
-    from .descriptive import proportion_interval
+    from ..stats.descriptive import proportion_interval
 
     low, high = proportion_interval(count, n, population_size)
     return float(low), float(high)
@@ -348,7 +348,7 @@ def component_all_plans(measure: pd.Series, versus: pd.Series, expected: str, po
     not), which the interval of the share shows. Wilson interval with the finite population
     correction on the estimated number of such plans in the frame.
     """
-    from .descriptive import domain_population_size
+    from ..stats.descriptive import domain_population_size
 
     both = measure.notna() & versus.notna()
     difference = inference.rank_values((measure[both] - versus[both]).to_numpy(float))

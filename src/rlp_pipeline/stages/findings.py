@@ -13,13 +13,13 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-from .codebook import load_codebook
-from .describe import stage_datapackage
-from .outputs import csv_bytes, json_bytes, write_outputs
-from .inference import holm
-from .registry import DESCRIPTIVE_KINDS, QUANTIFIER_KINDS, Finding, Registry, load_registry
+from ..codebook import load_codebook
+from ..describe import stage_datapackage
+from ..io.outputs import csv_bytes, json_bytes, write_outputs
+from ..stats.inference import holm
+from ..registry import DESCRIPTIVE_KINDS, QUANTIFIER_KINDS, Finding, Registry, load_registry
 
-log = logging.getLogger("rlp_pipeline.findings")
+log = logging.getLogger("rlp_pipeline.stages.findings")
 
 # The verdict ids of the codebook's `verdicts` section (labels and symbols live there).
 REPRODUCED, TREND, NOT_REPRODUCED, NOT_TESTABLE = "reproduced", "trend only", "not reproduced", "not testable"

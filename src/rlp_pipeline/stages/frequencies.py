@@ -7,13 +7,13 @@ denominator of a share. The analysed plans are the sampled plans with at least o
 sampled plan without codings is in no denominator.
 
 Every share is a proportion between 0 and 1 with a 95% Wilson score interval
-(:func:`rlp_pipeline.descriptive.proportion_interval`):
+(:func:`rlp_pipeline.stats.descriptive.proportion_interval`):
 
 * a share of all analysed plans (``plans_total``) uses the finite population correction with the
   frame's N (``sampling_record.json``'s ``population_size``) and n = the analysed plans;
 * a share *within* a sub-population (sub-strategies among the plans using their strategy, pairs
   among the plans naming the object) uses the same correction with the sub-population's size
-  estimated as ``n_d x N / n`` (:func:`rlp_pipeline.descriptive.domain_population_size`):
+  estimated as ``n_d x N / n`` (:func:`rlp_pipeline.stats.descriptive.domain_population_size`):
   given ``n_d``, its plans are a simple random sample of that sub-population;
 * shares by mobilisation level or group (``by_level.csv``) are given WITHOUT the correction: how
   many plans of each level were drawn was not fixed by the design, and leaving the correction
@@ -32,14 +32,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .codebook import Codebook, load_codebook
-from .describe import stage_datapackage
-from .descriptive import domain_population_size, proportion_interval
-from .outputs import csv_bytes, json_bytes, write_outputs
-from .plan_tables import AnalysedSample, coding_counts, pair_use, plan_use, read_analysed_sample, variable_use
-from .problems import display_path
+from ..codebook import Codebook, load_codebook
+from ..describe import stage_datapackage
+from ..stats.descriptive import domain_population_size, proportion_interval
+from ..io.outputs import csv_bytes, json_bytes, write_outputs
+from ..plan_tables import AnalysedSample, coding_counts, pair_use, plan_use, read_analysed_sample, variable_use
+from ..problems import display_path
 
-LOGGER = logging.getLogger("rlp_pipeline.frequencies")
+LOGGER = logging.getLogger("rlp_pipeline.stages.frequencies")
 
 STAGE = "frequencies"
 

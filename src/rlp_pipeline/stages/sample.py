@@ -49,15 +49,15 @@ import pandas as pd
 import scipy
 import scipy.stats
 
-from .codebook import Codebook, load_codebook
-from .outputs import csv_bytes, json_bytes, write_outputs
-from .problems import InputError, Problem, display_path
-from .tables import read_typed_csv
-from .describe import stage_datapackage
+from ..codebook import Codebook, load_codebook
+from ..io.outputs import csv_bytes, json_bytes, write_outputs
+from ..problems import InputError, Problem, display_path
+from ..io.tables import read_typed_csv
+from ..describe import stage_datapackage
 from .validate import CODING_COLUMNS, PLAN_COLUMNS
 from .validate import TABLES as VALIDATED_TABLES
 
-LOGGER = logging.getLogger("rlp_pipeline.sampling")
+LOGGER = logging.getLogger("rlp_pipeline.stages.sample")
 
 CONFIG_FILE = "config/config.yaml"
 STAGE = "sampling"

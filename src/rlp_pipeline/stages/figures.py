@@ -48,13 +48,13 @@ from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch, Rectangle  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator, MultipleLocator  # noqa: E402
 
-from . import fmt
-from .codebook import Codebook, load_codebook  # noqa: E402
-from .outputs import json_bytes, write_outputs  # noqa: E402
-from .problems import InputError, Problem, display_path  # noqa: E402
-from .reporting import reliability_figure  # noqa: E402
+from .. import fmt
+from ..codebook import Codebook, load_codebook  # noqa: E402
+from ..io.outputs import json_bytes, write_outputs  # noqa: E402
+from ..problems import InputError, Problem, display_path  # noqa: E402
+from ..reporting import reliability_figure  # noqa: E402
 
-LOGGER = logging.getLogger("rlp_pipeline.figures")
+LOGGER = logging.getLogger("rlp_pipeline.stages.figures")
 
 LANGUAGES = ("fr", "en")
 DPI = 200

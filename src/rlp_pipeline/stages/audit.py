@@ -15,9 +15,9 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-from .outputs import write_outputs
+from ..io.outputs import write_outputs
 
-log = logging.getLogger("rlp_pipeline.notebooks")
+log = logging.getLogger("rlp_pipeline.stages.audit")
 
 
 def execute_notebook(path: Path, derived_dir: Path, timeout: int = 600) -> nbformat.NotebookNode:

@@ -18,16 +18,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .codebook import Codebook
-from .coding import double
-from .datapackage import DataPackage, Resource, field_is_required, load_codebook_and_package
-from .describe import stage_datapackage
-from .importers.result import import_report_lines, read_import_record
-from .outputs import csv_bytes, json_bytes, text_bytes, write_outputs
-from .problems import InputError, Problem, closest, did_you_mean, display_path
-from .tables import CsvFile, read_csv_file
+from ..codebook import Codebook
+from ..coding import double
+from ..io.datapackage import DataPackage, Resource, field_is_required, load_codebook_and_package
+from ..describe import stage_datapackage
+from ..importers.result import import_report_lines, read_import_record
+from ..io.outputs import csv_bytes, json_bytes, text_bytes, write_outputs
+from ..problems import InputError, Problem, closest, did_you_mean, display_path
+from ..io.tables import CsvFile, read_csv_file
 
-log = logging.getLogger("rlp_pipeline.validate")
+log = logging.getLogger("rlp_pipeline.stages.validate")
 
 PLAN_COLUMNS = ["plan_id", "name", "region", "mobilisation_level", "mobilisation_group", "source_line"]
 CODING_COLUMNS = [
