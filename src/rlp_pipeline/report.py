@@ -31,6 +31,7 @@ from .fmt import format_count, format_interval, format_number, format_p, format_
 from .render import escape_markdown, render_project, renderer_description
 from .safety.text import breakable_markdown
 from .reporting import claims
+from .reporting.sources import check_source, file_link
 
 log = logging.getLogger("rlp_pipeline.report")
 
@@ -84,6 +85,23 @@ TEXT = {
             "tbl-stability": "Stabilité des verdicts sur les échantillons alternatifs",
             "tbl-dictionary": "Tables dérivées",
             "tbl-provenance": "Provenance",
+            "tbl-components": "Composantes de {finding} (test, p brute et ajustée, taille d'effet et sens de chacune)",
+            "tbl-battery": "Utilisation selon le groupe de mobilisation et test de chaque écart ({finding})",
+            "tbl-substrategies-of": "Sous-stratégies de la stratégie {strategy} (part des plans qui utilisent la stratégie)",
+            "tbl-codebook-substrategies": "Sous-stratégies (livre de codes)",
+            "tbl-codebook-statuses": "Statuts d'une stratégie (livre de codes)",
+        },
+        # the end of every table's caption: the file(s) the table is computed from (a link in the HTML)
+        "source_note": ". Données : {files}.",
+        # a sentence that refers to each generated table (« Tableau N » in the document)
+        "table_refs": {
+            "components": "Le @{ref} donne chaque composante de {finding} : son test, sa p brute et ajustée, sa taille d'effet et son sens.",
+            "battery": "Le @{ref} donne l'utilisation selon le groupe de mobilisation et le test de chaque écart.",
+            "substrategies": "Le @{ref} donne la part des plans qui utilisent chaque sous-stratégie de la stratégie {strategy}.",
+            "status": "Le @{ref} donne, pour chaque stratégie, la part des plans qui l'appliquent déjà et celle des plans qui la prévoient.",
+            "diversity": "Le @{ref} résume le nombre et la diversité des stratégies par plan selon le groupe de mobilisation.",
+            "balance": "Le @{ref} compare la composition de l'échantillon à celle du cadre d'échantillonnage.",
+            "stability": "Le @{ref} donne ces parts pour chaque constat.",
         },
         "figure_ref": "Voir la @{ref}.",
         "table_ref": "Voir le @{ref}.",
@@ -210,6 +228,21 @@ TEXT = {
             "tbl-stability": "Stability of the verdicts across alternative samples",
             "tbl-dictionary": "Derived tables",
             "tbl-provenance": "Provenance",
+            "tbl-components": "Components of {finding} (test, raw and adjusted p, effect size and direction of each)",
+            "tbl-battery": "Use by mobilisation group and the test of each difference ({finding})",
+            "tbl-substrategies-of": "Sub-strategies of the strategy {strategy} (share of the plans that use the strategy)",
+            "tbl-codebook-substrategies": "Sub-strategies (codebook)",
+            "tbl-codebook-statuses": "Statuses of a strategy (codebook)",
+        },
+        "source_note": ". Data: {files}.",
+        "table_refs": {
+            "components": "@{ref} gives each component of {finding}: its test, raw and adjusted p, effect size and direction.",
+            "battery": "@{ref} gives the use by mobilisation group and the test of each difference.",
+            "substrategies": "@{ref} gives the share of the plans using each sub-strategy of the strategy {strategy}.",
+            "status": "@{ref} gives, for each strategy, the share of the plans already applying it and the share intending it.",
+            "diversity": "@{ref} summarises the number and diversity of strategies per plan by mobilisation group.",
+            "balance": "@{ref} compares the sample's composition with that of the sampling frame.",
+            "stability": "@{ref} gives these shares for each finding.",
         },
         "figure_ref": "See @{ref}.",
         "table_ref": "See @{ref}.",
@@ -513,6 +546,38 @@ class Report:
     def label(self, section: str, code: Any) -> str:
         return escape_markdown(self.codebook.label(section, code, self.language))
 
+    # --- sources of the tables (captions) ------------------------------------------------------
+
+    def profile(self) -> dict[str, Any]:
+        """The language's Quarto profile (_quarto-<language>.yml) in the folder the cells run in
+        (the report's), or {} when there is none."""
+        import yaml
+
+        path = Path(f"_quarto-{self.language}.yml")
+        return (yaml.safe_load(path.read_text(encoding="utf-8")) or {}) if path.exists() else {}
+
+    @cached_property
+    def output_folder(self) -> Path:
+        """The folder the documents are written to: the profile's project output-dir, relative to
+        the report's folder (where the cells run)."""
+        return Path.cwd() / str((self.profile().get("project") or {}).get("output-dir", f"_output/{self.language}"))
+
+    def source_note(self, *sources: str | Path) -> str:
+        """The end of a table's caption: the file(s) it is computed from, in code style, each a
+        relative link from the document's folder (so that it opens from the HTML where the
+        pipeline wrote it; the PDF shows the name only, see typst_setup). A source is a derived
+        table's path under data/derived (it must be one of reporting.sources.REPORT_TABLES or a
+        JSON record) or the path of an input file."""
+        files = []
+        for source in sources:
+            path = Path(source) if isinstance(source, Path) else self.derived / check_source(str(source))
+            files.append(file_link(path, self.derived.resolve().parent.parent, self.output_folder))
+        return self.text["source_note"].format(files=", ".join(files))
+
+    def table_ref(self, kind: str, label: str, **values: str) -> str:
+        """The sentence that refers to a generated table (« Le Tableau N donne… »)."""
+        return self.text["table_refs"][kind].format(ref=label, **values) + "\n\n"
+
     # --- small formatters ----------------------------------------------------------------------
 
     def pct(self, share: float) -> str:
@@ -555,12 +620,7 @@ class Report:
     def document_title(self) -> str:
         """The document's title, from the language's Quarto profile (_quarto-<language>.yml) in the
         folder the cells run in (the report's), or "" when there is none."""
-        import yaml
-
-        profile = Path(f"_quarto-{self.language}.yml")
-        if not profile.exists():
-            return ""
-        return str((yaml.safe_load(profile.read_text(encoding="utf-8")) or {}).get("title", ""))
+        return str(self.profile().get("title", ""))
 
     def typst_setup(self, date: str = "") -> str:
         """Raw Typst rules for the PDF, the same under Quarto and the fallback renderer: the
@@ -587,6 +647,12 @@ class Report:
                 # table text a little smaller than the prose, so that a long word (« Institutionnalisation »)
                 # fits its column instead of running into the next one
                 "#show table: set text(size: 0.85em)\n"
+                # a little more room between columns, so that neighbouring values (« p = 0,012 » and
+                # its adjusted p) never read as one
+                "#set table(column-gutter: 0.6em)\n"
+                # a link to a file beside the report (a table's source) opens from the HTML; in the PDF
+                # the file's name is shown as it is (it would open nothing)
+                "#show link: it => if type(it.dest) == str and not it.dest.contains(\":\") { it.body } else { it }\n"
                 # long inline code (checksums, code ids in narrow columns) wraps instead of running off
                 # the page: a line may break between boxes of 4 characters (nothing is inserted in
                 # the text, so a copied checksum stays exact)
@@ -615,7 +681,9 @@ class Report:
                 self.stability_cell(row.id),
                 claims.robustness_cell(self.robustness, row.id, self.language),
             ])
-        return table_markdown(self.text["summary_head"], rows, self.text["captions"]["tbl-summary"], "tbl-summary")
+        caption = self.text["captions"]["tbl-summary"] + self.source_note(
+            "findings/findings.csv", "tests/components.csv", "stability/stability.csv", "findings/robustness.csv")
+        return table_markdown(self.text["summary_head"], rows, caption, "tbl-summary")
 
     def measured_value(self, row) -> str:
         """The deciding component's values in a few words, labelled (reporting.claims)."""
@@ -644,7 +712,8 @@ class Report:
         parts += [f"**{self.text['verdict']} :** {self.badge(row['verdict'])} {self.interpretation(row)}"
                   if self.language == "fr" else f"**{self.text['verdict']}:** {self.badge(row['verdict'])} {self.interpretation(row)}", ""]
         parts += [self.reliability.flag(finding_id)]  # caution when it rests on a weakly reliable code dimension
-        parts += [claims.robustness_block(self.robustness, finding_id, self.language, self.badge)]
+        parts += [claims.robustness_block(self.robustness, finding_id, self.language, self.badge,
+                                          self.source_note("findings/robustness.csv"))]
         return "\n".join(parts)
 
     def interpretation(self, row: pd.Series) -> str:
@@ -663,7 +732,9 @@ class Report:
                 format_p(c.p_value, self.language), claims.adjusted_p_cell(c.p_adjusted, c.adjustment, self.language),
                 effect, claims.direction_cell(c, self.text["direction"], self.language),
             ])
-        return table_markdown(self.text["component_head"], rows)
+        label = f"tbl-components-{finding_id.lower()}"
+        caption = self.text["captions"]["tbl-components"].format(finding=finding_id) + self.source_note("tests/components.csv")
+        return self.table_ref("components", label, finding=finding_id) + table_markdown(self.text["component_head"], rows, caption, label)
 
     def component_values(self, c) -> str:
         if pd.isna(c.value_a):
@@ -720,7 +791,8 @@ class Report:
                  f"{format_count(r.population_n, self.language)} ({self.pct(r.population_pct / 100)})",
                  f"{format_count(r.sample_n, self.language)} ({self.pct(r.sample_pct / 100)})",
                  format_number(r.difference_pct_points, self.language)] for r in balance.itertuples()]
-        return table_markdown(self.text["balance_head"], rows, self.text["captions"]["tbl-balance"], "tbl-balance")
+        caption = self.text["captions"]["tbl-balance"] + self.source_note("sample/balance.csv")
+        return self.table_ref("balance", "tbl-balance") + table_markdown(self.text["balance_head"], rows, caption, "tbl-balance")
 
     @typeset_piece
     def levels_table(self) -> str:
@@ -730,16 +802,17 @@ class Report:
             count = int((plans["mobilisation_level"] == code.id).sum())
             rows.append([f"{code.id} — {self.label('mobilisation_levels', code.id)}", escape_markdown(code.definition[self.language]),
                          format_count(count, self.language), self.pct(count / len(plans)) if len(plans) else "–"])
-        return table_markdown(self.text["level_head"], rows, self.text["captions"]["tbl-levels"], "tbl-levels")
+        caption = self.text["captions"]["tbl-levels"] + self.source_note(self.codebook_path, "frequencies/analysed_plans.csv")
+        return table_markdown(self.text["level_head"], rows, caption, "tbl-levels")
 
     @typeset_piece
     def codebook_table(self, section: str, label: str) -> str:
         if section == "strategies":
             rows = [[str(c.attributes["complexity_rank"]), f"`{c.id}`", self.label(section, c.id), escape_markdown(c.definition[self.language])]
                     for c in self.codebook.codes(section)]
-            return table_markdown(self.text["strategy_head"], rows, self.text["captions"][label], label)
+            return table_markdown(self.text["strategy_head"], rows, self.text["captions"][label] + self.source_note(self.codebook_path), label)
         rows = [[f"`{c.id}`", self.label(section, c.id), escape_markdown(c.definition[self.language])] for c in self.codebook.codes(section)]
-        return table_markdown(self.text["code_head"], rows, self.text["captions"].get(label), label if label in self.text["captions"] else None)
+        return table_markdown(self.text["code_head"], rows, self.text["captions"][label] + self.source_note(self.codebook_path), label)
 
     @typeset_piece
     def substrategies_table(self, strategy: str | None = None) -> str:
@@ -749,8 +822,12 @@ class Report:
         rows = [[self.label("strategies", r.strategy), self.label("substrategies", r.substrategy),
                  f"{format_count(r.plans_using, self.language)} / {format_count(r.plans_using_strategy, self.language)}",
                  self.share_ci(r.share_within_strategy, r.ci_low, r.ci_high)] for r in subs.itertuples()]
-        label = None if strategy else "tbl-substrategies"
-        return table_markdown(self.text["sub_head"], rows, None if strategy else self.text["captions"]["tbl-substrategies"], label)
+        source = self.source_note("frequencies/substrategies.csv")
+        if not strategy:
+            return table_markdown(self.text["sub_head"], rows, self.text["captions"]["tbl-substrategies"] + source, "tbl-substrategies")
+        label, name = f"tbl-substrategies-{strategy.replace('_', '-')}", self.label("strategies", strategy)
+        caption = self.text["captions"]["tbl-substrategies-of"].format(strategy=name) + source
+        return self.table_ref("substrategies", label, strategy=name) + table_markdown(self.text["sub_head"], rows, caption, label)
 
     @typeset_piece
     def examples(self, strategy: str) -> str:
@@ -784,7 +861,8 @@ class Report:
                 r = status[(status["strategy"] == code.id) & (status["status"] == status_id)].iloc[0]
                 cells.append(self.share_ci(r["share"], r["ci_low"], r["ci_high"]))
             rows.append(cells)
-        return table_markdown(self.text["status_head"], rows, self.text["captions"]["tbl-status"], "tbl-status")
+        caption = self.text["captions"]["tbl-status"] + self.source_note("frequencies/strategy_status.csv")
+        return self.table_ref("status", "tbl-status") + table_markdown(self.text["status_head"], rows, caption, "tbl-status")
 
     @typeset_piece
     def diversity_table(self) -> str:
@@ -796,11 +874,13 @@ class Report:
                 quartiles = format_interval(r.q1, r.q3, self.language, digits=2)
                 rows.append([self.text["measures"][measure], group, format_count(r.n, self.language),
                              format_number(r.mean, self.language, 2), f"{format_number(r.median, self.language, 2)} {quartiles}"])
-        return table_markdown(self.text["diversity_head"], rows, self.text["captions"]["tbl-diversity"], "tbl-diversity")
+        caption = self.text["captions"]["tbl-diversity"] + self.source_note("diversity/summary.csv")
+        return self.table_ref("diversity", "tbl-diversity") + table_markdown(self.text["diversity_head"], rows, caption, "tbl-diversity")
 
     @typeset_piece
-    def battery_table(self, codes: list[tuple[str, str]]) -> str:
-        """Use by group for the given (variable_type, code) pairs, with the battery's tests."""
+    def battery_table(self, finding_id: str, codes: list[tuple[str, str]]) -> str:
+        """Use by group for the given (variable_type, code) pairs, with the battery's tests: the
+        evidence of one finding, numbered #tbl-battery-<finding>."""
         battery = self.table("tests/battery.csv")
         rows = []
         for variable_type, code in codes:
@@ -814,7 +894,9 @@ class Report:
             rows.append([self.label(section, code) + claims.confirmatory_mark(r["confirmatory_component"])] + cells
                         + [self.test_label("group_difference", str(r["method"])), format_p(r["p_value"], self.language),
                            claims.adjusted_p_cell(r["p_adjusted"], r["adjustment"], self.language), odds])
-        return table_markdown(self.text["battery_head"], rows)
+        label = f"tbl-battery-{finding_id.lower()}"
+        caption = self.text["captions"]["tbl-battery"].format(finding=finding_id) + self.source_note("tests/battery.csv")
+        return self.table_ref("battery", label) + table_markdown(self.text["battery_head"], rows, caption, label)
 
     # --- stability across random samples (the stability stage) ---------------------------------
 
@@ -900,7 +982,8 @@ class Report:
                 share, same = self.text["not_assessed"], "–"
             rows.append([self.finding_link(row.id), escape_markdown(row.short_fr if self.language == "fr" else row.short_en),
                          self.badge(stable["observed_verdict"]), share, same])
-        return table_markdown(self.stability_head(), rows, self.text["captions"]["tbl-stability"], "tbl-stability")
+        caption = self.text["captions"]["tbl-stability"] + self.source_note("stability/stability.csv")
+        return self.table_ref("stability", "tbl-stability") + table_markdown(self.stability_head(), rows, caption, "tbl-stability")
 
     @typeset_piece
     def dictionary_table(self) -> str:
@@ -912,7 +995,8 @@ class Report:
                 columns = ", ".join(f"`{field['name']}`" for field in resource["schema"]["fields"])
                 key = f"{package_path.parent.name}/{resource['path']}"
                 rows.append([f"`data/derived/{key}`", self.derived_title(key, resource["title"]), columns])
-        return table_markdown(self.text["dict_head"], rows, self.text["captions"]["tbl-dictionary"], "tbl-dictionary")
+        caption = self.text["captions"]["tbl-dictionary"] + self.source_note(self.derived)
+        return table_markdown(self.text["dict_head"], rows, caption, "tbl-dictionary")
 
     def derived_title(self, key: str, english: str) -> str:
         """A derived table's title in the document's language; a table without a French title yet
@@ -932,7 +1016,9 @@ class Report:
                 [words["seed_sampling"], str(self.record["seed"])],
                 [words["seed_stability"], str(self.stability_record["seed"])], [words["versions"], escape_markdown(versions)]]
         rows += [[words["input"].format(path=f"`{path}`"), f"`{facts['sha256']}`"] for path, facts in provenance["inputs"].items()]
-        return table_markdown(self.text["prov_head"], rows, self.text["captions"]["tbl-provenance"], "tbl-provenance")
+        caption = self.text["captions"]["tbl-provenance"] + self.source_note(
+            "validated/provenance.json", "sample/sampling_record.json", "stability/stability_record.json")
+        return table_markdown(self.text["prov_head"], rows, caption, "tbl-provenance")
 
 
 def git_commit(folder: Path) -> str:
