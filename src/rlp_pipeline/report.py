@@ -31,7 +31,9 @@ from .fmt import format_count, format_interval, format_number, format_p, format_
 from .render import escape_markdown, render_project, renderer_description
 from .safety.text import breakable_markdown
 from .reporting import claims
+from .reporting.front_matter import FrontMatter, availability, load_front_matter, title_page
 from .reporting.sources import check_source, file_link
+from .reporting.workbook import WORKBOOK_NAMES
 
 log = logging.getLogger("rlp_pipeline.report")
 
@@ -174,10 +176,31 @@ TEXT = {
         "stability_head": ["Constat", "Énoncé", "Verdict", "Part «\u00a0{reproduced}\u00a0» [IC 95\u202f%]", "Même verdict"],
         "not_assessed": "non évalué",
         "headings": {"stability": "Stabilité selon l'échantillon", "reliability": "Fiabilité du codage",
-                     "limits": "Limites et validité"},
+                     "limits": "Limites et validité", "availability": "Disponibilité des données et du code"},
         "balance_variables": {"mobilisation_level": "Niveau de mobilisation", "region": "Région"},
         # Typst's own French caption separator is « . – »; French typography wants « Tableau 1 : »
         "caption_separator": "\u00a0: ",
+        # the title page and the availability statement (reporting.front_matter, config/report.yaml)
+        "front": {
+            "authors": "**Auteurs** : {authors}.",
+            "placeholders": " *Noms provisoires, à remplacer dans `config/report.yaml`.*",
+            "affiliation_missing": "affiliation à préciser",
+            "licence": "**Licence** : {license} (fichier `LICENSE`), pour le code, les données simulées et ce rapport.",
+            "cite": "**Pour citer** : {citation}",
+            "and": " et ",
+            "citation": "{authors} ({year}). *{title}* (version {version}, commit `{commit}`) [logiciel].{where}",
+            "raw_simulated": "Les données brutes sont dans le dossier `data/raw/` du dépôt : ce sont des données simulées, "
+                             "produites par le simulateur du pipeline (graine {seed}), non des plans réels.",
+            "raw_real": "Les données brutes sont dans le dossier `data/raw/` du dépôt.",
+            "derived": "Les tables dérivées que le pipeline en calcule, et dont viennent chaque tableau et chaque figure, "
+                       "sont dans `data/derived/`, chaque dossier décrit par un `datapackage.json` (Frictionless Data "
+                       "Package) ; le classeur `{workbook}`, à côté de ce document, en reprend les tables du rapport.",
+            "code": "Le code (pipeline Snakemake et paquet Python `rlp_pipeline`) est dans {where}, version {version}, "
+                    "commit `{commit}` ; `snakemake --cores 1` refait toutes les étapes, des données brutes à ce rapport.",
+            "repository": "le dépôt {url}",
+            "no_repository": "le dépôt git d’où ce rapport a été produit",
+            "licences": "Code, données et rapport sont sous licence {license} (fichier `LICENSE`).",
+        },
     },
     "en": {
         "simulated": "**Simulated data.** The coded plans analysed here are not real: they were produced by a "
@@ -312,9 +335,29 @@ TEXT = {
         "stability_head": ["Finding", "Statement", "Verdict", "Share reproduced [95% CI]", "Same verdict"],
         "not_assessed": "not assessed",
         "headings": {"stability": "Stability across random samples", "reliability": "Coding reliability",
-                     "limits": "Limitations"},
+                     "limits": "Limitations", "availability": "Data and code availability"},
         "balance_variables": {"mobilisation_level": "Mobilisation level", "region": "Region"},
         "caption_separator": ": ",
+        "front": {
+            "authors": "**Authors**: {authors}.",
+            "placeholders": " *Placeholder names, to be replaced in `config/report.yaml`.*",
+            "affiliation_missing": "affiliation to be given",
+            "licence": "**Licence**: {license} (file `LICENSE`), for the code, the simulated data and this report.",
+            "cite": "**How to cite**: {citation}",
+            "and": ", & ",
+            "citation": "{authors} ({year}). *{title}* (version {version}, commit `{commit}`) [Computer software].{where}",
+            "raw_simulated": "The raw data are in the repository's `data/raw/` folder: they are simulated data, produced "
+                             "by the pipeline's simulator (seed {seed}), not real plans.",
+            "raw_real": "The raw data are in the repository's `data/raw/` folder.",
+            "derived": "The derived tables the pipeline computes from them, which every table and figure comes from, are "
+                       "in `data/derived/`, each folder described by a `datapackage.json` (Frictionless Data Package); "
+                       "the workbook `{workbook}`, beside this document, holds the report's tables.",
+            "code": "The code (Snakemake pipeline and Python package `rlp_pipeline`) is in {where}, version {version}, "
+                    "commit `{commit}`; `snakemake --cores 1` reruns every step, from the raw data to this report.",
+            "repository": "the repository {url}",
+            "no_repository": "the git repository this report was built from",
+            "licences": "Code, data and report are under the {license} licence (file `LICENSE`).",
+        },
     },
 }
 
@@ -377,6 +420,21 @@ def visible_length(cell: str) -> int:
     return len(re.sub(r"[\[\]`*\\]", "", text))
 
 
+def french_statistics(detail: str) -> str:
+    """A detail of statistics in French: decimal commas, and « ; » between the statistics of one
+    variable, each variable's statistics in parentheses (« Région (X² = 18,55 ; p = 0,289) »), since a
+    comma between « 1,11 » and « p » would read as one more decimal comma."""
+    def variable(part: str) -> str:
+        name, colon, stats = part.partition(": ")
+        pairs = stats.split(", ")
+        if colon and len(pairs) > 1 and all(re.fullmatch(r"[^=,;]+ = [^=,;]+", pair) for pair in pairs):
+            return f"{name} ({' ; '.join(pairs)})"
+        return part
+    parts = [variable(part) for part in detail.split("; ")]
+    joined = ", ".join(parts) if all(part.endswith(")") for part in parts) else " ; ".join(parts)
+    return re.sub(r"(?<=\d)\.(?=\d)", ",", joined)
+
+
 def verbatim(text: Any) -> str:
     """Text quoted from the data (an excerpt, a plan's name) as escaped Markdown marked
     [text]{.verbatim}: French typography (fmt.french_typography) leaves it exactly as written. Words
@@ -419,6 +477,7 @@ class Report:
     codebook_path: Path
     language: str
     registry_path: Path = Path("../config/findings.yaml")
+    settings_path: Path = Path("../config/report.yaml")
 
     def __post_init__(self) -> None:
         self.derived = Path(self.derived)
@@ -444,6 +503,11 @@ class Report:
                        "adjustment", "effect_note"):
             table[column] = table[column].astype("string").fillna("").astype(str)
         return table
+
+    @cached_property
+    def front(self) -> FrontMatter:
+        """The report's settings (config/report.yaml): authors, licence, version, repository."""
+        return load_front_matter(self.settings_path)
 
     @cached_property
     def registry(self) -> Registry:
@@ -611,6 +675,18 @@ class Report:
             n=format_count(self.record["sample_size"], self.language), seed=self.record["seed"]) + "\n"
 
     @typeset_piece
+    def title_page(self, commit: str) -> str:
+        """Authors (placeholders said so), licence and how to cite, under the title: from
+        config/report.yaml, like CITATION.cff."""
+        return title_page(self.front, commit, self.text["front"], self.language)
+
+    @typeset_piece
+    def availability(self, commit: str) -> str:
+        """Where the data (raw, derived, workbook) and the code (repository, version) are, and the licence."""
+        return availability(self.front, commit, self.record["seed"], bool(self.record["simulated"]),
+                            WORKBOOK_NAMES[self.language], self.text["front"])
+
+    @typeset_piece
     def heading(self, key: str, level: int = 1) -> str:
         """A section heading whose identifier (#sec-<key>) is the same in both languages: written
         once here rather than in both language blocks of index.qmd, where Quarto would see the
@@ -635,6 +711,9 @@ class Report:
         title = self.document_title()
         if title:  # the PDF's title (accessibility), also what Typst derives the PDF's /ID from
             dated += f"#set document(title: {json.dumps(title, ensure_ascii=False)})\n"
+        if self.settings_path.exists():  # the PDF's authors, from config/report.yaml like the title page
+            authors = ", ".join(json.dumps(author.name, ensure_ascii=False) for author in self.front.authors)
+            dated += f"#set document(author: ({authors},))\n"
         return ("```{=typst}\n" + dated +
                 f'#set figure.caption(separator: [{separator}])\n'
                 "#show figure: set block(breakable: true)\n"
@@ -751,7 +830,7 @@ class Report:
         in the document's language: variable names in words, and French decimal commas."""
         for variable, words in self.text["balance_variables"].items():
             detail = re.sub(rf"\b{variable}\b", words, detail)
-        return re.sub(r"(?<=\d)\.(?=\d)", ",", detail) if self.language == "fr" else detail
+        return french_statistics(detail) if self.language == "fr" else detail
 
     @typeset_piece
     def figure(self, figure_id: str) -> str:
@@ -1045,12 +1124,15 @@ def commit_date(folder: Path) -> str:
 
 
 def run_report(project_dir: Path | str, derived_dir: Path | str, codebook_path: Path | str, registry_path: Path | str,
-               languages: tuple[str, ...] = ("fr", "en"), prefer_quarto: bool = True) -> list[str]:
+               languages: tuple[str, ...] = ("fr", "en"), prefer_quarto: bool = True,
+               settings_path: Path | str | None = None) -> list[str]:
     """The report stage: render the Quarto project once per language profile (HTML and PDF).
 
     The code cells find the derived tables and the codebook through RLP_DERIVED and
-    RLP_CODEBOOK, and the renderer and code version for the provenance record through
-    RLP_RENDERER and RLP_GIT_COMMIT. Real Quarto is used when installed, else the fallback.
+    RLP_CODEBOOK, the report's settings (authors, licence: config/report.yaml, by default beside
+    the registry) through RLP_SETTINGS, and the renderer and code version for the provenance record
+    through RLP_RENDERER and RLP_GIT_COMMIT. Real Quarto is used when installed, else the fallback.
+    Each language's results workbook (reporting.workbook) is written beside its documents.
     """
     project_dir = Path(project_dir)
     renderer = renderer_description(prefer_quarto)
@@ -1059,6 +1141,7 @@ def run_report(project_dir: Path | str, derived_dir: Path | str, codebook_path: 
         "RLP_DERIVED": str(Path(derived_dir).resolve()),
         "RLP_CODEBOOK": str(Path(codebook_path).resolve()),
         "RLP_REGISTRY": str(Path(registry_path).resolve()),
+        "RLP_SETTINGS": str(Path(settings_path or Path(registry_path).parent / "report.yaml").resolve()),
         "RLP_RENDERER": renderer,
         "RLP_GIT_COMMIT": git_commit(project_dir),
         "RLP_BUILD_DATE": commit_date(project_dir),

@@ -77,12 +77,9 @@ WORDS: dict[str, dict[str, Any]] = {
         "primary": "Principale (encadré «\u00a0Opérationnalisation\u00a0»)",
         "robustness_sentence": "Le constat tient sous {k} des {n} spécifications déclarées avant de voir les résultats (@{ref}).",
         "box_title": "Opérationnalisation de {finding}",
-        # The registry's measure, stated direction and departures are written in English only:
-        # the French document says where to read them instead of showing English text.
-        "box_measure": "**Mesure, sens énoncé et écarts avec `findings.md`** : décrits en anglais seulement, dans "
-                       "le registre (`config/findings.yaml`) et dans la version anglaise de ce rapport.",
-        "box_claim": "**Forme de l’énoncé** : quantificateur « {quantifier} », unité : {unit}.",
-        "box_departs": "",
+        "box_measure": "**Mesure** (registre) : {measure}",
+        "box_claim": "**Forme de l’énoncé** : quantificateur « {quantifier} », unité : {unit} ; sens énoncé : {direction}.",
+        "box_departs": "**Écart avec `findings.md`** : {departs}",
         "box_alternatives": "**Autres lectures défendables** : {n}, toutes calculées (tableau de robustesse ci-dessous).",
         "quantifiers": {"all": "tous", "most": "la majorité", "more than": "plus que", "associated with": "associé à",
                         "exists": "il existe (descriptif)", "check": "vérification"},
@@ -503,18 +500,20 @@ def robustness_block(robustness: pd.DataFrame, finding_id: str, language: str, b
 
 def operationalisation_box(finding, language: str) -> str:
     """A callout stating how a finding is operationalised: the registry's measure, its claim
-    form, where it departs from ../shared/findings.md, and how many other readings are computed."""
-    words = WORDS[language]
+    form, where it departs from ../shared/findings.md (each in the document's language: the
+    registry's `measure_fr`, `direction_fr`, `departs_fr` in French), and how many other
+    readings are computed."""
+    words, suffix = WORDS[language], "_fr" if language == "fr" else ""
     # The title as an attribute, not a heading: Quarto would take a heading as the callout's title
     # and the fallback as a section, and the two documents would not have the same sections.
     title = words["box_title"].format(finding=finding.id).replace('"', "'")
     lines = [f'::: {{.callout-note title="{title}"}}', "",
-             words["box_measure"].format(measure=escape_markdown(finding.texts["measure"])), "",
+             words["box_measure"].format(measure=escape_markdown(finding.texts["measure" + suffix])), "",
              words["box_claim"].format(quantifier=words["quantifiers"].get(finding.claim.get("quantifier"), ""),
                                        unit=words["units"].get(finding.claim.get("unit"), ""),
-                                       direction=escape_markdown(finding.claim.get("direction", "")))]
-    if finding.claim.get("departs") and words["box_departs"]:
-        lines += ["", words["box_departs"].format(departs=escape_markdown(finding.claim["departs"]))]
+                                       direction=escape_markdown(finding.claim.get("direction" + suffix, "")))]
+    if finding.claim.get("departs" + suffix):
+        lines += ["", words["box_departs"].format(departs=escape_markdown(finding.claim["departs" + suffix]))]
     if finding.alternatives:
         lines += ["", words["box_alternatives"].format(n=len(finding.alternatives))]
     return "\n".join(lines + [":::", ""])
