@@ -33,7 +33,7 @@ from .safety.text import breakable_markdown
 from .reporting import claims
 from .reporting.front_matter import FrontMatter, availability, load_front_matter, title_page
 from .reporting.sources import check_source, file_link
-from .reporting.workbook import WORKBOOK_NAMES
+from .reporting.workbook import WORKBOOK_NAMES, write_workbook
 
 log = logging.getLogger("rlp_pipeline.report")
 
@@ -389,6 +389,13 @@ DERIVED_TITLES_FR = {
     "tests/components.csv": "Composantes de chaque constat : les tests qui décident des verdicts",
     "validated/plans.csv": "Cadre d'échantillonnage, validé",
     "validated/codings.csv": "Passages codés, validés",
+    "validated/double_coding.csv": "Codages indépendants des plans codés deux fois",
+    "agreement/dimensions.csv": "Accord entre codeurs par dimension du codage",
+    "agreement/codes.csv": "Accord entre codeurs par code",
+    "agreement/disagreements.csv": "Désaccords entre codeurs, à concilier",
+    "calibration/calibration.csv": "Calibration des verdicts sur des populations simulées : taux de faux « reproduit » et puissance",
+    "findings/robustness.csv": "Verdict de chaque constat sous chaque spécification déclarée dans le registre (robustesse)",
+    "tests/alternatives.csv": "Composantes des spécifications alternatives des constats (robustesse)",
 }
 
 
@@ -1148,6 +1155,9 @@ def run_report(project_dir: Path | str, derived_dir: Path | str, codebook_path: 
     })
     files: list[str] = []
     for language in languages:
-        files += render_project(project_dir, language, prefer_quarto)["files"]
+        rendered = render_project(project_dir, language, prefer_quarto)["files"]
+        # the results workbook beside the language's documents, from the same derived tables
+        folder = Path(next(f for f in rendered if f.endswith(".html"))).parent
+        files += rendered + [str(write_workbook(derived_dir, folder, language, os.environ["RLP_BUILD_DATE"]))]
     log.info("Wrote %s", ", ".join(files))
     return files

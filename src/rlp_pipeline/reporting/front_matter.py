@@ -43,8 +43,9 @@ class Author:
 
     @property
     def cited(self) -> str:
-        """The name as a reference list writes it: « Doe, J. »."""
-        initials = " ".join(f"{part[0]}." for part in re.split(r"[\s]+", self.given_names) if part)
+        """The name as a reference list writes it: « Doe, J. », « Tremblay, M.-È. »."""
+        initials = " ".join("-".join(f"{piece[0]}." for piece in part.split("-") if piece)
+                            for part in self.given_names.split() if part.strip("-"))
         return f"{self.family_names}, {initials}" if initials else self.family_names
 
 
