@@ -492,8 +492,11 @@ def test_quarto_renders_without_warning_and_leaves_nothing_behind(both_renderers
     assert quarto["warnings"] == []
     left = sorted(p.name for p in quarto["folder"].iterdir())
     assert left == sorted([p.name for p in (REPO / "report").iterdir() if p.name not in ("_output", "_figures", ".quarto")] + ["_output"])
+    from rlp_pipeline.reporting.workbook import WORKBOOK_NAMES  # run_report writes the workbook beside the documents
+
     for language in ("fr", "en"):
-        assert sorted(p.name for p in (quarto["folder"] / "_output" / language).iterdir()) == ["index.html", "index.pdf"]
+        assert sorted(p.name for p in (quarto["folder"] / "_output" / language).iterdir()) == \
+            sorted(["index.html", "index.pdf", WORKBOOK_NAMES[language]])
 
 
 @pytest.mark.slow

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
+from rlp_pipeline.fmt import typeset
 from rlp_pipeline.reporting.column_labels import COLUMN_LABELS, OVERRIDES, column_label
 from rlp_pipeline.reporting.sources import REPORT_TABLES
 from rlp_pipeline.reporting.workbook import WORKBOOK_NAMES, WORDS, build_workbook, sheet_name, write_workbook
@@ -71,7 +72,7 @@ def test_each_sheet_holds_its_csv_value_for_value_under_translated_headers(deriv
         header, *rows = csv_rows(derived / key)
         shown = list(book[sheet_name(key)].iter_rows(values_only=True))
         assert len(shown) == len(rows) + 1
-        assert list(shown[0]) == [column_label(key, column, language).replace("'", "’") for column in header]
+        assert list(shown[0]) == [typeset(column_label(key, column, language), language) for column in header]
         for cells, row in zip(shown[1:], rows):
             assert len(cells) == len(row) and all(same_value(c, t) for c, t in zip(cells, row)), (key, cells, row)
     formula = book[sheet_name("findings/findings.csv")]["B2"]

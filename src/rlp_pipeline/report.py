@@ -485,6 +485,9 @@ class Report:
     language: str
     registry_path: Path = Path("../config/findings.yaml")
     settings_path: Path = Path("../config/report.yaml")
+    # the report's project folder where the documents end up (real Quarto runs the cells in a
+    # temporary copy of it, so the current folder is not always that one)
+    report_dir: Path = Path(".")
 
     def __post_init__(self) -> None:
         self.derived = Path(self.derived)
@@ -629,9 +632,10 @@ class Report:
 
     @cached_property
     def output_folder(self) -> Path:
-        """The folder the documents are written to: the profile's project output-dir, relative to
-        the report's folder (where the cells run)."""
-        return Path.cwd() / str((self.profile().get("project") or {}).get("output-dir", f"_output/{self.language}"))
+        """The folder the documents end up in: the profile's project output-dir under the report's
+        project folder (report_dir, set by run_report: not the temporary copy Quarto renders)."""
+        output = str((self.profile().get("project") or {}).get("output-dir", f"_output/{self.language}"))
+        return Path(self.report_dir).resolve() / output
 
     def source_note(self, *sources: str | Path) -> str:
         """The end of a table's caption: the file(s) it is computed from, in code style, each a
@@ -1149,6 +1153,7 @@ def run_report(project_dir: Path | str, derived_dir: Path | str, codebook_path: 
         "RLP_CODEBOOK": str(Path(codebook_path).resolve()),
         "RLP_REGISTRY": str(Path(registry_path).resolve()),
         "RLP_SETTINGS": str(Path(settings_path or Path(registry_path).parent / "report.yaml").resolve()),
+        "RLP_REPORT_DIR": str(project_dir.resolve()),
         "RLP_RENDERER": renderer,
         "RLP_GIT_COMMIT": git_commit(project_dir),
         "RLP_BUILD_DATE": commit_date(project_dir),
