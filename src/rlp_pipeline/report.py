@@ -196,7 +196,8 @@ TEXT = {
                        "sont dans `data/derived/`, chaque dossier décrit par un `datapackage.json` (Frictionless Data "
                        "Package) ; le classeur `{workbook}`, à côté de ce document, en reprend les tables du rapport.",
             "code": "Le code (pipeline Snakemake et paquet Python `rlp_pipeline`) est dans {where}, version {version}, "
-                    "commit `{commit}` ; `snakemake --cores 1` refait toutes les étapes, des données brutes à ce rapport.",
+                    "commit `{commit}`. La commande `snakemake --cores 1` refait toutes les étapes, des données brutes à "
+                    "ce rapport.",
             "repository": "le dépôt {url}",
             "no_repository": "le dépôt git d’où ce rapport a été produit",
             "licences": "Code, données et rapport sont sous licence {license} (fichier `LICENSE`).",
@@ -353,7 +354,8 @@ TEXT = {
                        "in `data/derived/`, each folder described by a `datapackage.json` (Frictionless Data Package); "
                        "the workbook `{workbook}`, beside this document, holds the report's tables.",
             "code": "The code (Snakemake pipeline and Python package `rlp_pipeline`) is in {where}, version {version}, "
-                    "commit `{commit}`; `snakemake --cores 1` reruns every step, from the raw data to this report.",
+                    "commit `{commit}`. The command `snakemake --cores 1` reruns every step, from the raw data to this "
+                    "report.",
             "repository": "the repository {url}",
             "no_repository": "the git repository this report was built from",
             "licences": "Code, data and report are under the {license} licence (file `LICENSE`).",
