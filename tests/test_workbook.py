@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import time
 import zipfile
 from pathlib import Path
@@ -24,7 +25,7 @@ ROWS = {
                            ["region", "17", "0", "", "1e-05"]],
     "findings/findings.csv": [["id", "short_fr", "simulated", "p_value", "reason"],
                               ["F01", "=1+1 n'est pas une formule", "True", "0.000123", "a, \"quoted\" text"],
-                              ["M2", "", "False", "", "12345678901234567890"]],
+                              ["M2", "", "False", "0.30000000000000004", "12345678901234567890"]],
 }
 TABLES = tuple(key for key in REPORT_TABLES if key in ROWS)  # in the report's order
 
@@ -50,14 +51,14 @@ def csv_rows(path: Path) -> list[list[str]]:
 
 
 def same_value(cell, text: str) -> bool:
-    """A workbook cell holds the CSV's value: empty for empty, the number the text writes, the
-    boolean True/False, or the very text."""
+    """A workbook cell holds the CSV's value: empty for empty, the number the text writes (to
+    Excel's 15 significant digits), the boolean True/False, or the very text."""
     if text == "":
         return cell is None
     if isinstance(cell, bool):
         return str(cell) == text
     if isinstance(cell, (int, float)):
-        return float(text) == cell
+        return math.isclose(float(text), cell, rel_tol=1e-15, abs_tol=0.0)
     return cell == text
 
 

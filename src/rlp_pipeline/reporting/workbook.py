@@ -39,14 +39,14 @@ WORDS = {
            "head": ["Feuille", "Fichier source", "Contenu"],
            "note": "Chaque feuille reprend, valeur pour valeur et dans le même ordre de lignes et de colonnes, le "
                    "fichier CSV indiqué (dossier data/derived/ du dépôt), qui reste la référence ; seuls les en-têtes "
-                   "sont traduits.",
+                   "sont traduits, et les nombres ont la précision d'Excel (15 chiffres significatifs).",
            "simulated": "Données simulées : les plans codés analysés ne sont pas réels. Les constats et verdicts "
                         "illustrent la méthode ; ils ne décrivent pas les RLP."},
     "en": {"contents": "Contents", "title": "Results of the report: derived tables",
            "head": ["Sheet", "Source file", "Content"],
            "note": "Each sheet holds, value for value and in the same order of rows and columns, the CSV file named "
                    "(folder data/derived/ of the repository), which stays the reference; only the headers are "
-                   "translated.",
+                   "translated, and numbers have Excel's precision (15 significant digits).",
            "simulated": "Simulated data: the coded plans analysed are not real. The findings and verdicts illustrate "
                         "the method; they do not describe the RLP."},
 }
@@ -66,7 +66,8 @@ def sheet_name(key: str) -> str:
 
 def cell_value(text: str, where: str):
     """A CSV cell as the workbook stores it: empty -> an empty cell, an integer (up to 15 digits)
-    or a finite decimal number -> a number, True/False -> a boolean, anything else -> the text unchanged.
+    or a finite decimal number -> a number (openpyxl writes 16 significant digits, more than the 15
+    Excel computes with: 0.30000000000000004 reads back as 0.3), True/False -> a boolean, anything else -> the text unchanged.
     A character Excel cannot store (a control character) stops with the cell's place."""
     if text == "":
         return None
