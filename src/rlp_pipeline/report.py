@@ -87,17 +87,18 @@ TEXT = {
             "tbl-stability": "Stabilité des verdicts sur les échantillons alternatifs",
             "tbl-dictionary": "Tables dérivées",
             "tbl-provenance": "Provenance",
-            "tbl-components": "Composantes de {finding} (test, p brute et ajustée, taille d'effet et sens de chacune)",
-            "tbl-battery": "Utilisation selon le groupe de mobilisation et test de chaque écart ({finding})",
+            "tbl-components": "Composantes de {id} (test, p brute et ajustée, taille d'effet et sens de chacune)",
+            "tbl-battery": "Utilisation selon le groupe de mobilisation et test de chaque écart ({id})",
             "tbl-substrategies-of": "Sous-stratégies de la stratégie {strategy} (part des plans qui utilisent la stratégie)",
             "tbl-codebook-substrategies": "Sous-stratégies (livre de codes)",
             "tbl-codebook-statuses": "Statuts d'une stratégie (livre de codes)",
         },
         # the end of every table's caption: the file(s) the table is computed from (a link in the HTML)
         "source_note": ". Données : {files}.",
-        # a sentence that refers to each generated table (« Tableau N » in the document)
+        # a sentence that refers to each generated table (« Tableau N » in the document); placeholders
+        # are not English words ({id}, not {finding}): tests/test_render.py reads the words of TEXT
         "table_refs": {
-            "components": "Le @{ref} donne chaque composante de {finding} : son test, sa p brute et ajustée, sa taille d'effet et son sens.",
+            "components": "Le @{ref} donne chaque composante de {id} : son test, sa p brute et ajustée, sa taille d'effet et son sens.",
             "battery": "Le @{ref} donne l'utilisation selon le groupe de mobilisation et le test de chaque écart.",
             "substrategies": "Le @{ref} donne la part des plans qui utilisent chaque sous-stratégie de la stratégie {strategy}.",
             "status": "Le @{ref} donne, pour chaque stratégie, la part des plans qui l'appliquent déjà et celle des plans qui la prévoient.",
@@ -252,15 +253,15 @@ TEXT = {
             "tbl-stability": "Stability of the verdicts across alternative samples",
             "tbl-dictionary": "Derived tables",
             "tbl-provenance": "Provenance",
-            "tbl-components": "Components of {finding} (test, raw and adjusted p, effect size and direction of each)",
-            "tbl-battery": "Use by mobilisation group and the test of each difference ({finding})",
+            "tbl-components": "Components of {id} (test, raw and adjusted p, effect size and direction of each)",
+            "tbl-battery": "Use by mobilisation group and the test of each difference ({id})",
             "tbl-substrategies-of": "Sub-strategies of the strategy {strategy} (share of the plans that use the strategy)",
             "tbl-codebook-substrategies": "Sub-strategies (codebook)",
             "tbl-codebook-statuses": "Statuses of a strategy (codebook)",
         },
         "source_note": ". Data: {files}.",
         "table_refs": {
-            "components": "@{ref} gives each component of {finding}: its test, raw and adjusted p, effect size and direction.",
+            "components": "@{ref} gives each component of {id}: its test, raw and adjusted p, effect size and direction.",
             "battery": "@{ref} gives the use by mobilisation group and the test of each difference.",
             "substrategies": "@{ref} gives the share of the plans using each sub-strategy of the strategy {strategy}.",
             "status": "@{ref} gives, for each strategy, the share of the plans already applying it and the share intending it.",
@@ -825,8 +826,8 @@ class Report:
                 effect, claims.direction_cell(c, self.text["direction"], self.language),
             ])
         label = f"tbl-components-{finding_id.lower()}"
-        caption = self.text["captions"]["tbl-components"].format(finding=finding_id) + self.source_note("tests/components.csv")
-        return self.table_ref("components", label, finding=finding_id) + table_markdown(self.text["component_head"], rows, caption, label)
+        caption = self.text["captions"]["tbl-components"].format(id=finding_id) + self.source_note("tests/components.csv")
+        return self.table_ref("components", label, id=finding_id) + table_markdown(self.text["component_head"], rows, caption, label)
 
     def component_values(self, c) -> str:
         if pd.isna(c.value_a):
@@ -987,7 +988,7 @@ class Report:
                         + [self.test_label("group_difference", str(r["method"])), format_p(r["p_value"], self.language),
                            claims.adjusted_p_cell(r["p_adjusted"], r["adjustment"], self.language), odds])
         label = f"tbl-battery-{finding_id.lower()}"
-        caption = self.text["captions"]["tbl-battery"].format(finding=finding_id) + self.source_note("tests/battery.csv")
+        caption = self.text["captions"]["tbl-battery"].format(id=finding_id) + self.source_note("tests/battery.csv")
         return self.table_ref("battery", label) + table_markdown(self.text["battery_head"], rows, caption, label)
 
     # --- stability across random samples (the stability stage) ---------------------------------
