@@ -1,3 +1,5 @@
+from rlp_pipeline.reporting.workbook import WORKBOOK_NAMES
+
 rule figures:
     input:
         code=stage_code("figures"),
@@ -44,14 +46,18 @@ rule report:
         sources=REPORT_SOURCES,
         codebook=config["codebook"],
         registry=config["registry"],
+        # authors, licence, how to cite (the title page); beside the registry
+        settings="config/report.yaml",
         derived=REPORT_INPUTS,
         figures=rules.figures.output,
     output:
-        expand(
+        documents=expand(
             "report/_output/{language}/index.{extension}",
             language=LANGUAGES,
             extension=["html", "pdf"],
         ),
+        # the results workbook beside each language's documents (rlp_pipeline.reporting.workbook)
+        workbooks=[f"report/_output/{language}/{WORKBOOK_NAMES[language]}" for language in LANGUAGES],
     log:
         "logs/report.log",
     benchmark:

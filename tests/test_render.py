@@ -492,8 +492,11 @@ def test_quarto_renders_without_warning_and_leaves_nothing_behind(both_renderers
     assert quarto["warnings"] == []
     left = sorted(p.name for p in quarto["folder"].iterdir())
     assert left == sorted([p.name for p in (REPO / "report").iterdir() if p.name not in ("_output", "_figures", ".quarto")] + ["_output"])
+    from rlp_pipeline.reporting.workbook import WORKBOOK_NAMES  # run_report writes the workbook beside the documents
+
     for language in ("fr", "en"):
-        assert sorted(p.name for p in (quarto["folder"] / "_output" / language).iterdir()) == ["index.html", "index.pdf"]
+        assert sorted(p.name for p in (quarto["folder"] / "_output" / language).iterdir()) == \
+            sorted(["index.html", "index.pdf", WORKBOOK_NAMES[language]])
 
 
 @pytest.mark.slow
@@ -774,7 +777,8 @@ def test_french_documents_have_no_english_left(renders):
             # The PDF's text does not tell code from prose: identifiers (with _ . / @) are dropped,
             # and the dictionary table, which lists column names, is left to the HTML check.
             text = pdf_text(render["folder"] / "_output" / "fr" / "index.pdf")
-            text = re.sub(r"Tables dérivées\n.*?Provenance", "", text, flags=re.S)
+            # (the caption « Tables dérivées » is followed by its source note)
+            text = re.sub(r"Tables dérivées\W.*?Provenance", "", text, flags=re.S)
             text = " ".join(word for word in text.split() if not re.search(r"[_./@]", word))
             assert english_runs(without_proper_nouns(text), vocabulary) == [], renderer
 

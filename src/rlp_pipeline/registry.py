@@ -51,7 +51,9 @@ MEASURES = (
     "hill0_strategies", "hill1_strategies", "hill2_strategies",
     "hill0_strategies_rarefied", "hill1_strategies_rarefied", "hill2_strategies_rarefied",
 )
-TEXT_FIELDS = ("source_fr", "statement_en", "short_fr", "short_en", "measure")
+# Texts of a finding: `measure` is the English text written before the results; `measure_fr` its
+# French wording for the French report (like the claim's direction / direction_fr, departs / departs_fr).
+TEXT_FIELDS = ("source_fr", "statement_en", "short_fr", "short_en", "measure", "measure_fr")
 # Components that describe without testing (no p-value): they hold when observed as stated.
 DESCRIPTIVE_KINDS = ("presence", "balance", "coverage", "all_plans")
 
@@ -188,8 +190,15 @@ def _claim_problems(claim: Any, shown: str, line: int | None, finding_id: Any) -
         problems.append(Problem(shown, line, "claim.quantifier", str(claim.get("quantifier")), "one of " + ", ".join(QUANTIFIERS)))
     if claim.get("unit") not in UNITS:
         problems.append(Problem(shown, line, "claim.unit", str(claim.get("unit")), "one of " + ", ".join(UNITS)))
-    if not isinstance(claim.get("direction"), str) or not claim["direction"].strip():
-        problems.append(Problem(shown, line, "claim.direction", str(claim.get("direction")), "the direction the sentence states, in words"))
+    for key in ("direction", "direction_fr"):
+        if not isinstance(claim.get(key), str) or not claim[key].strip():
+            problems.append(Problem(shown, line, f"claim.{key}", str(claim.get(key)),
+                                    "the direction the sentence states, in words" + (" (in French)" if key.endswith("_fr") else "")))
+    # a departure from findings.md is stated in both languages, or in neither
+    for key, other in (("departs", "departs_fr"), ("departs_fr", "departs")):
+        if key in claim and (not isinstance(claim[key], str) or not claim[key].strip() or other not in claim):
+            problems.append(Problem(shown, line, f"claim.{key}", str(claim.get(key)),
+                                    f"a text, with its counterpart '{other}' (the departure in English and in French)"))
     return problems
 
 

@@ -31,6 +31,9 @@ from .fmt import format_count, format_interval, format_number, format_p, format_
 from .render import escape_markdown, render_project, renderer_description
 from .safety.text import breakable_markdown
 from .reporting import claims
+from .reporting.front_matter import FrontMatter, availability, load_front_matter, title_page
+from .reporting.sources import check_source, file_link
+from .reporting.workbook import WORKBOOK_NAMES, write_workbook
 
 log = logging.getLogger("rlp_pipeline.report")
 
@@ -84,6 +87,24 @@ TEXT = {
             "tbl-stability": "Stabilité des verdicts sur les échantillons alternatifs",
             "tbl-dictionary": "Tables dérivées",
             "tbl-provenance": "Provenance",
+            "tbl-components": "Composantes de {id} (test, p brute et ajustée, taille d'effet et sens de chacune)",
+            "tbl-battery": "Utilisation selon le groupe de mobilisation et test de chaque écart ({id})",
+            "tbl-substrategies-of": "Sous-stratégies de la stratégie {strategy} (part des plans qui utilisent la stratégie)",
+            "tbl-codebook-substrategies": "Sous-stratégies (livre de codes)",
+            "tbl-codebook-statuses": "Statuts d'une stratégie (livre de codes)",
+        },
+        # the end of every table's caption: the file(s) the table is computed from (a link in the HTML)
+        "source_note": ". Données : {files}.",
+        # a sentence that refers to each generated table (« Tableau N » in the document); placeholders
+        # are not English words ({id}, not {finding}): tests/test_render.py reads the words of TEXT
+        "table_refs": {
+            "components": "Le @{ref} donne chaque composante de {id} : son test, sa p brute et ajustée, sa taille d'effet et son sens.",
+            "battery": "Le @{ref} donne l'utilisation selon le groupe de mobilisation et le test de chaque écart.",
+            "substrategies": "Le @{ref} donne la part des plans qui utilisent chaque sous-stratégie de la stratégie {strategy}.",
+            "status": "Le @{ref} donne, pour chaque stratégie, la part des plans qui l'appliquent déjà et celle des plans qui la prévoient.",
+            "diversity": "Le @{ref} résume le nombre et la diversité des stratégies par plan selon le groupe de mobilisation.",
+            "balance": "Le @{ref} compare la composition de l'échantillon à celle du cadre d'échantillonnage.",
+            "stability": "Le @{ref} donne ces parts pour chaque constat.",
         },
         "figure_ref": "Voir la @{ref}.",
         "table_ref": "Voir le @{ref}.",
@@ -156,10 +177,32 @@ TEXT = {
         "stability_head": ["Constat", "Énoncé", "Verdict", "Part «\u00a0{reproduced}\u00a0» [IC 95\u202f%]", "Même verdict"],
         "not_assessed": "non évalué",
         "headings": {"stability": "Stabilité selon l'échantillon", "reliability": "Fiabilité du codage",
-                     "limits": "Limites et validité"},
+                     "limits": "Limites et validité", "availability": "Disponibilité des données et du code"},
         "balance_variables": {"mobilisation_level": "Niveau de mobilisation", "region": "Région"},
         # Typst's own French caption separator is « . – »; French typography wants « Tableau 1 : »
         "caption_separator": "\u00a0: ",
+        # the title page and the availability statement (reporting.front_matter, config/report.yaml)
+        "front": {
+            "authors": "**Auteurs** : {authors}.",
+            "placeholders": " *Noms provisoires, à remplacer dans `config/report.yaml`.*",
+            "affiliation_missing": "affiliation à préciser",
+            "licence": "**Licence** : {license} (fichier `LICENSE`), pour le code, les données simulées et ce rapport.",
+            "cite": "**Pour citer** : {citation}",
+            "and": " et ",
+            "citation": "{authors} ({year}). *{title}* (version {version}, commit `{commit}`) [logiciel].{where}",
+            "raw_simulated": "Les données brutes sont dans le dossier `data/raw/` du dépôt : ce sont des données simulées, "
+                             "produites par le simulateur du pipeline (graine {seed}), non des plans réels.",
+            "raw_real": "Les données brutes sont dans le dossier `data/raw/` du dépôt.",
+            "derived": "Les tables dérivées que le pipeline en calcule, et dont viennent chaque tableau et chaque figure, "
+                       "sont dans `data/derived/`, chaque dossier décrit par un `datapackage.json` (Frictionless Data "
+                       "Package) ; le classeur `{workbook}`, à côté de ce document, en reprend les tables du rapport.",
+            "code": "Le code (pipeline Snakemake et paquet Python `rlp_pipeline`) est dans {where}, version {version}, "
+                    "commit `{commit}`. La commande `snakemake --cores 1` refait toutes les étapes, des données brutes à "
+                    "ce rapport.",
+            "repository": "le dépôt {url}",
+            "no_repository": "le dépôt git d’où ce rapport a été produit",
+            "licences": "Code, données et rapport sont sous licence {license} (fichier `LICENSE`).",
+        },
     },
     "en": {
         "simulated": "**Simulated data.** The coded plans analysed here are not real: they were produced by a "
@@ -210,6 +253,21 @@ TEXT = {
             "tbl-stability": "Stability of the verdicts across alternative samples",
             "tbl-dictionary": "Derived tables",
             "tbl-provenance": "Provenance",
+            "tbl-components": "Components of {id} (test, raw and adjusted p, effect size and direction of each)",
+            "tbl-battery": "Use by mobilisation group and the test of each difference ({id})",
+            "tbl-substrategies-of": "Sub-strategies of the strategy {strategy} (share of the plans that use the strategy)",
+            "tbl-codebook-substrategies": "Sub-strategies (codebook)",
+            "tbl-codebook-statuses": "Statuses of a strategy (codebook)",
+        },
+        "source_note": ". Data: {files}.",
+        "table_refs": {
+            "components": "@{ref} gives each component of {id}: its test, raw and adjusted p, effect size and direction.",
+            "battery": "@{ref} gives the use by mobilisation group and the test of each difference.",
+            "substrategies": "@{ref} gives the share of the plans using each sub-strategy of the strategy {strategy}.",
+            "status": "@{ref} gives, for each strategy, the share of the plans already applying it and the share intending it.",
+            "diversity": "@{ref} summarises the number and diversity of strategies per plan by mobilisation group.",
+            "balance": "@{ref} compares the sample's composition with that of the sampling frame.",
+            "stability": "@{ref} gives these shares for each finding.",
         },
         "figure_ref": "See @{ref}.",
         "table_ref": "See @{ref}.",
@@ -279,9 +337,30 @@ TEXT = {
         "stability_head": ["Finding", "Statement", "Verdict", "Share reproduced [95% CI]", "Same verdict"],
         "not_assessed": "not assessed",
         "headings": {"stability": "Stability across random samples", "reliability": "Coding reliability",
-                     "limits": "Limitations"},
+                     "limits": "Limitations", "availability": "Data and code availability"},
         "balance_variables": {"mobilisation_level": "Mobilisation level", "region": "Region"},
         "caption_separator": ": ",
+        "front": {
+            "authors": "**Authors**: {authors}.",
+            "placeholders": " *Placeholder names, to be replaced in `config/report.yaml`.*",
+            "affiliation_missing": "affiliation to be given",
+            "licence": "**Licence**: {license} (file `LICENSE`), for the code, the simulated data and this report.",
+            "cite": "**How to cite**: {citation}",
+            "and": ", & ",
+            "citation": "{authors} ({year}). *{title}* (version {version}, commit `{commit}`) [Computer software].{where}",
+            "raw_simulated": "The raw data are in the repository's `data/raw/` folder: they are simulated data, produced "
+                             "by the pipeline's simulator (seed {seed}), not real plans.",
+            "raw_real": "The raw data are in the repository's `data/raw/` folder.",
+            "derived": "The derived tables the pipeline computes from them, which every table and figure comes from, are "
+                       "in `data/derived/`, each folder described by a `datapackage.json` (Frictionless Data Package); "
+                       "the workbook `{workbook}`, beside this document, holds the report's tables.",
+            "code": "The code (Snakemake pipeline and Python package `rlp_pipeline`) is in {where}, version {version}, "
+                    "commit `{commit}`. The command `snakemake --cores 1` reruns every step, from the raw data to this "
+                    "report.",
+            "repository": "the repository {url}",
+            "no_repository": "the git repository this report was built from",
+            "licences": "Code, data and report are under the {license} licence (file `LICENSE`).",
+        },
     },
 }
 
@@ -313,6 +392,13 @@ DERIVED_TITLES_FR = {
     "tests/components.csv": "Composantes de chaque constat : les tests qui décident des verdicts",
     "validated/plans.csv": "Cadre d'échantillonnage, validé",
     "validated/codings.csv": "Passages codés, validés",
+    "validated/double_coding.csv": "Codages indépendants des plans codés deux fois",
+    "agreement/dimensions.csv": "Accord entre codeurs par dimension du codage",
+    "agreement/codes.csv": "Accord entre codeurs par code",
+    "agreement/disagreements.csv": "Désaccords entre codeurs, à concilier",
+    "calibration/calibration.csv": "Calibration des verdicts sur des populations simulées : taux de faux « reproduit » et puissance",
+    "findings/robustness.csv": "Verdict de chaque constat sous chaque spécification déclarée dans le registre (robustesse)",
+    "tests/alternatives.csv": "Composantes des spécifications alternatives des constats (robustesse)",
 }
 
 
@@ -342,6 +428,21 @@ def visible_length(cell: str) -> int:
     targets (``](#sec-f01)``), brackets, backticks, emphasis marks and escaping backslashes."""
     text = re.sub(r"\]\{[^}]*\}|\]\([^)]*\)", "", cell)
     return len(re.sub(r"[\[\]`*\\]", "", text))
+
+
+def french_statistics(detail: str) -> str:
+    """A detail of statistics in French: decimal commas, and « ; » between the statistics of one
+    variable, each variable's statistics in parentheses (« Région (X² = 18,55 ; p = 0,289) »), since a
+    comma between « 1,11 » and « p » would read as one more decimal comma."""
+    def variable(part: str) -> str:
+        name, colon, stats = part.partition(": ")
+        pairs = stats.split(", ")
+        if colon and len(pairs) > 1 and all(re.fullmatch(r"[^=,;]+ = [^=,;]+", pair) for pair in pairs):
+            return f"{name} ({' ; '.join(pairs)})"
+        return part
+    parts = [variable(part) for part in detail.split("; ")]
+    joined = ", ".join(parts) if all(part.endswith(")") for part in parts) else " ; ".join(parts)
+    return re.sub(r"(?<=\d)\.(?=\d)", ",", joined)
 
 
 def verbatim(text: Any) -> str:
@@ -386,6 +487,10 @@ class Report:
     codebook_path: Path
     language: str
     registry_path: Path = Path("../config/findings.yaml")
+    settings_path: Path = Path("../config/report.yaml")
+    # the report's project folder where the documents end up (real Quarto runs the cells in a
+    # temporary copy of it, so the current folder is not always that one)
+    report_dir: Path = Path(".")
 
     def __post_init__(self) -> None:
         self.derived = Path(self.derived)
@@ -411,6 +516,11 @@ class Report:
                        "adjustment", "effect_note"):
             table[column] = table[column].astype("string").fillna("").astype(str)
         return table
+
+    @cached_property
+    def front(self) -> FrontMatter:
+        """The report's settings (config/report.yaml): authors, licence, version, repository."""
+        return load_front_matter(self.settings_path)
 
     @cached_property
     def registry(self) -> Registry:
@@ -513,6 +623,39 @@ class Report:
     def label(self, section: str, code: Any) -> str:
         return escape_markdown(self.codebook.label(section, code, self.language))
 
+    # --- sources of the tables (captions) ------------------------------------------------------
+
+    def profile(self) -> dict[str, Any]:
+        """The language's Quarto profile (_quarto-<language>.yml) in the folder the cells run in
+        (the report's), or {} when there is none."""
+        import yaml
+
+        path = Path(f"_quarto-{self.language}.yml")
+        return (yaml.safe_load(path.read_text(encoding="utf-8")) or {}) if path.exists() else {}
+
+    @cached_property
+    def output_folder(self) -> Path:
+        """The folder the documents end up in: the profile's project output-dir under the report's
+        project folder (report_dir, set by run_report: not the temporary copy Quarto renders)."""
+        output = str((self.profile().get("project") or {}).get("output-dir", f"_output/{self.language}"))
+        return Path(self.report_dir).resolve() / output
+
+    def source_note(self, *sources: str | Path) -> str:
+        """The end of a table's caption: the file(s) it is computed from, in code style, each a
+        relative link from the document's folder (so that it opens from the HTML where the
+        pipeline wrote it; the PDF shows the name only, see typst_setup). A source is a derived
+        table's path under data/derived (it must be one of reporting.sources.REPORT_TABLES or a
+        JSON record) or the path of an input file."""
+        files = []
+        for source in sources:
+            path = Path(source) if isinstance(source, Path) else self.derived / check_source(str(source))
+            files.append(file_link(path, self.derived.resolve().parent.parent, self.output_folder))
+        return self.text["source_note"].format(files=", ".join(files))
+
+    def table_ref(self, kind: str, label: str, **values: str) -> str:
+        """The sentence that refers to a generated table (« Le Tableau N donne… »)."""
+        return self.text["table_refs"][kind].format(ref=label, **values) + "\n\n"
+
     # --- small formatters ----------------------------------------------------------------------
 
     def pct(self, share: float) -> str:
@@ -546,6 +689,18 @@ class Report:
             n=format_count(self.record["sample_size"], self.language), seed=self.record["seed"]) + "\n"
 
     @typeset_piece
+    def title_page(self, commit: str) -> str:
+        """Authors (placeholders said so), licence and how to cite, under the title: from
+        config/report.yaml, like CITATION.cff."""
+        return title_page(self.front, commit, self.text["front"], self.language)
+
+    @typeset_piece
+    def availability(self, commit: str) -> str:
+        """Where the data (raw, derived, workbook) and the code (repository, version) are, and the licence."""
+        return availability(self.front, commit, self.record["seed"], bool(self.record["simulated"]),
+                            WORKBOOK_NAMES[self.language], self.text["front"])
+
+    @typeset_piece
     def heading(self, key: str, level: int = 1) -> str:
         """A section heading whose identifier (#sec-<key>) is the same in both languages: written
         once here rather than in both language blocks of index.qmd, where Quarto would see the
@@ -555,12 +710,7 @@ class Report:
     def document_title(self) -> str:
         """The document's title, from the language's Quarto profile (_quarto-<language>.yml) in the
         folder the cells run in (the report's), or "" when there is none."""
-        import yaml
-
-        profile = Path(f"_quarto-{self.language}.yml")
-        if not profile.exists():
-            return ""
-        return str((yaml.safe_load(profile.read_text(encoding="utf-8")) or {}).get("title", ""))
+        return str(self.profile().get("title", ""))
 
     def typst_setup(self, date: str = "") -> str:
         """Raw Typst rules for the PDF, the same under Quarto and the fallback renderer: the
@@ -575,6 +725,9 @@ class Report:
         title = self.document_title()
         if title:  # the PDF's title (accessibility), also what Typst derives the PDF's /ID from
             dated += f"#set document(title: {json.dumps(title, ensure_ascii=False)})\n"
+        if self.settings_path.exists():  # the PDF's authors, from config/report.yaml like the title page
+            authors = ", ".join(json.dumps(author.name, ensure_ascii=False) for author in self.front.authors)
+            dated += f"#set document(author: ({authors},))\n"
         return ("```{=typst}\n" + dated +
                 f'#set figure.caption(separator: [{separator}])\n'
                 "#show figure: set block(breakable: true)\n"
@@ -587,6 +740,12 @@ class Report:
                 # table text a little smaller than the prose, so that a long word (« Institutionnalisation »)
                 # fits its column instead of running into the next one
                 "#show table: set text(size: 0.85em)\n"
+                # a little more room between columns, so that neighbouring values (« p = 0,012 » and
+                # its adjusted p) never read as one
+                "#set table(column-gutter: 0.6em)\n"
+                # a link to a file beside the report (a table's source) opens from the HTML; in the PDF
+                # the file's name is shown as it is (it would open nothing)
+                "#show link: it => if type(it.dest) == str and not it.dest.contains(\":\") { it.body } else { it }\n"
                 # long inline code (checksums, code ids in narrow columns) wraps instead of running off
                 # the page: a line may break between boxes of 4 characters (nothing is inserted in
                 # the text, so a copied checksum stays exact)
@@ -615,7 +774,9 @@ class Report:
                 self.stability_cell(row.id),
                 claims.robustness_cell(self.robustness, row.id, self.language),
             ])
-        return table_markdown(self.text["summary_head"], rows, self.text["captions"]["tbl-summary"], "tbl-summary")
+        caption = self.text["captions"]["tbl-summary"] + self.source_note(
+            "findings/findings.csv", "tests/components.csv", "stability/stability.csv", "findings/robustness.csv")
+        return table_markdown(self.text["summary_head"], rows, caption, "tbl-summary")
 
     def measured_value(self, row) -> str:
         """The deciding component's values in a few words, labelled (reporting.claims)."""
@@ -644,7 +805,8 @@ class Report:
         parts += [f"**{self.text['verdict']} :** {self.badge(row['verdict'])} {self.interpretation(row)}"
                   if self.language == "fr" else f"**{self.text['verdict']}:** {self.badge(row['verdict'])} {self.interpretation(row)}", ""]
         parts += [self.reliability.flag(finding_id)]  # caution when it rests on a weakly reliable code dimension
-        parts += [claims.robustness_block(self.robustness, finding_id, self.language, self.badge)]
+        parts += [claims.robustness_block(self.robustness, finding_id, self.language, self.badge,
+                                          self.source_note("findings/robustness.csv"))]
         return "\n".join(parts)
 
     def interpretation(self, row: pd.Series) -> str:
@@ -663,7 +825,9 @@ class Report:
                 format_p(c.p_value, self.language), claims.adjusted_p_cell(c.p_adjusted, c.adjustment, self.language),
                 effect, claims.direction_cell(c, self.text["direction"], self.language),
             ])
-        return table_markdown(self.text["component_head"], rows)
+        label = f"tbl-components-{finding_id.lower()}"
+        caption = self.text["captions"]["tbl-components"].format(id=finding_id) + self.source_note("tests/components.csv")
+        return self.table_ref("components", label, id=finding_id) + table_markdown(self.text["component_head"], rows, caption, label)
 
     def component_values(self, c) -> str:
         if pd.isna(c.value_a):
@@ -680,7 +844,7 @@ class Report:
         in the document's language: variable names in words, and French decimal commas."""
         for variable, words in self.text["balance_variables"].items():
             detail = re.sub(rf"\b{variable}\b", words, detail)
-        return re.sub(r"(?<=\d)\.(?=\d)", ",", detail) if self.language == "fr" else detail
+        return french_statistics(detail) if self.language == "fr" else detail
 
     @typeset_piece
     def figure(self, figure_id: str) -> str:
@@ -720,7 +884,8 @@ class Report:
                  f"{format_count(r.population_n, self.language)} ({self.pct(r.population_pct / 100)})",
                  f"{format_count(r.sample_n, self.language)} ({self.pct(r.sample_pct / 100)})",
                  format_number(r.difference_pct_points, self.language)] for r in balance.itertuples()]
-        return table_markdown(self.text["balance_head"], rows, self.text["captions"]["tbl-balance"], "tbl-balance")
+        caption = self.text["captions"]["tbl-balance"] + self.source_note("sample/balance.csv")
+        return self.table_ref("balance", "tbl-balance") + table_markdown(self.text["balance_head"], rows, caption, "tbl-balance")
 
     @typeset_piece
     def levels_table(self) -> str:
@@ -730,16 +895,17 @@ class Report:
             count = int((plans["mobilisation_level"] == code.id).sum())
             rows.append([f"{code.id} — {self.label('mobilisation_levels', code.id)}", escape_markdown(code.definition[self.language]),
                          format_count(count, self.language), self.pct(count / len(plans)) if len(plans) else "–"])
-        return table_markdown(self.text["level_head"], rows, self.text["captions"]["tbl-levels"], "tbl-levels")
+        caption = self.text["captions"]["tbl-levels"] + self.source_note(self.codebook_path, "frequencies/analysed_plans.csv")
+        return table_markdown(self.text["level_head"], rows, caption, "tbl-levels")
 
     @typeset_piece
     def codebook_table(self, section: str, label: str) -> str:
         if section == "strategies":
             rows = [[str(c.attributes["complexity_rank"]), f"`{c.id}`", self.label(section, c.id), escape_markdown(c.definition[self.language])]
                     for c in self.codebook.codes(section)]
-            return table_markdown(self.text["strategy_head"], rows, self.text["captions"][label], label)
+            return table_markdown(self.text["strategy_head"], rows, self.text["captions"][label] + self.source_note(self.codebook_path), label)
         rows = [[f"`{c.id}`", self.label(section, c.id), escape_markdown(c.definition[self.language])] for c in self.codebook.codes(section)]
-        return table_markdown(self.text["code_head"], rows, self.text["captions"].get(label), label if label in self.text["captions"] else None)
+        return table_markdown(self.text["code_head"], rows, self.text["captions"][label] + self.source_note(self.codebook_path), label)
 
     @typeset_piece
     def substrategies_table(self, strategy: str | None = None) -> str:
@@ -749,8 +915,12 @@ class Report:
         rows = [[self.label("strategies", r.strategy), self.label("substrategies", r.substrategy),
                  f"{format_count(r.plans_using, self.language)} / {format_count(r.plans_using_strategy, self.language)}",
                  self.share_ci(r.share_within_strategy, r.ci_low, r.ci_high)] for r in subs.itertuples()]
-        label = None if strategy else "tbl-substrategies"
-        return table_markdown(self.text["sub_head"], rows, None if strategy else self.text["captions"]["tbl-substrategies"], label)
+        source = self.source_note("frequencies/substrategies.csv")
+        if not strategy:
+            return table_markdown(self.text["sub_head"], rows, self.text["captions"]["tbl-substrategies"] + source, "tbl-substrategies")
+        label, name = f"tbl-substrategies-{strategy.replace('_', '-')}", self.label("strategies", strategy)
+        caption = self.text["captions"]["tbl-substrategies-of"].format(strategy=name) + source
+        return self.table_ref("substrategies", label, strategy=name) + table_markdown(self.text["sub_head"], rows, caption, label)
 
     @typeset_piece
     def examples(self, strategy: str) -> str:
@@ -784,7 +954,8 @@ class Report:
                 r = status[(status["strategy"] == code.id) & (status["status"] == status_id)].iloc[0]
                 cells.append(self.share_ci(r["share"], r["ci_low"], r["ci_high"]))
             rows.append(cells)
-        return table_markdown(self.text["status_head"], rows, self.text["captions"]["tbl-status"], "tbl-status")
+        caption = self.text["captions"]["tbl-status"] + self.source_note("frequencies/strategy_status.csv")
+        return self.table_ref("status", "tbl-status") + table_markdown(self.text["status_head"], rows, caption, "tbl-status")
 
     @typeset_piece
     def diversity_table(self) -> str:
@@ -796,11 +967,13 @@ class Report:
                 quartiles = format_interval(r.q1, r.q3, self.language, digits=2)
                 rows.append([self.text["measures"][measure], group, format_count(r.n, self.language),
                              format_number(r.mean, self.language, 2), f"{format_number(r.median, self.language, 2)} {quartiles}"])
-        return table_markdown(self.text["diversity_head"], rows, self.text["captions"]["tbl-diversity"], "tbl-diversity")
+        caption = self.text["captions"]["tbl-diversity"] + self.source_note("diversity/summary.csv")
+        return self.table_ref("diversity", "tbl-diversity") + table_markdown(self.text["diversity_head"], rows, caption, "tbl-diversity")
 
     @typeset_piece
-    def battery_table(self, codes: list[tuple[str, str]]) -> str:
-        """Use by group for the given (variable_type, code) pairs, with the battery's tests."""
+    def battery_table(self, finding_id: str, codes: list[tuple[str, str]]) -> str:
+        """Use by group for the given (variable_type, code) pairs, with the battery's tests: the
+        evidence of one finding, numbered #tbl-battery-<finding>."""
         battery = self.table("tests/battery.csv")
         rows = []
         for variable_type, code in codes:
@@ -814,7 +987,9 @@ class Report:
             rows.append([self.label(section, code) + claims.confirmatory_mark(r["confirmatory_component"])] + cells
                         + [self.test_label("group_difference", str(r["method"])), format_p(r["p_value"], self.language),
                            claims.adjusted_p_cell(r["p_adjusted"], r["adjustment"], self.language), odds])
-        return table_markdown(self.text["battery_head"], rows)
+        label = f"tbl-battery-{finding_id.lower()}"
+        caption = self.text["captions"]["tbl-battery"].format(id=finding_id) + self.source_note("tests/battery.csv")
+        return self.table_ref("battery", label) + table_markdown(self.text["battery_head"], rows, caption, label)
 
     # --- stability across random samples (the stability stage) ---------------------------------
 
@@ -900,7 +1075,8 @@ class Report:
                 share, same = self.text["not_assessed"], "–"
             rows.append([self.finding_link(row.id), escape_markdown(row.short_fr if self.language == "fr" else row.short_en),
                          self.badge(stable["observed_verdict"]), share, same])
-        return table_markdown(self.stability_head(), rows, self.text["captions"]["tbl-stability"], "tbl-stability")
+        caption = self.text["captions"]["tbl-stability"] + self.source_note("stability/stability.csv")
+        return self.table_ref("stability", "tbl-stability") + table_markdown(self.stability_head(), rows, caption, "tbl-stability")
 
     @typeset_piece
     def dictionary_table(self) -> str:
@@ -912,7 +1088,8 @@ class Report:
                 columns = ", ".join(f"`{field['name']}`" for field in resource["schema"]["fields"])
                 key = f"{package_path.parent.name}/{resource['path']}"
                 rows.append([f"`data/derived/{key}`", self.derived_title(key, resource["title"]), columns])
-        return table_markdown(self.text["dict_head"], rows, self.text["captions"]["tbl-dictionary"], "tbl-dictionary")
+        caption = self.text["captions"]["tbl-dictionary"] + self.source_note(self.derived)
+        return table_markdown(self.text["dict_head"], rows, caption, "tbl-dictionary")
 
     def derived_title(self, key: str, english: str) -> str:
         """A derived table's title in the document's language; a table without a French title yet
@@ -932,7 +1109,9 @@ class Report:
                 [words["seed_sampling"], str(self.record["seed"])],
                 [words["seed_stability"], str(self.stability_record["seed"])], [words["versions"], escape_markdown(versions)]]
         rows += [[words["input"].format(path=f"`{path}`"), f"`{facts['sha256']}`"] for path, facts in provenance["inputs"].items()]
-        return table_markdown(self.text["prov_head"], rows, self.text["captions"]["tbl-provenance"], "tbl-provenance")
+        caption = self.text["captions"]["tbl-provenance"] + self.source_note(
+            "validated/provenance.json", "sample/sampling_record.json", "stability/stability_record.json")
+        return table_markdown(self.text["prov_head"], rows, caption, "tbl-provenance")
 
 
 def git_commit(folder: Path) -> str:
@@ -959,12 +1138,15 @@ def commit_date(folder: Path) -> str:
 
 
 def run_report(project_dir: Path | str, derived_dir: Path | str, codebook_path: Path | str, registry_path: Path | str,
-               languages: tuple[str, ...] = ("fr", "en"), prefer_quarto: bool = True) -> list[str]:
+               languages: tuple[str, ...] = ("fr", "en"), prefer_quarto: bool = True,
+               settings_path: Path | str | None = None) -> list[str]:
     """The report stage: render the Quarto project once per language profile (HTML and PDF).
 
     The code cells find the derived tables and the codebook through RLP_DERIVED and
-    RLP_CODEBOOK, and the renderer and code version for the provenance record through
-    RLP_RENDERER and RLP_GIT_COMMIT. Real Quarto is used when installed, else the fallback.
+    RLP_CODEBOOK, the report's settings (authors, licence: config/report.yaml, by default beside
+    the registry) through RLP_SETTINGS, and the renderer and code version for the provenance record
+    through RLP_RENDERER and RLP_GIT_COMMIT. Real Quarto is used when installed, else the fallback.
+    Each language's results workbook (reporting.workbook) is written beside its documents.
     """
     project_dir = Path(project_dir)
     renderer = renderer_description(prefer_quarto)
@@ -973,12 +1155,17 @@ def run_report(project_dir: Path | str, derived_dir: Path | str, codebook_path: 
         "RLP_DERIVED": str(Path(derived_dir).resolve()),
         "RLP_CODEBOOK": str(Path(codebook_path).resolve()),
         "RLP_REGISTRY": str(Path(registry_path).resolve()),
+        "RLP_SETTINGS": str(Path(settings_path or Path(registry_path).parent / "report.yaml").resolve()),
+        "RLP_REPORT_DIR": str(project_dir.resolve()),
         "RLP_RENDERER": renderer,
         "RLP_GIT_COMMIT": git_commit(project_dir),
         "RLP_BUILD_DATE": commit_date(project_dir),
     })
     files: list[str] = []
     for language in languages:
-        files += render_project(project_dir, language, prefer_quarto)["files"]
+        rendered = render_project(project_dir, language, prefer_quarto)["files"]
+        # the results workbook beside the language's documents, from the same derived tables
+        folder = Path(next(f for f in rendered if f.endswith(".html"))).parent
+        files += rendered + [str(write_workbook(derived_dir, folder, language, os.environ["RLP_BUILD_DATE"]))]
     log.info("Wrote %s", ", ".join(files))
     return files

@@ -75,14 +75,11 @@ WORDS: dict[str, dict[str, Any]] = {
         "robustness_head": ["Spécification", "Verdict", "p ajustée décisive"],
         "robustness_caption": "Robustesse de {finding} : verdict sous chaque spécification déclarée dans le registre",
         "primary": "Principale (encadré «\u00a0Opérationnalisation\u00a0»)",
-        "robustness_sentence": "Le constat tient sous {k} des {n} spécifications déclarées avant de voir les résultats.",
+        "robustness_sentence": "Le constat tient sous {k} des {n} spécifications déclarées avant de voir les résultats (@{ref}).",
         "box_title": "Opérationnalisation de {finding}",
-        # The registry's measure, stated direction and departures are written in English only:
-        # the French document says where to read them instead of showing English text.
-        "box_measure": "**Mesure, sens énoncé et écarts avec `findings.md`** : décrits en anglais seulement, dans "
-                       "le registre (`config/findings.yaml`) et dans la version anglaise de ce rapport.",
-        "box_claim": "**Forme de l’énoncé** : quantificateur « {quantifier} », unité : {unit}.",
-        "box_departs": "",
+        "box_measure": "**Mesure** (registre) : {measure}",
+        "box_claim": "**Forme de l’énoncé** : quantificateur « {quantifier} », unité : {unit} ; sens énoncé : {direction}.",
+        "box_departs": "**Écart avec `findings.md`** : {departs}",
         "box_alternatives": "**Autres lectures défendables** : {n}, toutes calculées (tableau de robustesse ci-dessous).",
         "quantifiers": {"all": "tous", "most": "la majorité", "more than": "plus que", "associated with": "associé à",
                         "exists": "il existe (descriptif)", "check": "vérification"},
@@ -92,7 +89,7 @@ WORDS: dict[str, dict[str, Any]] = {
             "**Données simulées : des verdicts circulaires.** {simulated}",
             "**Ce que les données simulées peuvent montrer.** Comment la méthode se comporte : à quelle "
             "fréquence elle déclare reproduit un constat faux, et à quelle fréquence elle reproduit un constat vrai "
-            "d'une taille d'effet donnée. Le tableau ci-dessous le mesure sur {runs} populations simulées par "
+            "d'une taille d'effet donnée. Le @tbl-calibration le mesure sur {runs} populations simulées par "
             "scénario (réglage `statistics.calibration_simulations`) : sans effet de la mobilisation, la part "
             "« reproduit » d'un constat sur la mobilisation estime le taux de faux « reproduit », "
             "qui devrait rester sous {alpha}; avec les effets simulés, elle estime la puissance. Avec si peu de "
@@ -172,7 +169,7 @@ WORDS: dict[str, dict[str, Any]] = {
         "robustness_head": ["Specification", "Verdict", "Deciding adjusted p"],
         "robustness_caption": "Robustness of {finding}: verdict under each specification declared in the registry",
         "primary": "Primary (box \"Operationalisation\")",
-        "robustness_sentence": "The finding holds under {k} of the {n} specifications declared before the results were seen.",
+        "robustness_sentence": "The finding holds under {k} of the {n} specifications declared before the results were seen (@{ref}).",
         "box_title": "Operationalisation of {finding}",
         "box_measure": "**Measure** (registry): {measure}",
         "box_claim": "**Claim form**: quantifier \"{quantifier}\", unit: {unit}; stated direction: {direction}.",
@@ -185,7 +182,7 @@ WORDS: dict[str, dict[str, Any]] = {
         "limits": [
             "**Simulated data: circular verdicts.** {simulated}",
             "**What simulated data can show.** How the method behaves: how often it calls a false finding "
-            "reproduced, and how often it reproduces a true one of a given effect size. The table below measures "
+            "reproduced, and how often it reproduces a true one of a given effect size. @tbl-calibration measures "
             "it on {runs} simulated populations per scenario (setting `statistics.calibration_simulations`): with "
             "no mobilisation effect, the share \"reproduced\" of a finding about mobilisation estimates the false "
             "reproduced rate, which should stay below {alpha}; with the simulated effects, it estimates the power. "
@@ -480,9 +477,10 @@ def stability_flag(share: float, language: str, threshold: float = 0.8) -> str:
     return WORDS[language]["unstable"].format(share=text) if share < threshold else text
 
 
-def robustness_block(robustness: pd.DataFrame, finding_id: str, language: str, badge) -> str:
+def robustness_block(robustness: pd.DataFrame, finding_id: str, language: str, badge, source: str = "") -> str:
     """The robustness table of a finding (every specification, its verdict and deciding p),
-    with one sentence; empty when the registry declares no alternative."""
+    with one sentence that refers to it (« Tableau N », numbered #tbl-robustness-<id>); `source`
+    (the report's source note) ends its caption; empty when the registry declares no alternative."""
     words = WORDS[language]
     own = robustness[robustness["finding"] == finding_id]
     if len(own) <= 1:
@@ -494,24 +492,28 @@ def robustness_block(robustness: pd.DataFrame, finding_id: str, language: str, b
         rows.append([label, badge(r.verdict), format_p(r.p_deciding, language) if not _missing(r.p_deciding) else "–"])
     from ..report import table_markdown  # the report's table layout, one place
 
-    sentence = words["robustness_sentence"].format(k=int(own["specifications_holding"].iloc[0]), n=len(own))
-    return sentence + "\n\n" + table_markdown(words["robustness_head"], rows, words["robustness_caption"].format(finding=finding_id))
+    label = f"tbl-robustness-{finding_id.lower()}"
+    sentence = words["robustness_sentence"].format(k=int(own["specifications_holding"].iloc[0]), n=len(own), ref=label)
+    return sentence + "\n\n" + table_markdown(words["robustness_head"], rows,
+                                               words["robustness_caption"].format(finding=finding_id) + source, label)
 
 
 def operationalisation_box(finding, language: str) -> str:
     """A callout stating how a finding is operationalised: the registry's measure, its claim
-    form, where it departs from ../shared/findings.md, and how many other readings are computed."""
-    words = WORDS[language]
+    form, where it departs from ../shared/findings.md (each in the document's language: the
+    registry's `measure_fr`, `direction_fr`, `departs_fr` in French), and how many other
+    readings are computed."""
+    words, suffix = WORDS[language], "_fr" if language == "fr" else ""
     # The title as an attribute, not a heading: Quarto would take a heading as the callout's title
     # and the fallback as a section, and the two documents would not have the same sections.
     title = words["box_title"].format(finding=finding.id).replace('"', "'")
     lines = [f'::: {{.callout-note title="{title}"}}', "",
-             words["box_measure"].format(measure=escape_markdown(finding.texts["measure"])), "",
+             words["box_measure"].format(measure=escape_markdown(finding.texts["measure" + suffix])), "",
              words["box_claim"].format(quantifier=words["quantifiers"].get(finding.claim.get("quantifier"), ""),
                                        unit=words["units"].get(finding.claim.get("unit"), ""),
-                                       direction=escape_markdown(finding.claim.get("direction", "")))]
-    if finding.claim.get("departs") and words["box_departs"]:
-        lines += ["", words["box_departs"].format(departs=escape_markdown(finding.claim["departs"]))]
+                                       direction=escape_markdown(finding.claim.get("direction" + suffix, "")))]
+    if finding.claim.get("departs" + suffix):
+        lines += ["", words["box_departs"].format(departs=escape_markdown(finding.claim["departs" + suffix]))]
     if finding.alternatives:
         lines += ["", words["box_alternatives"].format(n=len(finding.alternatives))]
     return "\n".join(lines + [":::", ""])
@@ -522,7 +524,7 @@ def operationalisation_box(finding, language: str) -> str:
 # --------------------------------------------------------------------------------------------
 
 
-def calibration_markdown(calibration: pd.DataFrame, language: str) -> str:
+def calibration_markdown(calibration: pd.DataFrame, language: str, source: str = "") -> str:
     """The calibration table: per finding, the false reproduced rate under no mobilisation effect
     (findings about mobilisation only) and the power under the simulated effects."""
     from ..report import table_markdown  # the report's table layout, one place
@@ -539,11 +541,14 @@ def calibration_markdown(calibration: pd.DataFrame, language: str) -> str:
                          if applicable else words["not_applicable"])
         rows.append(cells)
     runs = int(calibration["runs"].iloc[0]) if len(calibration) else 0
-    return table_markdown(words["calibration_head"], rows, words["calibration_caption"].format(runs=runs), "tbl-calibration")
+    return table_markdown(words["calibration_head"], rows, words["calibration_caption"].format(runs=runs) + source,
+                          "tbl-calibration")
 
 
-def limitations(calibration: pd.DataFrame, stability: pd.DataFrame, simulated: bool, alpha: float, language: str) -> str:
-    """The « Limites et validité / Limitations » section's paragraphs and calibration table."""
+def limitations(calibration: pd.DataFrame, stability: pd.DataFrame, simulated: bool, alpha: float, language: str,
+                source: str = "") -> str:
+    """The « Limites et validité / Limitations » section's paragraphs and calibration table
+    (`source`, the report's source note, ends the table's caption)."""
     words = WORDS[language]
     assessed = stability[stability["assessed"].astype(str) == "True"]
     unstable = [f for f, share in zip(assessed["finding"], assessed["share_reproduced"]) if float(share) < 0.8]
@@ -552,5 +557,5 @@ def limitations(calibration: pd.DataFrame, stability: pd.DataFrame, simulated: b
               "alpha": format_number(alpha, language, 2),
               "unstable": words["unstable_list"].format(ids=", ".join(unstable)) if unstable else ""}
     paragraphs = [text.format(**values) for text in words["limits"]]
-    return "\n\n".join(paragraphs[:2]) + "\n\n" + calibration_markdown(calibration, language) + "\n" + \
+    return "\n\n".join(paragraphs[:2]) + "\n\n" + calibration_markdown(calibration, language, source) + "\n" + \
         "\n\n".join(paragraphs[2:]) + "\n"

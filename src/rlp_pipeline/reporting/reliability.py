@@ -49,6 +49,7 @@ TEXT = {
         "units": {"plan": "plan", "passage": "passage"},
         "head": ["Dimension", "Unité", "Plans", "Unités", "Accord", "Kappa de Cohen", "Alpha de Krippendorff", "Verdict"],
         "caption": "Accord entre codeurs indépendants par dimension du codage (intervalles bootstrap à 95 %)",
+        "table_ref": "Le @tbl-reliability donne ces statistiques pour chaque dimension et chaque unité.",
         "intro": "{plans} plans ont été codés indépendamment par deux personnes ou plus ({coders}); le codage "
                  "analysé est {rule}. Pour chaque dimension du codage, l'accord est mesuré sur l'usage de "
                  "chaque code par plan (l'unité que comptent les constats) et par passage (passages appariés par "
@@ -84,6 +85,7 @@ TEXT = {
         "units": {"plan": "plan", "passage": "passage"},
         "head": ["Dimension", "Unit", "Plans", "Units", "Agreement", "Cohen's kappa", "Krippendorff's alpha", "Verdict"],
         "caption": "Agreement between independent coders per coding dimension (95% bootstrap intervals)",
+        "table_ref": "@tbl-reliability gives these statistics for each dimension and unit.",
         "intro": "{plans} plans were coded independently by two or more people ({coders}); the coding analysed "
                  "is {rule}. For each coding dimension, agreement is measured on the use of each code per "
                  "plan (the unit the findings count) and per passage (passages matched by their excerpt): "
@@ -226,8 +228,9 @@ class Reliability:
             parts.insert(0, "::: {.callout-warning}\n" + self.text["simulated"] + "\n:::")
         return "\n\n".join(parts) + "\n"
 
-    def table(self) -> str:
-        """The statistics per dimension and unit, with intervals and the verdict ('' when not assessed)."""
+    def table(self, source: str = "") -> str:
+        """The statistics per dimension and unit, with intervals and the verdict ('' when not assessed),
+        after a sentence that refers to it; `source` (the report's source note) ends its caption."""
         from ..report import table_markdown  # the report's table layout
 
         if not self.assessed:
@@ -248,4 +251,5 @@ class Reliability:
                          format_count(row.plans, self.language), format_count(row.units, self.language),
                          with_interval("percent_agreement"), with_interval("kappa"), with_interval("alpha"),
                          self.text["verdicts"][row.verdict]])
-        return table_markdown(self.text["head"], rows, self.text["caption"], "tbl-reliability")
+        return self.text["table_ref"] + "\n\n" + table_markdown(self.text["head"], rows, self.text["caption"] + source,
+                                                               "tbl-reliability")
