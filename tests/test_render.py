@@ -269,18 +269,36 @@ def test_render_project_falls_back_and_logs(monkeypatch, caplog, tmp_path):
     assert "fallback (stub)" in caplog.text
 
 
+def fake_convert(args: list[str], code: list[str] | None = None) -> subprocess.CompletedProcess:
+    """What `quarto convert X.qmd --output X.ipynb` does, for tests without Quarto: a notebook
+    with the given code cells (none: no kernel is started)."""
+    import nbformat
+
+    assert args[:2] == ["quarto", "convert"] and args[3] == "--output" and args[4].endswith(".ipynb")
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# Title")] + [nbformat.v4.new_code_cell(c) for c in code or []]
+    nbformat.write(nb, args[4])
+    return subprocess.CompletedProcess(args, 0, stdout="", stderr="")
+
+
 def test_render_project_prefers_quarto_and_renders_outside_the_project(monkeypatch, tmp_path):
     """Quarto renders a temporary copy: its .quarto/ cache and .gitignore never reach the project,
-    only the documents are moved into the project's output folder, and its warnings are reported."""
+    only the documents are moved into the project's output folder, and its warnings are reported.
+    The cells run once: Quarto renders the executed notebook (its render list points at it, the
+    .qmd is gone from the copy) with --no-execute."""
     calls = []
     monkeypatch.setattr(rd.shutil, "which", lambda name: "/usr/bin/quarto")
     root = project(tmp_path)
 
     def fake_run(args, **kwargs):
         calls.append(args)
+        if args[:2] == ["quarto", "convert"]:
+            return fake_convert(args)
         if args[:2] == ["quarto", "render"]:
             copy = Path(args[2])
             assert copy != root and not copy.is_relative_to(root)
+            assert (copy / "index.ipynb").exists() and not (copy / "index.qmd").exists()
+            assert rd.yaml.safe_load((copy / "_quarto.yml").read_text())["project"]["render"] == ["index.ipynb"]
             (copy / ".quarto").mkdir()
             (copy / ".gitignore").write_text("/.quarto/\n")
             (copy / "_output" / "en").mkdir(parents=True)
@@ -291,11 +309,13 @@ def test_render_project_prefers_quarto_and_renders_outside_the_project(monkeypat
 
     monkeypatch.setattr(rd.subprocess, "run", fake_run)
     result = rd.render_project(root, "en")
-    assert any(c[:2] == ["quarto", "render"] and c[3:] == ["--profile", "en"] for c in calls)
+    assert [c[3:] for c in calls if c[:2] == ["quarto", "render"]] == [["--profile", "en", "--no-execute"]]
+    assert len([c for c in calls if c[:2] == ["quarto", "convert"]]) == 1
     assert result["renderer"] == "quarto 1.6.40"
     assert sorted(Path(f).name for f in result["files"]) == ["index.html", "index.pdf"]
     assert (root / "_output" / "en" / "index.pdf").read_text() == "index.pdf"
     assert not (root / ".quarto").exists() and not (root / ".gitignore").exists()
+    assert (root / "index.qmd").exists() and not (root / "index.ipynb").exists()
     assert result["warnings"] == ["WARN: Something odd"]
 
 
@@ -306,6 +326,8 @@ def test_a_failed_quarto_render_names_the_project_and_keeps_the_previous_documen
     (root / "_output" / "fr" / "index.html").write_text("previous")
 
     def fake_run(args, **kwargs):
+        if args[:2] == ["quarto", "convert"]:
+            return fake_convert(args)
         if args[:2] == ["quarto", "render"]:
             return subprocess.CompletedProcess(args, 1, stdout="", stderr="ERROR: cell failed at line 12\n")
         return subprocess.CompletedProcess(args, 0, stdout="1.8.27\n")
@@ -314,6 +336,24 @@ def test_a_failed_quarto_render_names_the_project_and_keeps_the_previous_documen
     with pytest.raises(rd.RenderError, match=r"quarto render --profile fr failed:\nERROR: cell failed at line 12"):
         rd.render_project(root, "fr")
     assert (root / "_output" / "fr" / "index.html").read_text() == "previous"
+
+
+def test_a_failing_cell_under_quarto_names_the_qmd_line(tools, monkeypatch, tmp_path):
+    """The notebook's cells run in the pipeline's kernel, not in Quarto: a failing cell is reported
+    with its line in the project's .qmd, and nothing is written."""
+    monkeypatch.setattr(rd.shutil, "which", lambda name: "/usr/bin/quarto")
+    root = project(tmp_path, "---\ntitle: t\n---\n\n```{python}\nx = 1\n```\n\nText.\n\n```{python}\n#| echo: false\n1 / 0\n```\n")
+
+    def fake_run(args, **kwargs):
+        if args[:2] == ["quarto", "convert"]:
+            return fake_convert(args, ["x = 1", "#| echo: false\n1 / 0"])
+        assert args[:2] != ["quarto", "render"], "Quarto must not render after a failed cell"
+        return subprocess.CompletedProcess(args, 0, stdout="1.8.27\n")
+
+    monkeypatch.setattr(rd.subprocess, "run", fake_run)
+    with pytest.raises(rd.RenderError, match=r"proj/index\.qmd:11: cell failed with ZeroDivisionError"):
+        rd.render_project(root, "fr")
+    assert not (root / "_output").exists()
 
 
 # --- the real report with both renderers ---------------------------------------------------------
