@@ -281,6 +281,37 @@ def fake_convert(args: list[str], code: list[str] | None = None) -> subprocess.C
     return subprocess.CompletedProcess(args, 0, stdout="", stderr="")
 
 
+def blank_pdf(path: Path) -> None:
+    """A one-page PDF without a declared language."""
+    import pypdf
+
+    writer = pypdf.PdfWriter()
+    writer.add_blank_page(100, 100)
+    writer.write(path)
+
+
+def pdf_catalog_language(pdf: Path) -> str:
+    """The language a PDF declares in its catalog (/Lang), as screen readers read it."""
+    import pypdf
+
+    return str(pypdf.PdfReader(pdf).trailer["/Root"].get("/Lang", ""))
+
+
+def test_pdf_language_is_set_with_its_region_deterministically(tmp_path):
+    """Typst 0.13 (Quarto 1.8's) writes /Lang (fr) whatever the region: the catalog is updated to
+    fr-CA in place, the same bytes each time, and a PDF that already says so is left alone."""
+    assert rd.pdf_language("fr", "CA") == "fr-CA" and rd.pdf_language("en", None) == "en"
+    assert rd.pdf_language("fr-FR", "CA") == "fr-FR"
+    one, two = tmp_path / "one.pdf", tmp_path / "two.pdf"
+    blank_pdf(one)
+    shutil.copy(one, two)
+    original = one.read_bytes()
+    assert rd.declare_pdf_language(one, "fr-CA") and rd.declare_pdf_language(two, "fr-CA")
+    assert one.read_bytes() == two.read_bytes() and one.read_bytes().startswith(original)
+    assert pdf_catalog_language(one) == "fr-CA"
+    assert not rd.declare_pdf_language(one, "fr-CA") and one.read_bytes() == two.read_bytes()
+
+
 def test_render_project_prefers_quarto_and_renders_outside_the_project(monkeypatch, tmp_path):
     """Quarto renders a temporary copy: its .quarto/ cache and .gitignore never reach the project,
     only the documents are moved into the project's output folder, and its warnings are reported.
@@ -302,8 +333,8 @@ def test_render_project_prefers_quarto_and_renders_outside_the_project(monkeypat
             (copy / ".quarto").mkdir()
             (copy / ".gitignore").write_text("/.quarto/\n")
             (copy / "_output" / "en").mkdir(parents=True)
-            for name in ("index.html", "index.pdf"):
-                (copy / "_output" / "en" / name).write_text(name)
+            (copy / "_output" / "en" / "index.html").write_text("index.html")
+            blank_pdf(copy / "_output" / "en" / "index.pdf")
             return subprocess.CompletedProcess(args, 0, stdout="", stderr="WARN: Something odd\n[IPKernelApp] WARNING | TCP\n")
         return subprocess.CompletedProcess(args, 0, stdout="1.6.40\n")
 
@@ -313,7 +344,8 @@ def test_render_project_prefers_quarto_and_renders_outside_the_project(monkeypat
     assert len([c for c in calls if c[:2] == ["quarto", "convert"]]) == 1
     assert result["renderer"] == "quarto 1.6.40"
     assert sorted(Path(f).name for f in result["files"]) == ["index.html", "index.pdf"]
-    assert (root / "_output" / "en" / "index.pdf").read_text() == "index.pdf"
+    assert (root / "_output" / "en" / "index.html").read_text() == "index.html"
+    assert pdf_catalog_language(root / "_output" / "en" / "index.pdf") == "en"  # the profile's lang (no region)
     assert not (root / ".quarto").exists() and not (root / ".gitignore").exists()
     assert (root / "index.qmd").exists() and not (root / "index.ipynb").exists()
     assert result["warnings"] == ["WARN: Something odd"]
@@ -853,3 +885,42 @@ def test_french_text_in_the_english_documents_is_marked_french(renders):
         html = (render["folder"] / "_output" / "en" / "index.html").read_text(encoding="utf-8")
         assert html.count('lang="fr"') >= 19 + 10, renderer  # every finding's source, the excerpts
         assert html.count("<main") == 1, renderer
+
+
+def pdf_figure_alts(pdf: Path) -> list[str] | None:
+    """The alt texts of a PDF's Figure structure elements (what screen readers say for each
+    figure), or None when the PDF is not tagged (Typst 0.13 writes no structure tree)."""
+    import pypdf
+
+    reader = pypdf.PdfReader(pdf)
+    if "/StructTreeRoot" not in reader.trailer["/Root"]:
+        return None
+    numbers = {(num, gen) for gen, ids in reader.xref.items() for num in ids}
+    numbers |= {(num, 0) for num in getattr(reader, "xref_objStm", {})}
+    alts = []
+    for num, gen in sorted(numbers):
+        element = reader.get_object(pypdf.generic.IndirectObject(num, gen, reader))
+        if isinstance(element, pypdf.generic.DictionaryObject) and element.get("/S") == "/Figure":
+            alts.append(str(element.get("/Alt", "")))
+    return alts
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("renderer", ["fallback", "quarto"])
+def test_pdfs_declare_quebec_french_or_english_and_describe_each_figure(renders, renderer):
+    """Both renderers' PDFs declare fr-CA / en-CA (Quarto's Typst 0.13 writes the language only;
+    the renderer adds the region), and each figure carries the same alt text as in the HTML, in
+    the document's language (a Typst set rule before each figure)."""
+    if renderer not in renders:
+        pytest.skip("real Quarto is not on PATH")
+    folder = renders[renderer]["folder"]
+    entries = json.loads((folder.parent / "data" / "derived" / "figures" / "figures.json").read_text(encoding="utf-8"))
+    for language in ("fr", "en"):
+        pdf = folder / "_output" / language / "index.pdf"
+        assert pdf_catalog_language(pdf) == f"{language}-CA", (renderer, language)
+        alts = pdf_figure_alts(pdf)
+        if alts is None:
+            assert renderer == "quarto", "the fallback's Typst (0.14 and later) writes tagged PDFs"
+            continue  # Quarto 1.8's Typst 0.13 writes no structure tree: no place for alt text
+        expected = [" ".join(entry["alt"][language].replace('"', "'").split()) for entry in entries]
+        assert sorted(alts) == sorted(expected) and len(alts) == len(entries) >= 9, (renderer, language)

@@ -655,6 +655,35 @@ def _typst(typ: Path, pdf: Path, mainfont: str | None, qmd: Path) -> None:
         raise RenderError(f"{qmd}: typst failed: {exc}") from None
 
 
+def pdf_language(lang: str, region: str | None) -> str:
+    """The language tag a PDF should declare (BCP 47): the document's lang with the region when
+    one is set and lang has none, e.g. fr + CA -> fr-CA (Québec)."""
+    lang = str(lang)
+    return f"{lang}-{region}" if region and "-" not in lang else lang
+
+
+def declare_pdf_language(pdf: Path, tag: str) -> bool:
+    """Make a PDF's catalog declare the language ``tag`` (/Lang), which screen readers and
+    hyphenation use. Typst 0.14 writes the text's lang and region itself; Typst 0.13 (Quarto
+    1.8's) writes the language only (/Lang (fr)), whatever the region. The change is an
+    incremental update by pypdf: the original bytes are kept and one new catalog object, its
+    cross-reference section and the same /ID are appended, so the result is deterministic (two
+    builds stay byte-identical). Returns whether the file was changed (False: it already said so)."""
+    import pypdf
+    from pypdf.generic import NameObject, TextStringObject
+
+    reader = pypdf.PdfReader(pdf)
+    if str(reader.trailer["/Root"].get("/Lang", "")) == tag:
+        return False
+    writer = pypdf.PdfWriter(reader, incremental=True)
+    writer.root_object[NameObject("/Lang")] = TextStringObject(tag)
+    partial = pdf.with_name(pdf.name + ".part")
+    with open(partial, "wb") as handle:
+        writer.write(handle)
+    os.replace(partial, pdf)
+    return True
+
+
 def remove_stale_work_folders(parent: Path) -> list[Path]:
     """Remove the work folders (``.render-<pid>-*``) of renders that were killed before they could
     clean up (kill -9, a power cut): those whose process no longer runs, and those of the older
@@ -767,7 +796,10 @@ def render_with_quarto(project_dir: str | Path, profile: str) -> dict:
             for ext, fmt in ((".html", "html"), (".pdf", "typst")):
                 if fmt in config.get("format", {}):
                     target = outdir / f"{Path(name).stem}{ext}"
-                    shutil.move(copy / project.get("output-dir", ".") / target.name, target)
+                    produced = copy / project.get("output-dir", ".") / target.name
+                    if fmt == "typst":
+                        declare_pdf_language(produced, pdf_language(config.get("lang", "en"), config.get("region")))
+                    shutil.move(produced, target)
                     files.append(str(target))
     return {"renderer": f"quarto {version}", "files": files, "warnings": warnings}
 

@@ -694,7 +694,11 @@ class Report:
         shutil.copyfile(source, path)
         alt = entry["alt"][self.language].replace('"', "'")
         caption = f'{escape_markdown(entry["caption"][self.language])} {self.text["drawn_by"]} `{entry["function"]}`.'
-        return f'![{caption}]({Path(path).as_posix()}){{#fig-{figure_id.replace("_", "-")} fig-alt="{alt}"}}\n'
+        # The PDF's alt text, the same words as the HTML's (Pandoc's Typst writer drops fig-alt):
+        # a set rule just before the figure, in force until the next figure's
+        pdf_alt = json.dumps(" ".join(alt.split()), ensure_ascii=False)
+        return (f'```{{=typst}}\n#set image(alt: {pdf_alt})\n```\n\n'
+                f'![{caption}]({Path(path).as_posix()}){{#fig-{figure_id.replace("_", "-")} fig-alt="{alt}"}}\n')
 
     def design(self, stratify_by: str | None) -> str:
         """The sampling design in words: simple random, or stratified by a column."""
