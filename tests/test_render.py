@@ -924,3 +924,19 @@ def test_pdfs_declare_quebec_french_or_english_and_describe_each_figure(renders,
             continue  # Quarto 1.8's Typst 0.13 writes no structure tree: no place for alt text
         expected = [" ".join(entry["alt"][language].replace('"', "'").split()) for entry in entries]
         assert sorted(alts) == sorted(expected) and len(alts) == len(entries) >= 9, (renderer, language)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("renderer", ["fallback", "quarto"])
+def test_report_html_has_no_axe_violation(renders, renderer, tmp_path):
+    """axe-core (tests/test_accessibility.py installs it) finds no violation in either language's
+    HTML, on a desktop (1280 px) and on a phone (390 px, where wide tables scroll in their box)."""
+    from test_accessibility import axe_violations, describe
+
+    if renderer not in renders:
+        pytest.skip("real Quarto is not on PATH")
+    for language in ("fr", "en"):
+        page = renders[renderer]["folder"] / "_output" / language / "index.html"
+        for width in (1280, 390):
+            found = axe_violations(page, tmp_path / f"{language}-{width}", width)
+            assert found == [], f"{renderer} {language} {width} px:\n{describe(found)}"

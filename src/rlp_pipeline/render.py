@@ -50,7 +50,7 @@ Not supported (refused): other engines ({r}, {ojs}...), inline `{python}` code, 
   citations, other .content-*/.callout-*/.panel-*/.column-*/layout*/when-*/unless-* syntax, other
   cross-reference types (eq-, lst-, thm-...), [@ref] / -@ref forms, remote images, subfigures.
 Known differences from Quarto: @sec-x shows the title (Quarto: "Section N"); rich text/html outputs
-  use their text/plain form; the PDF has no alt text.
+  use their text/plain form.
 """
 
 LANG = {

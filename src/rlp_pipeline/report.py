@@ -594,6 +594,19 @@ class Report:
                 "size: 0.9em, it.text.clusters().chunks(4).map(c => box(c.join())).join()) } else { it }\n"
                 "```\n")
 
+    @staticmethod
+    def keyboard_scrolling() -> str:
+        """A raw HTML script (HTML output only) that lets keyboard users scroll a table wider than
+        its column (report/style.css makes such a table scroll inside its own box): each table that
+        scrolls, on load and after a resize, can take the focus (Tab), then the arrow keys scroll it
+        (WCAG 2.1.1; axe-core's rule scrollable-region-focusable)."""
+        return ("```{=html}\n<script>\n"
+                "function rlpScrollableTables() { document.querySelectorAll('table').forEach(t => {\n"
+                "  if (t.scrollWidth > t.clientWidth + 1) { t.tabIndex = 0; } else { t.removeAttribute('tabindex'); } }); }\n"
+                "document.addEventListener('DOMContentLoaded', rlpScrollableTables);\n"
+                "window.addEventListener('resize', rlpScrollableTables);\n"
+                "</script>\n```\n")
+
     @typeset_piece
     def language_switch(self) -> str:
         """A raw HTML link to the other language's document (HTML output only)."""
