@@ -940,3 +940,21 @@ def test_report_html_has_no_axe_violation(renders, renderer, tmp_path):
         for width in (1280, 390):
             found = axe_violations(page, tmp_path / f"{language}-{width}", width)
             assert found == [], f"{renderer} {language} {width} px:\n{describe(found)}"
+
+
+def test_alt_text_becomes_a_valid_typst_string(tools, tmp_path):
+    """Whatever a figure's description holds (quotes, backslashes, control characters, line
+    breaks), the PDF's alt text is one valid Typst string with the same words: Typst itself
+    compares it with the expected text, written here by hand as a Typst literal."""
+    import typst
+
+    from rlp_pipeline.report import typst_string
+
+    literal = typst_string('Barres « 40 % » "cité" \\ C:\\dossier\x01fin\n  ligne')
+    assert "\n" not in literal and "\x01" not in literal
+    expected = '"Barres « 40 % » \\"cité\\" \\\\ C:\\\\dossier fin ligne"'
+    (tmp_path / "a.typ").write_text(f"#assert.eq({literal}, {expected})\n", encoding="utf-8")
+    typst.compile(str(tmp_path / "a.typ"), output=str(tmp_path / "a.pdf"))
+    (tmp_path / "b.typ").write_text(f"#assert.eq({literal}, {expected[:-2]}\")\n", encoding="utf-8")
+    with pytest.raises(Exception, match="equal"):  # the comparison can fail
+        typst.compile(str(tmp_path / "b.typ"), output=str(tmp_path / "b.pdf"))

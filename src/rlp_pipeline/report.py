@@ -369,6 +369,13 @@ def flag(value: Any) -> bool:
     return str(value).strip().lower() in ("true", "1", "yes")
 
 
+def typst_string(text: Any) -> str:
+    """A Typst string literal holding any text on one line: backslashes and double quotes escaped,
+    control characters and whitespace runs made one space (JSON's \\uXXXX escapes are not Typst's)."""
+    words = re.sub(r"[\x00-\x1f\x7f]", " ", str(text)).split()
+    return '"' + " ".join(words).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 def typeset_piece(method):
     """Decorate a Markdown piece of the report: its text gets the document's typography (French:
     fmt.french_typography), so every piece printed into the document follows one rule."""
@@ -709,8 +716,7 @@ class Report:
         caption = f'{escape_markdown(entry["caption"][self.language])} {self.text["drawn_by"]} `{entry["function"]}`.'
         # The PDF's alt text, the same words as the HTML's (Pandoc's Typst writer drops fig-alt):
         # a set rule just before the figure, in force until the next figure's
-        pdf_alt = json.dumps(" ".join(alt.split()), ensure_ascii=False)
-        return (f'```{{=typst}}\n#set image(alt: {pdf_alt})\n```\n\n'
+        return (f'```{{=typst}}\n#set image(alt: {typst_string(alt)})\n```\n\n'
                 f'![{caption}]({Path(path).as_posix()}){{#fig-{figure_id.replace("_", "-")} fig-alt="{alt}"}}\n')
 
     def design(self, stratify_by: str | None) -> str:
