@@ -14,7 +14,8 @@
    a subprocess) with timers around the renderer's steps, to print what each of the four
    documents costs: with the fallback renderer, one Jupyter kernel per language runs the
    report's cells (shared by its HTML and its PDF), then Pandoc writes the HTML, and Pandoc and
-   Typst the PDF; with real Quarto, the time per language.
+   Typst the PDF; with real Quarto, the time per language. Where `quarto` is on PATH, the report
+   stage is then run with each renderer in turn (part 1d) and the two times compared.
 2. No-op rebuild: `snakemake --cores N` again in the built copy ("Nothing to be done"), beside
    Snakemake's start-up on an empty workflow (one rule whose output already exists); min and
    median of --repetitions runs each, interleaved, after one untimed warm-up run of each.
@@ -30,6 +31,7 @@
     python benchmarks/speed.py                       # everything (the 100,000-plan run is long)
     python benchmarks/speed.py --sizes 1000 10000    # smaller populations only
     python benchmarks/speed.py --skip-build          # part 3 only
+    PATH=/opt/quarto/bin:$PATH python benchmarks/speed.py --report-renderers .   # part 1d only, on a built checkout
 
 Only the standard library and the project's own dependencies are used. Other jobs running on
 the machine slow every figure down: the load average is printed at the start of each part.
@@ -259,6 +261,7 @@ def build_parts(arguments: argparse.Namespace, work: Path) -> None:
     print(f"  the single cold build took {total:.1f} s; the {len(rows)} staged commands {raw_sum:.1f} s in all "
           f"({len(rows) - 1} more start-ups; frequencies and diversity can run side by side in the single build).")
     report_documents(staged, work)
+    compare_renderers(staged, work)
 
     print()
     print(f"== 2. No-op rebuild against Snakemake's start-up floor ({arguments.repetitions} runs each, "
@@ -328,7 +331,48 @@ def report_documents(built: Path, work: Path) -> None:
         print(f"    {language}: slowest cells (the renderer's setup cell, or the line of report/index.qmd): {slowest}")
 
 
-def child_report(folder: Path, result: Path) -> None:
+def compare_renderers(built: Path, work: Path, rounds: int = 2) -> None:
+    """Part 1d: the report stage (four documents) with the fallback renderer and with real Quarto,
+    in the same built copy, alternating (fallback, Quarto, fallback, ...) so that both see the
+    same load; prints each run, the medians and their ratio against the goal (Quarto at most
+    1.5 times the fallback). Skipped where the quarto command is not on PATH."""
+    if shutil.which("quarto") is None:
+        print("  fallback vs real Quarto: quarto is not on PATH (export PATH=/path/to/quarto/bin:$PATH), not compared")
+        return
+    runs: dict[str, list[float]] = {"fallback": [], "quarto": []}
+    names: dict[str, str] = {}
+    for round_ in range(rounds):
+        for renderer in runs:
+            progress(f"report stage with the {renderer} renderer, round {round_ + 1} of {rounds} ...")
+            timed = run_child("report", built, ["--child-label", renderer], work / f"report-{renderer}.json")
+            if timed is None:
+                return
+            runs[renderer].append(timed["seconds"])
+            names[renderer] = timed["renderer"]
+    medians = {renderer: statistics.median(seconds) for renderer, seconds in runs.items()}
+    print(f"  fallback vs real Quarto, the four documents (report stage, alternating runs; {load()}):")
+    for renderer, seconds in runs.items():
+        print(f"    {renderer:8} median {medians[renderer]:6.1f} s  (runs: {', '.join(f'{t:.1f}' for t in seconds)}; "
+              f"{names[renderer]})")
+    ratio = medians["quarto"] / medians["fallback"]
+    print(f"    ratio Quarto / fallback: {ratio:.2f}; goal <= 1.5: {'met' if ratio <= 1.5 else 'not met'}")
+
+
+def report_only(built: Path, work: Path) -> None:
+    """--report-renderers BUILT: part 1d alone, on a project whose pipeline has already run
+    (BUILT has data/derived): this checkout's src/ and report/ with BUILT's data/ and config/ are
+    copied into the temporary folder, so BUILT is only read."""
+    copy = work / "report-only"
+    for part, source in (("src", REPO / "src"), ("report", REPO / "report"), ("data", built / "data"),
+                         ("config", built / "config")):
+        shutil.copytree(source, copy / part, ignore=IGNORED)
+    if not (copy / "data" / "derived" / "figures" / "figures.json").exists():
+        sys.exit(f"{built}: no data/derived/figures/figures.json; build the pipeline there first (snakemake --cores 2)")
+    print(f"== 1d. The report stage: fallback renderer vs real Quarto (the derived tables of {built}) ==")
+    compare_renderers(copy, work)
+
+
+def child_report(folder: Path, result: Path, label: str = "") -> None:
     """Subprocess: rlp_pipeline.report.run_report in a built copy (folder), as the report rule
     runs it, with timers around the fallback renderer's steps (starting and stopping the Jupyter
     kernel, each cell, Pandoc to HTML, Pandoc to Typst, Typst to PDF), or around each language's
@@ -393,9 +437,11 @@ def child_report(folder: Path, result: Path) -> None:
     render._typst = clock("typst", render._typst)
     report.render_project = render_language
     started = time.perf_counter()
-    report.run_report(Path("report"), Path("data/derived"), Path("data/raw/codebook.yaml"), Path("config/findings.yaml"))
+    prefer_quarto = label != "fallback"  # --child-label fallback: the fallback even where Quarto is installed
+    report.run_report(Path("report"), Path("data/derived"), Path("data/raw/codebook.yaml"), Path("config/findings.yaml"),
+                      prefer_quarto=prefer_quarto)
     result.write_text(json.dumps({"seconds": time.perf_counter() - started, "languages": languages,
-                                  "renderer": report.renderer_description()}))
+                                  "renderer": report.renderer_description(prefer_quarto)}))
 
 
 # --------------------------------------------------------------------------------------------
@@ -582,6 +628,8 @@ def main() -> None:
                         help="timed runs of the no-op rebuild and of the empty workflow in part 2 (default: %(default)s)")
     parser.add_argument("--keep", action="store_true",
                         help="keep the temporary folder (project copies, Snakemake outputs, populations) and print its path")
+    parser.add_argument("--report-renderers", type=Path, metavar="BUILT",
+                        help="only compare the report stage's two renderers (part 1d) on BUILT, a project already built")
     parser.add_argument("--child", choices=("generate", "analyse", "report"), help=argparse.SUPPRESS)
     parser.add_argument("--child-folder", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--child-result", type=Path, help=argparse.SUPPRESS)
@@ -594,7 +642,7 @@ def main() -> None:
     if arguments.child == "analyse":
         return child_analyse(arguments.child_folder, arguments.child_label, arguments.child_result)
     if arguments.child == "report":
-        return child_report(arguments.child_folder, arguments.child_result)
+        return child_report(arguments.child_folder, arguments.child_result, arguments.child_label)
     if any(size < 1 for size in arguments.sizes) or arguments.repetitions < 1 or arguments.cores < 1:
         parser.error("--sizes, --repetitions and --cores must be positive")
 
@@ -603,6 +651,8 @@ def main() -> None:
     started = time.perf_counter()
     work = Path(tempfile.mkdtemp(prefix="rlp-speed-"))
     try:
+        if arguments.report_renderers:
+            return report_only(arguments.report_renderers.resolve(), work)
         if not arguments.skip_build:
             build_parts(arguments, work)
         analysis_part(arguments, work)

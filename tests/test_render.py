@@ -269,33 +269,85 @@ def test_render_project_falls_back_and_logs(monkeypatch, caplog, tmp_path):
     assert "fallback (stub)" in caplog.text
 
 
+def fake_convert(args: list[str], code: list[str] | None = None) -> subprocess.CompletedProcess:
+    """What `quarto convert X.qmd --output X.ipynb` does, for tests without Quarto: a notebook
+    with the given code cells (none: no kernel is started)."""
+    import nbformat
+
+    assert args[:2] == ["quarto", "convert"] and args[3] == "--output" and args[4].endswith(".ipynb")
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# Title")] + [nbformat.v4.new_code_cell(c) for c in code or []]
+    nbformat.write(nb, args[4])
+    return subprocess.CompletedProcess(args, 0, stdout="", stderr="")
+
+
+def blank_pdf(path: Path) -> None:
+    """A one-page PDF without a declared language."""
+    import pypdf
+
+    writer = pypdf.PdfWriter()
+    writer.add_blank_page(100, 100)
+    writer.write(path)
+
+
+def pdf_catalog_language(pdf: Path) -> str:
+    """The language a PDF declares in its catalog (/Lang), as screen readers read it."""
+    import pypdf
+
+    return str(pypdf.PdfReader(pdf).trailer["/Root"].get("/Lang", ""))
+
+
+def test_pdf_language_is_set_with_its_region_deterministically(tmp_path):
+    """Typst 0.13 (Quarto 1.8's) writes /Lang (fr) whatever the region: the catalog is updated to
+    fr-CA in place, the same bytes each time, and a PDF that already says so is left alone."""
+    assert rd.pdf_language("fr", "CA") == "fr-CA" and rd.pdf_language("en", None) == "en"
+    assert rd.pdf_language("fr-FR", "CA") == "fr-FR"
+    one, two = tmp_path / "one.pdf", tmp_path / "two.pdf"
+    blank_pdf(one)
+    shutil.copy(one, two)
+    original = one.read_bytes()
+    assert rd.declare_pdf_language(one, "fr-CA") and rd.declare_pdf_language(two, "fr-CA")
+    assert one.read_bytes() == two.read_bytes() and one.read_bytes().startswith(original)
+    assert pdf_catalog_language(one) == "fr-CA"
+    assert not rd.declare_pdf_language(one, "fr-CA") and one.read_bytes() == two.read_bytes()
+
+
 def test_render_project_prefers_quarto_and_renders_outside_the_project(monkeypatch, tmp_path):
     """Quarto renders a temporary copy: its .quarto/ cache and .gitignore never reach the project,
-    only the documents are moved into the project's output folder, and its warnings are reported."""
+    only the documents are moved into the project's output folder, and its warnings are reported.
+    The cells run once: Quarto renders the executed notebook (its render list points at it, the
+    .qmd is gone from the copy) with --no-execute."""
     calls = []
     monkeypatch.setattr(rd.shutil, "which", lambda name: "/usr/bin/quarto")
     root = project(tmp_path)
 
     def fake_run(args, **kwargs):
         calls.append(args)
+        if args[:2] == ["quarto", "convert"]:
+            return fake_convert(args)
         if args[:2] == ["quarto", "render"]:
             copy = Path(args[2])
             assert copy != root and not copy.is_relative_to(root)
+            assert (copy / "index.ipynb").exists() and not (copy / "index.qmd").exists()
+            assert rd.yaml.safe_load((copy / "_quarto.yml").read_text())["project"]["render"] == ["index.ipynb"]
             (copy / ".quarto").mkdir()
             (copy / ".gitignore").write_text("/.quarto/\n")
             (copy / "_output" / "en").mkdir(parents=True)
-            for name in ("index.html", "index.pdf"):
-                (copy / "_output" / "en" / name).write_text(name)
+            (copy / "_output" / "en" / "index.html").write_text("index.html")
+            blank_pdf(copy / "_output" / "en" / "index.pdf")
             return subprocess.CompletedProcess(args, 0, stdout="", stderr="WARN: Something odd\n[IPKernelApp] WARNING | TCP\n")
         return subprocess.CompletedProcess(args, 0, stdout="1.6.40\n")
 
     monkeypatch.setattr(rd.subprocess, "run", fake_run)
     result = rd.render_project(root, "en")
-    assert any(c[:2] == ["quarto", "render"] and c[3:] == ["--profile", "en"] for c in calls)
+    assert [c[3:] for c in calls if c[:2] == ["quarto", "render"]] == [["--profile", "en", "--no-execute"]]
+    assert len([c for c in calls if c[:2] == ["quarto", "convert"]]) == 1
     assert result["renderer"] == "quarto 1.6.40"
     assert sorted(Path(f).name for f in result["files"]) == ["index.html", "index.pdf"]
-    assert (root / "_output" / "en" / "index.pdf").read_text() == "index.pdf"
+    assert (root / "_output" / "en" / "index.html").read_text() == "index.html"
+    assert pdf_catalog_language(root / "_output" / "en" / "index.pdf") == "en"  # the profile's lang (no region)
     assert not (root / ".quarto").exists() and not (root / ".gitignore").exists()
+    assert (root / "index.qmd").exists() and not (root / "index.ipynb").exists()
     assert result["warnings"] == ["WARN: Something odd"]
 
 
@@ -306,6 +358,8 @@ def test_a_failed_quarto_render_names_the_project_and_keeps_the_previous_documen
     (root / "_output" / "fr" / "index.html").write_text("previous")
 
     def fake_run(args, **kwargs):
+        if args[:2] == ["quarto", "convert"]:
+            return fake_convert(args)
         if args[:2] == ["quarto", "render"]:
             return subprocess.CompletedProcess(args, 1, stdout="", stderr="ERROR: cell failed at line 12\n")
         return subprocess.CompletedProcess(args, 0, stdout="1.8.27\n")
@@ -314,6 +368,24 @@ def test_a_failed_quarto_render_names_the_project_and_keeps_the_previous_documen
     with pytest.raises(rd.RenderError, match=r"quarto render --profile fr failed:\nERROR: cell failed at line 12"):
         rd.render_project(root, "fr")
     assert (root / "_output" / "fr" / "index.html").read_text() == "previous"
+
+
+def test_a_failing_cell_under_quarto_names_the_qmd_line(tools, monkeypatch, tmp_path):
+    """The notebook's cells run in the pipeline's kernel, not in Quarto: a failing cell is reported
+    with its line in the project's .qmd, and nothing is written."""
+    monkeypatch.setattr(rd.shutil, "which", lambda name: "/usr/bin/quarto")
+    root = project(tmp_path, "---\ntitle: t\n---\n\n```{python}\nx = 1\n```\n\nText.\n\n```{python}\n#| echo: false\n1 / 0\n```\n")
+
+    def fake_run(args, **kwargs):
+        if args[:2] == ["quarto", "convert"]:
+            return fake_convert(args, ["x = 1", "#| echo: false\n1 / 0"])
+        assert args[:2] != ["quarto", "render"], "Quarto must not render after a failed cell"
+        return subprocess.CompletedProcess(args, 0, stdout="1.8.27\n")
+
+    monkeypatch.setattr(rd.subprocess, "run", fake_run)
+    with pytest.raises(rd.RenderError, match=r"proj/index\.qmd:11: cell failed with ZeroDivisionError"):
+        rd.render_project(root, "fr")
+    assert not (root / "_output").exists()
 
 
 # --- the real report with both renderers ---------------------------------------------------------
@@ -817,3 +889,76 @@ def test_french_text_in_the_english_documents_is_marked_french(renders):
         html = (render["folder"] / "_output" / "en" / "index.html").read_text(encoding="utf-8")
         assert html.count('lang="fr"') >= 19 + 10, renderer  # every finding's source, the excerpts
         assert html.count("<main") == 1, renderer
+
+
+def pdf_figure_alts(pdf: Path) -> list[str] | None:
+    """The alt texts of a PDF's Figure structure elements (what screen readers say for each
+    figure), or None when the PDF is not tagged (Typst 0.13 writes no structure tree)."""
+    import pypdf
+
+    reader = pypdf.PdfReader(pdf)
+    if "/StructTreeRoot" not in reader.trailer["/Root"]:
+        return None
+    numbers = {(num, gen) for gen, ids in reader.xref.items() for num in ids}
+    numbers |= {(num, 0) for num in getattr(reader, "xref_objStm", {})}
+    alts = []
+    for num, gen in sorted(numbers):
+        element = reader.get_object(pypdf.generic.IndirectObject(num, gen, reader))
+        if isinstance(element, pypdf.generic.DictionaryObject) and element.get("/S") == "/Figure":
+            alts.append(str(element.get("/Alt", "")))
+    return alts
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("renderer", ["fallback", "quarto"])
+def test_pdfs_declare_quebec_french_or_english_and_describe_each_figure(renders, renderer):
+    """Both renderers' PDFs declare fr-CA / en-CA (Quarto's Typst 0.13 writes the language only;
+    the renderer adds the region), and each figure carries the same alt text as in the HTML, in
+    the document's language (a Typst set rule before each figure)."""
+    if renderer not in renders:
+        pytest.skip("real Quarto is not on PATH")
+    folder = renders[renderer]["folder"]
+    entries = json.loads((folder.parent / "data" / "derived" / "figures" / "figures.json").read_text(encoding="utf-8"))
+    for language in ("fr", "en"):
+        pdf = folder / "_output" / language / "index.pdf"
+        assert pdf_catalog_language(pdf) == f"{language}-CA", (renderer, language)
+        alts = pdf_figure_alts(pdf)
+        if alts is None:
+            assert renderer == "quarto", "the fallback's Typst (0.14 and later) writes tagged PDFs"
+            continue  # Quarto 1.8's Typst 0.13 writes no structure tree: no place for alt text
+        expected = [" ".join(entry["alt"][language].replace('"', "'").split()) for entry in entries]
+        assert sorted(alts) == sorted(expected) and len(alts) == len(entries) >= 9, (renderer, language)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("renderer", ["fallback", "quarto"])
+def test_report_html_has_no_axe_violation(renders, renderer, tmp_path):
+    """axe-core (tests/test_accessibility.py installs it) finds no violation in either language's
+    HTML, on a desktop (1280 px) and on a phone (390 px, where wide tables scroll in their box)."""
+    from test_accessibility import axe_violations, describe
+
+    if renderer not in renders:
+        pytest.skip("real Quarto is not on PATH")
+    for language in ("fr", "en"):
+        page = renders[renderer]["folder"] / "_output" / language / "index.html"
+        for width in (1280, 390):
+            found = axe_violations(page, tmp_path / f"{language}-{width}", width)
+            assert found == [], f"{renderer} {language} {width} px:\n{describe(found)}"
+
+
+def test_alt_text_becomes_a_valid_typst_string(tools, tmp_path):
+    """Whatever a figure's description holds (quotes, backslashes, control characters, line
+    breaks), the PDF's alt text is one valid Typst string with the same words: Typst itself
+    compares it with the expected text, written here by hand as a Typst literal."""
+    import typst
+
+    from rlp_pipeline.report import typst_string
+
+    literal = typst_string('Barres « 40 % » "cité" \\ C:\\dossier\x01fin\n  ligne')
+    assert "\n" not in literal and "\x01" not in literal
+    expected = '"Barres « 40 % » \\"cité\\" \\\\ C:\\\\dossier fin ligne"'
+    (tmp_path / "a.typ").write_text(f"#assert.eq({literal}, {expected})\n", encoding="utf-8")
+    typst.compile(str(tmp_path / "a.typ"), output=str(tmp_path / "a.pdf"))
+    (tmp_path / "b.typ").write_text(f"#assert.eq({literal}, {expected[:-2]}\")\n", encoding="utf-8")
+    with pytest.raises(Exception, match="equal"):  # the comparison can fail
+        typst.compile(str(tmp_path / "b.typ"), output=str(tmp_path / "b.pdf"))

@@ -50,7 +50,7 @@ Not supported (refused): other engines ({r}, {ojs}...), inline `{python}` code, 
   citations, other .content-*/.callout-*/.panel-*/.column-*/layout*/when-*/unless-* syntax, other
   cross-reference types (eq-, lst-, thm-...), [@ref] / -@ref forms, remote images, subfigures.
 Known differences from Quarto: @sec-x shows the title (Quarto: "Section N"); rich text/html outputs
-  use their text/plain form; cells run once per profile, not once per format; the PDF has no alt text.
+  use their text/plain form.
 """
 
 LANG = {
@@ -344,25 +344,40 @@ def _attr_value(text: str) -> str:
 def _execute(cells: list[tuple], qmd: Path, profile: str, setup: str) -> list[list]:
     """Run the cells in order in one python3 kernel; return each cell's outputs."""
     import nbformat
-    from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError
 
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell(setup)] + [nbformat.v4.new_code_cell(c[3]) for c in cells]
-    client = NotebookClient(nb, kernel_name="python3", timeout=600, extra_arguments=["--IPKernelApp.log_level=ERROR"],
-                            resources={"metadata": {"path": str(qmd.parent)}})
+    _run_cells(nb, qmd, profile, [None] + [c[0] for c in cells])
+    return [c.outputs for c in nb.cells[1:]]
+
+
+def _run_cells(nb, qmd: Path, profile: str, lines: list[int | None], folder: Path | None = None) -> None:
+    """Run a notebook's code cells in order in one python3 kernel (cwd = ``folder``, by default the
+    .qmd's; QUARTO_PROFILE set, as Quarto runs them), filling in their outputs. ``lines`` gives the .qmd
+    line of each code cell's fence (None: a cell the renderer added), so that a failing cell is
+    reported as ``<qmd>:<line>: cell failed with <error>`` instead of a bare traceback."""
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    # no timing metadata on the cells: Quarto would turn it into attributes of a wrapping block,
+    # and a raw Typst `#set document(...)` is refused inside a block
+    client = NotebookClient(nb, kernel_name="python3", timeout=600, record_timing=False,
+                            extra_arguments=["--IPKernelApp.log_level=ERROR"],
+                            resources={"metadata": {"path": str(folder or qmd.parent)}})
     env = {**os.environ, "QUARTO_PROFILE": profile}
+    code = [(index, cell) for index, cell in enumerate(nb.cells) if cell.cell_type == "code"]
+    if not code:
+        return
     with client.setup_kernel(env=env):
-        for index, cell in enumerate(nb.cells):
+        for (index, cell), line in zip(code, lines):
             try:
                 client.execute_cell(cell, index)
             except CellExecutionError as exc:
                 trace = re.sub(r"\x1b\[[0-9;]*m", "", str(exc))
-                where = f"{qmd}:{cells[index - 1][0]}" if index else f"{qmd}: kernel setup"
+                where = f"{qmd}:{line}" if line else f"{qmd}: kernel setup"
                 at = re.search(r"Cell In\[\d+\], line (\d+)", trace)
-                at = f" (at line {cells[index - 1][0] + int(at.group(1))})" if at and index else ""
+                at = f" (at line {line + int(at.group(1))})" if at and line else ""
                 raise RenderError(f"{where}: cell failed with {exc.ename}: {exc.evalue}{at}\n{trace}") from None
-    return [c.outputs for c in nb.cells[1:]]
 
 
 def _cell_markdown(cell: tuple, outputs: list, figdir: Path, echo: bool, warning: bool, qmd: Path) -> str:
@@ -640,6 +655,35 @@ def _typst(typ: Path, pdf: Path, mainfont: str | None, qmd: Path) -> None:
         raise RenderError(f"{qmd}: typst failed: {exc}") from None
 
 
+def pdf_language(lang: str, region: str | None) -> str:
+    """The language tag a PDF should declare (BCP 47): the document's lang with the region when
+    one is set and lang has none, e.g. fr + CA -> fr-CA (Québec)."""
+    lang = str(lang)
+    return f"{lang}-{region}" if region and "-" not in lang else lang
+
+
+def declare_pdf_language(pdf: Path, tag: str) -> bool:
+    """Make a PDF's catalog declare the language ``tag`` (/Lang), which screen readers and
+    hyphenation use. Typst 0.14 writes the text's lang and region itself; Typst 0.13 (Quarto
+    1.8's) writes the language only (/Lang (fr)), whatever the region. The change is an
+    incremental update by pypdf: the original bytes are kept and one new catalog object, its
+    cross-reference section and the same /ID are appended, so the result is deterministic (two
+    builds stay byte-identical). Returns whether the file was changed (False: it already said so)."""
+    import pypdf
+    from pypdf.generic import NameObject, TextStringObject
+
+    reader = pypdf.PdfReader(pdf)
+    if str(reader.trailer["/Root"].get("/Lang", "")) == tag:
+        return False
+    writer = pypdf.PdfWriter(reader, incremental=True)
+    writer.root_object[NameObject("/Lang")] = TextStringObject(tag)
+    partial = pdf.with_name(pdf.name + ".part")
+    with open(partial, "wb") as handle:
+        writer.write(handle)
+    os.replace(partial, pdf)
+    return True
+
+
 def remove_stale_work_folders(parent: Path) -> list[Path]:
     """Remove the work folders (``.render-<pid>-*``) of renders that were killed before they could
     clean up (kill -9, a power cut): those whose process no longer runs, and those of the older
@@ -717,21 +761,29 @@ def render_with_quarto(project_dir: str | Path, profile: str) -> dict:
     """Render one profile with real Quarto in a temporary copy of the project, then move the
     documents into the project's output folder: Quarto's caches (.quarto/, a .gitignore, copies of
     resources) stay out of the repository, and nothing is replaced unless the whole render succeeds.
-    Quarto's warnings are logged and returned (a clean report has none)."""
+
+    Each document's cells run once for all its formats (Quarto runs them once per format): in the
+    copy, ``quarto convert`` turns each .qmd into a notebook, one kernel runs its cells
+    (``execute_notebooks``), and ``quarto render --no-execute`` writes every format from the
+    executed notebooks (``notebook_project``). Quarto's warnings are logged and returned (a clean
+    report has none)."""
     project_dir = Path(project_dir).resolve()
     config = load_config(project_dir, profile, validate=False)
     project = config.get("project", {})
     version = subprocess.run(["quarto", "--version"], capture_output=True, text=True).stdout.strip()
     log.info("rendering %s (profile %s) with quarto %s", project_dir, profile, version)
+    sources = project.get("render") or [p.name for p in sorted(project_dir.glob("*.qmd"))]
     with tempfile.TemporaryDirectory(prefix="rlp-quarto-") as temp:
         copy = Path(temp) / project_dir.name
         shutil.copytree(project_dir, copy, ignore=shutil.ignore_patterns("_output", ".quarto", "_figures", ".gitignore"))
         # Quarto runs the cells with QUARTO_PYTHON, else the first python3 on PATH: default to the
         # Python running the pipeline, which has the package and Jupyter installed.
         env = {**os.environ, "QUARTO_PYTHON": os.environ.get("QUARTO_PYTHON", sys.executable)}
-        proc = subprocess.run(["quarto", "render", str(copy), "--profile", profile], capture_output=True, text=True,
-                              env=env)
-        output = proc.stdout + proc.stderr
+        output = execute_notebooks(copy, sources, profile, env, project_dir)
+        notebook_project(copy, sources)
+        proc = subprocess.run(["quarto", "render", str(copy), "--profile", profile, "--no-execute"],
+                              capture_output=True, text=True, env=env)
+        output += proc.stdout + proc.stderr
         if proc.returncode:
             raise RenderError(f"{project_dir}: quarto render --profile {profile} failed:\n{output.strip()[-4000:]}")
         warnings = quarto_warnings(output)
@@ -740,13 +792,54 @@ def render_with_quarto(project_dir: str | Path, profile: str) -> dict:
         outdir = project_dir / project.get("output-dir", ".")
         outdir.mkdir(parents=True, exist_ok=True)
         files = []
-        for name in project.get("render", []):
+        for name in sources:
             for ext, fmt in ((".html", "html"), (".pdf", "typst")):
                 if fmt in config.get("format", {}):
                     target = outdir / f"{Path(name).stem}{ext}"
-                    shutil.move(copy / project.get("output-dir", ".") / target.name, target)
+                    produced = copy / project.get("output-dir", ".") / target.name
+                    if fmt == "typst":
+                        declare_pdf_language(produced, pdf_language(config.get("lang", "en"), config.get("region")))
+                    shutil.move(produced, target)
                     files.append(str(target))
     return {"renderer": f"quarto {version}", "files": files, "warnings": warnings}
+
+
+def execute_notebooks(copy: Path, sources: list[str], profile: str, env: dict, project_dir: Path) -> str:
+    """In a project copy, each source .qmd becomes a notebook (``quarto convert``: Quarto's own
+    reading of the cells and their options) whose cells run once, in order, in one python3 kernel
+    in the .qmd's folder with QUARTO_PROFILE set, as ``quarto render`` runs them; the .qmd is then
+    removed so that only the executed notebook is rendered. A failing cell is reported with its
+    line in the project's .qmd. Returns Quarto's output (for its warnings)."""
+    import nbformat
+
+    output = ""
+    for name in sources:
+        qmd = copy / name
+        notebook = qmd.with_suffix(".ipynb")
+        proc = subprocess.run(["quarto", "convert", str(qmd), "--output", str(notebook)], capture_output=True,
+                              text=True, env=env)
+        output += proc.stdout + proc.stderr
+        if proc.returncode:
+            raise RenderError(f"{project_dir / name}: quarto convert failed:\n{output.strip()[-4000:]}")
+        nb = nbformat.read(notebook, as_version=4)
+        fences = [line for kind, line, *_ in _parse(qmd.read_text(encoding="utf-8"))[2] if kind == "cell"]
+        _run_cells(nb, project_dir / name, profile, fences, qmd.parent)
+        nbformat.write(nb, notebook)
+        qmd.unlink()
+    return output
+
+
+def notebook_project(copy: Path, sources: list[str]) -> None:
+    """Point a project copy's render list (wherever a _quarto*.yml sets it) at the executed
+    notebooks instead of the .qmd files, so that ``quarto render`` renders them as project files
+    (with the profile's settings) without running their cells again. Only the copy is changed."""
+    notebooks = {name: str(Path(name).with_suffix(".ipynb")) for name in sources}
+    for path in sorted(copy.glob("_quarto*.yml")):
+        config = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        listed = (config.get("project") or {}).get("render")
+        if listed:
+            config["project"]["render"] = [notebooks.get(name, name) for name in listed]
+            path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
 
 def render_project(project_dir: str | Path, profile: str, prefer_quarto: bool = True) -> dict:

@@ -470,6 +470,13 @@ def flag(value: Any) -> bool:
     return str(value).strip().lower() in ("true", "1", "yes")
 
 
+def typst_string(text: Any) -> str:
+    """A Typst string literal holding any text on one line: backslashes and double quotes escaped,
+    control characters and whitespace runs made one space (JSON's \\uXXXX escapes are not Typst's)."""
+    words = re.sub(r"[\x00-\x1f\x7f]", " ", str(text)).split()
+    return '"' + " ".join(words).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 def typeset_piece(method):
     """Decorate a Markdown piece of the report: its text gets the document's typography (French:
     fmt.french_typography), so every piece printed into the document follows one rule."""
@@ -753,6 +760,19 @@ class Report:
                 "size: 0.9em, it.text.clusters().chunks(4).map(c => box(c.join())).join()) } else { it }\n"
                 "```\n")
 
+    @staticmethod
+    def keyboard_scrolling() -> str:
+        """A raw HTML script (HTML output only) that lets keyboard users scroll a table wider than
+        its column (report/style.css makes such a table scroll inside its own box): each table that
+        scrolls, on load and after a resize, can take the focus (Tab), then the arrow keys scroll it
+        (WCAG 2.1.1; axe-core's rule scrollable-region-focusable)."""
+        return ("```{=html}\n<script>\n"
+                "function rlpScrollableTables() { document.querySelectorAll('table').forEach(t => {\n"
+                "  if (t.scrollWidth > t.clientWidth + 1) { t.tabIndex = 0; } else { t.removeAttribute('tabindex'); } }); }\n"
+                "document.addEventListener('DOMContentLoaded', rlpScrollableTables);\n"
+                "window.addEventListener('resize', rlpScrollableTables);\n"
+                "</script>\n```\n")
+
     @typeset_piece
     def language_switch(self) -> str:
         """A raw HTML link to the other language's document (HTML output only)."""
@@ -858,7 +878,10 @@ class Report:
         shutil.copyfile(source, path)
         alt = entry["alt"][self.language].replace('"', "'")
         caption = f'{escape_markdown(entry["caption"][self.language])} {self.text["drawn_by"]} `{entry["function"]}`.'
-        return f'![{caption}]({Path(path).as_posix()}){{#fig-{figure_id.replace("_", "-")} fig-alt="{alt}"}}\n'
+        # The PDF's alt text, the same words as the HTML's (Pandoc's Typst writer drops fig-alt):
+        # a set rule just before the figure, in force until the next figure's
+        return (f'```{{=typst}}\n#set image(alt: {typst_string(alt)})\n```\n\n'
+                f'![{caption}]({Path(path).as_posix()}){{#fig-{figure_id.replace("_", "-")} fig-alt="{alt}"}}\n')
 
     def design(self, stratify_by: str | None) -> str:
         """The sampling design in words: simple random, or stratified by a column."""
