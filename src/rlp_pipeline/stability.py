@@ -58,6 +58,7 @@ from .problems import InputError, Problem, display_path
 from .registry import DESCRIPTIVE_KINDS, QUANTIFIER_KINDS, Registry, load_registry
 from .sampling import BALANCE_VARIABLES, _categories, _redrawn_counts, draw_sample, pearson_chi_square, read_validated
 from .significance import GROUPS, derived_seed, majority_test
+from .stats import jonckheere
 
 LOGGER = logging.getLogger("rlp_pipeline.stability")
 STAGE = "stability"
@@ -459,16 +460,12 @@ def permutation_indices(n: int, resamples: int, seed: int) -> np.ndarray:
     return indices
 
 
-def permuted_jt(codes: np.ndarray, permutations: np.ndarray, sizes: np.ndarray, width: int,
-                block: int = 1024) -> np.ndarray:
-    """J of the values ``codes`` rearranged by each row of ``permutations``; computed in blocks
-    of rows small enough to stay in the processor's cache (about three times faster than one
-    pass over all 20,000 rows)."""
-    codes = codes.astype(np.int32)
-    result = np.empty(len(permutations))
-    for start in range(0, len(permutations), block):
-        result[start:start + block] = inference.jt_from_codes(codes[permutations[start:start + block]], sizes, width)
-    return result
+def permuted_jt(codes: np.ndarray, permutations: np.ndarray, sizes: np.ndarray, width: int) -> np.ndarray:
+    """J of the values ``codes`` rearranged by each row of ``permutations``: the numbers
+    :func:`inference.jt_from_codes` gives on ``codes[permutations]``, from one compiled pass
+    over each permutation (:mod:`rlp_pipeline.stats.jonckheere`, about three times faster than
+    the bincounts of ``jt_from_codes``, which remains the reference)."""
+    return jonckheere.permuted_jt(codes, permutations, sizes, width)
 
 
 def trend_levels_outcomes(measure: np.ndarray, frame: Frame, members: np.ndarray, expected: str, seed: int,
