@@ -101,6 +101,7 @@ def test_compiled_permuted_jt_on_the_stage_permutations_and_a_real_size():
         distinct, codes = np.unique(values, return_inverse=True)
         expected = inference.jt_from_codes(codes[permutations], sizes, len(distinct))
         assert np.array_equal(stability.permuted_jt(codes, permutations, sizes, len(distinct)), expected)
+        assert np.array_equal(stability.permuted_jt_reference(codes, permutations, sizes, len(distinct)), expected)
 
 
 def test_compiled_permuted_jt_rejects_codes_out_of_range():

@@ -58,7 +58,6 @@ from .problems import InputError, Problem, display_path
 from .registry import DESCRIPTIVE_KINDS, QUANTIFIER_KINDS, Registry, load_registry
 from .sampling import BALANCE_VARIABLES, _categories, _redrawn_counts, draw_sample, pearson_chi_square, read_validated
 from .significance import GROUPS, derived_seed, majority_test
-from .stats import jonckheere
 
 LOGGER = logging.getLogger("rlp_pipeline.stability")
 STAGE = "stability"
@@ -69,6 +68,9 @@ REDRAW, BOOTSTRAP = "redraw", "bootstrap"
 AS_EXPECTED, NO_DIFFERENCE, OPPOSITE = 1, 0, -1
 # The JT permutations of one sample size, kept in memory (20,000 x n int32 indices each).
 _PERMUTATION_CACHE_SIZE = 8
+# From this many samples in one call, J of the permutations comes from the compiled loop; below,
+# from numpy (the merge judges one sample: Numba's start-up would cost more than it saves).
+_COMPILED_FROM = 10
 
 
 # --------------------------------------------------------------------------------------------
@@ -465,7 +467,23 @@ def permuted_jt(codes: np.ndarray, permutations: np.ndarray, sizes: np.ndarray, 
     :func:`inference.jt_from_codes` gives on ``codes[permutations]``, from one compiled pass
     over each permutation (:mod:`rlp_pipeline.stats.jonckheere`, about three times faster than
     the bincounts of ``jt_from_codes``, which remains the reference)."""
+    # Imported here: Numba's start-up (about half a second to import it and load the compiled
+    # loop) is paid only by processes that permute many samples (the chunks), not by the merge.
+    from .stats import jonckheere
+
     return jonckheere.permuted_jt(codes, permutations, sizes, width)
+
+
+def permuted_jt_reference(codes: np.ndarray, permutations: np.ndarray, sizes: np.ndarray, width: int,
+                          block: int = 1024) -> np.ndarray:
+    """The same numbers in numpy (:func:`inference.jt_from_codes` on blocks of permuted codes
+    small enough to stay in the processor's cache): the reference of the compiled loop, and the
+    faster choice for a process that judges a sample or two (no Numba start-up)."""
+    codes = codes.astype(np.int32)
+    result = np.empty(len(permutations))
+    for start in range(0, len(permutations), block):
+        result[start:start + block] = inference.jt_from_codes(codes[permutations[start:start + block]], sizes, width)
+    return result
 
 
 def trend_levels_outcomes(measure: np.ndarray, frame: Frame, members: np.ndarray, expected: str, seed: int,
@@ -495,7 +513,8 @@ def trend_levels_outcomes(measure: np.ndarray, frame: Frame, members: np.ndarray
             continue
         observed = float(inference.jt_from_codes(codes, sizes, len(distinct))[0])
         mean = (n**2 - float((sizes.astype(float) ** 2).sum())) / 4.0
-        permuted = permuted_jt(codes, permutation_indices(n, resamples, seed), sizes, len(distinct))
+        permute = permuted_jt if len(members) >= _COMPILED_FROM else permuted_jt_reference
+        permuted = permute(codes, permutation_indices(n, resamples, seed), sizes, len(distinct))
         distance = abs(observed - mean) - 1e-9 * max(1.0, abs(observed))
         exceed = int(np.count_nonzero(np.abs(permuted - mean) >= distance))
         out.p_value[r] = (1 + exceed) / (resamples + 1)
