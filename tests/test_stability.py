@@ -22,6 +22,7 @@ from rlp_pipeline.analysis import run_analysis
 from rlp_pipeline.findings import NOT_REPRODUCED, NOT_TESTABLE, REPRODUCED, TREND, VERDICTS, verdict_ids
 from rlp_pipeline.problems import InputError
 from rlp_pipeline.sampling import draw_sample
+from rlp_pipeline.stats import jonckheere
 
 REGISTRY = REPO / "config" / "findings.yaml"
 CODEBOOK = RAW / "codebook.yaml"
@@ -89,6 +90,21 @@ def test_compiled_permuted_jt_equals_the_bincount_reference(groups, resamples, s
                                                                          (resamples, values.size)), axis=1)
     expected = inference.jt_from_codes(codes[permutations], sizes, len(distinct))
     assert np.array_equal(stability.permuted_jt(codes, permutations, sizes, len(distinct)), expected)
+
+
+@hypothesis_settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 6), min_size=0, max_size=10), min_size=2, max_size=5),
+       st.integers(1, 30), st.integers(0, 2**32 - 1))
+def test_compiled_jt_of_shuffled_rows_equals_the_bincount_reference(groups, resamples, seed):
+    """The tests stage's form (rows of shuffled codes, inference._jt_permutation) against
+    inference.jt_from_codes on the same rows."""
+    sizes = np.array([len(g) for g in groups])
+    values = np.array([v for g in groups for v in g], dtype=float)
+    assume(values.size > 0)
+    distinct, codes = np.unique(values, return_inverse=True)
+    rows = np.random.default_rng(seed).permuted(np.broadcast_to(codes, (resamples, values.size)), axis=1)
+    assert np.array_equal(jonckheere.jt_of_rows(rows, sizes, len(distinct)),
+                          inference.jt_from_codes(rows, sizes, len(distinct)))
 
 
 def test_compiled_permuted_jt_on_the_stage_permutations_and_a_real_size():

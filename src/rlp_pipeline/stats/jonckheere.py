@@ -65,3 +65,17 @@ def permuted_jt(codes: np.ndarray, permutations: np.ndarray, sizes: np.ndarray, 
     # The rows are :func:`stability.permutation_indices` (positions 0 .. n - 1 by construction);
     # checking 20,000 x n of them on every call would cost as much as a tenth of the loop.
     return _twice_j(codes, permutations, np.cumsum(sizes), int(width)) / 2.0
+
+
+def jt_of_rows(rows: np.ndarray, sizes: np.ndarray, width: int) -> np.ndarray:
+    """J of each row of ``rows``, dense codes (0 .. width - 1) laid out group after group: the
+    numbers :func:`inference.jt_from_codes` gives on the same matrix (the tests stage shuffles
+    the codes themselves, so each row is already a permuted sample)."""
+    rows = np.ascontiguousarray(rows, dtype=np.int64)
+    sizes = np.asarray(sizes, dtype=np.int64)
+    if rows.ndim != 2 or sizes.sum() != rows.shape[1]:
+        raise ValueError("jt_of_rows needs a matrix of codes whose rows the group sizes add up to")
+    if rows.size and (rows.min() < 0 or rows.max() >= width):
+        raise ValueError(f"codes must lie between 0 and width - 1 = {width - 1}")
+    # Row r, position p holds rows[r, p] = identity[rows[r, p]]: the loop reads the codes directly.
+    return _twice_j(np.arange(width, dtype=np.int64), rows, np.cumsum(sizes), int(width)) / 2.0
