@@ -988,7 +988,7 @@ def _jt_permutation(
     :mod:`rlp_pipeline.stats.jonckheere` (the numbers of :func:`jt_from_codes`, several times
     faster; imported here so that only processes that permute pay Numba's start-up).
     """
-    from .stats.jonckheere import jt_of_rows
+    from .stats.jonckheere import jt_of_shuffles
 
     if resamples < 1:
         raise ValueError("resamples must be at least 1")
@@ -1004,7 +1004,7 @@ def _jt_permutation(
     while done < resamples:
         size = min(chunk, resamples - done)
         shuffled = rng.permuted(np.broadcast_to(codes, (size, n)), axis=1)
-        permuted = jt_of_rows(shuffled, sizes, len(values))
+        permuted = jt_of_shuffles(codes, shuffled, sizes, len(values))
         exceed += int(np.count_nonzero(permuted >= threshold))
         exceed_two += int(np.count_nonzero(np.abs(permuted - mean) >= distance))
         done += size
