@@ -5,12 +5,14 @@ rule calibration:
         datapackage=config["datapackage"],
         registry=config["registry"],
         simulation="config/simulation.yaml",
-        # After validation, so that bad input stops the pipeline before half a minute of
-        # simulations; but the calibration never reads the data (only the codebook, the raw
-        # tables' schema, the registry and the simulation settings above), so ancient(): a new
-        # provenance.json (any edit of the data) does not re-run it. Its code, settings and the
-        # files above still do.
-        validated=ancient("data/derived/validated/provenance.json"),
+        # After validation: bad input stops the pipeline before minutes of simulations (the
+        # calibration itself never reads the real codings; Snakemake's ancient() would make it
+        # ignore code changes too, so a change of the data reruns it). Checked with Snakemake
+        # 9.27: with ancient() here, an edit of validate.py re-runs validation but not the
+        # calibration, although the calibration imports validate.py (a job downstream of one
+        # that re-runs is not checked for its own changed inputs; tests/test_pipeline.py's
+        # rebuild-scope test fails).
+        validated="data/derived/validated/provenance.json",
     output:
         calibration="data/derived/calibration/calibration.csv",
         datapackage="data/derived/calibration/datapackage.json",

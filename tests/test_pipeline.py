@@ -97,15 +97,14 @@ def test_second_run_does_nothing_and_changing_codings_reruns_its_dependants(buil
     assert jobs_planned(built_project) == set()
     codings = built_project / "data" / "raw" / "codings.csv"
     # Snakemake (>= 9.18) compares the content of small inputs, so a bare `touch` that changes
-    # nothing re-runs nothing; a real edit re-runs the stages that read the file, and only them:
-    # not the calibration, which simulates its own populations (it waits for validation only).
+    # nothing re-runs nothing; a real edit re-runs the stages that read the file, and only them.
     codings.touch()
     assert jobs_planned(built_project) == set()
     original = codings.read_text(encoding="utf-8")
     codings.write_text(original + original.splitlines()[-1] + "\n", encoding="utf-8")
     try:
         assert jobs_planned(built_project) == {"validate", "sample", "frequencies", "diversity", "tests", "findings",
-                                               "stability_chunk", "stability", "agreement", "figures", "report", "audit",
+                                               "stability_chunk", "stability", "agreement", "calibration", "figures", "report", "audit",
                                                "all"}
     finally:
         codings.write_text(original, encoding="utf-8")
