@@ -7,7 +7,11 @@ rule calibration:
         simulation="config/simulation.yaml",
         # After validation: bad input stops the pipeline before minutes of simulations (the
         # calibration itself never reads the real codings; Snakemake's ancient() would make it
-        # ignore code changes too, so a change of the data reruns it).
+        # ignore code changes too, so a change of the data reruns it). Checked with Snakemake
+        # 9.27: with ancient() here, an edit of validate.py re-runs validation but not the
+        # calibration, although the calibration imports validate.py (a job downstream of one
+        # that re-runs is not checked for its own changed inputs; tests/test_pipeline.py's
+        # rebuild-scope test fails).
         validated="data/derived/validated/provenance.json",
     output:
         calibration="data/derived/calibration/calibration.csv",

@@ -14,7 +14,7 @@ import shutil
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings as hypothesis_settings, strategies as st
+from hypothesis import assume, given, settings as hypothesis_settings, strategies as st
 
 from conftest import RAW, REPO
 from rlp_pipeline import stability
@@ -23,6 +23,7 @@ from rlp_pipeline.analysis import run_analysis
 from rlp_pipeline.stages.findings import NOT_REPRODUCED, NOT_TESTABLE, REPRODUCED, TREND, VERDICTS, verdict_ids
 from rlp_pipeline.problems import InputError
 from rlp_pipeline.stages.sample import draw_sample
+from rlp_pipeline.stats import jonckheere
 
 REGISTRY = REPO / "config" / "findings.yaml"
 CODEBOOK = RAW / "codebook.yaml"
@@ -74,6 +75,55 @@ def test_jt_from_codes_equals_the_reference_statistic(groups):
     sizes = np.array([len(g) for g in groups])
     expected = inference._jt_statistic([np.array(g, dtype=float) for g in groups])
     assert inference.jt_from_codes(codes, sizes, len(distinct))[0] == expected
+
+
+@hypothesis_settings(max_examples=80, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 7), min_size=0, max_size=12), min_size=1, max_size=5),
+       st.integers(1, 40), st.integers(0, 2**32 - 1))
+def test_compiled_permuted_jt_equals_the_bincount_reference(groups, resamples, seed):
+    """The compiled loop (stats.jonckheere) against inference.jt_from_codes on the permuted
+    codes themselves: any groups (empty ones too, a single one), ties, numbers of permutations."""
+    sizes = np.array([len(g) for g in groups])
+    values = np.array([v for g in groups for v in g], dtype=float)
+    assume(values.size > 0)
+    distinct, codes = np.unique(values, return_inverse=True)
+    permutations = np.random.default_rng(seed).permuted(np.broadcast_to(np.arange(values.size, dtype=np.int32),
+                                                                         (resamples, values.size)), axis=1)
+    expected = inference.jt_from_codes(codes[permutations], sizes, len(distinct))
+    assert np.array_equal(stability.permuted_jt(codes, permutations, sizes, len(distinct)), expected)
+
+
+@hypothesis_settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 6), min_size=0, max_size=10), min_size=2, max_size=5),
+       st.integers(1, 30), st.integers(0, 2**32 - 1))
+def test_compiled_jt_of_shuffled_rows_equals_the_bincount_reference(groups, resamples, seed):
+    """The tests stage's form (rows of shuffled codes, inference._jt_permutation) against
+    inference.jt_from_codes on the same rows."""
+    sizes = np.array([len(g) for g in groups])
+    values = np.array([v for g in groups for v in g], dtype=float)
+    assume(values.size > 0)
+    distinct, codes = np.unique(values, return_inverse=True)
+    rows = np.random.default_rng(seed).permuted(np.broadcast_to(codes, (resamples, values.size)), axis=1)
+    assert np.array_equal(jonckheere.jt_of_shuffles(codes, rows, sizes, len(distinct)),
+                          inference.jt_from_codes(rows, sizes, len(distinct)))
+
+
+def test_compiled_permuted_jt_on_the_stage_permutations_and_a_real_size():
+    """The permutations of a sample size of the shipped data (56 plans, 20,000 rows, the cache's
+    uint8 indices), values with many distinct codes and with four: the same J to the bit."""
+    rng = np.random.default_rng(11)
+    permutations = stability.permutation_indices(56, 20000, 4242)
+    sizes = np.array([16, 14, 15, 11])
+    for values in (rng.integers(0, 4, 56), np.round(rng.gamma(2.0, 0.5, 56), 2)):
+        distinct, codes = np.unique(values, return_inverse=True)
+        expected = inference.jt_from_codes(codes[permutations], sizes, len(distinct))
+        assert np.array_equal(stability.permuted_jt(codes, permutations, sizes, len(distinct)), expected)
+        assert np.array_equal(stability.permuted_jt_reference(codes, permutations, sizes, len(distinct)), expected)
+
+
+def test_compiled_permuted_jt_rejects_codes_out_of_range():
+    with pytest.raises(ValueError, match="codes must lie between 0 and width - 1"):
+        stability.permuted_jt(np.array([0, 1, 5]), np.array([[0, 1, 2]], dtype=np.int32), np.array([1, 2]), 3)
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])

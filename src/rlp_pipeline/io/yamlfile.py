@@ -21,6 +21,9 @@ Each refusal is a :class:`Problem` naming the file and the line.
 
 from __future__ import annotations
 
+import copy
+from collections import OrderedDict
+
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +90,15 @@ class _LineLoader(yaml.SafeLoader):
         return mapping
 
 
+# Parsed files kept by their exact bytes (and the name their problems show): the calibration
+# stage runs every stage twenty times in one process, each reading the codebook and the
+# registry again, and PyYAML's pure-Python parser took a quarter of its time. A file's bytes
+# decide its parse, so a changed file is parsed again; each caller gets its own deep copy (the
+# readers pop keys out of what they receive).
+_PARSED: OrderedDict[tuple[str, bytes], tuple[Any, list[Problem]]] = OrderedDict()
+_PARSED_FILES = 8
+
+
 def load_yaml_with_lines(path: Path, shown_as: str) -> tuple[Any, list[Problem]]:
     """Parse a YAML file safely; return its content (mappings carry `__line__`) and any problem met.
 
@@ -108,6 +120,18 @@ def load_yaml_with_lines(path: Path, shown_as: str) -> tuple[Any, list[Problem]]
     except OSError as error:
         return None, [Problem(shown_as, None, None, None, f"a readable file ({error.strerror})",
                               "Check the file's permissions.")]
+    key = (shown_as, content)
+    if key not in _PARSED:
+        _PARSED[key] = _parse(content, shown_as)
+        while len(_PARSED) > _PARSED_FILES:
+            _PARSED.popitem(last=False)
+    _PARSED.move_to_end(key)
+    document, problems = _PARSED[key]
+    return copy.deepcopy(document), list(problems)
+
+
+def _parse(content: bytes, shown_as: str) -> tuple[Any, list[Problem]]:
+    """The document and problems of a YAML file's bytes (see :func:`load_yaml_with_lines`)."""
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as error:

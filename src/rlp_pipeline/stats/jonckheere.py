@@ -1,0 +1,109 @@
+"""Jonckheere-Terpstra's J on many permutations of one sample, compiled.
+
+The stability stage judges each alternative sample as the tests stage judges the real one: the
+permutation p-value of J from the same 20,000 permutations (:func:`inference.jonckheere_terpstra`).
+That is 20,000 x n values per sample and component, and it was most of the stage's time in
+numpy (one bincount per group, then a cumulative sum over the distinct values, all as
+temporary arrays). Here one compiled loop walks each permutation once: it keeps the count of
+each value code seen in the earlier groups and, at each group boundary, turns them into each
+code's score (2 x earlier values below it + earlier values equal to it), so each value costs
+two array look-ups. The arithmetic is on integers (2J), so the result equals
+:func:`inference.jt_from_codes` on the permuted codes exactly (tests/test_stability.py checks
+it, Hypothesis varying the groups, ties and permutations).
+
+Numba compiles the loop on its first call and keeps the machine code in ``__pycache__`` beside
+this file (``cache=True``), so later processes load it instead of compiling again.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+
+@numba.njit(cache=True, nogil=True)
+def _twice_j(codes: np.ndarray, permutations: np.ndarray, ends: np.ndarray, width: int,
+             score_all: np.ndarray, last_square: int) -> np.ndarray:  # pragma: no cover - compiled
+    rows, _ = permutations.shape
+    groups = ends.shape[0]
+    out = np.zeros(rows, np.int64)
+    if groups < 2:
+        return out  # one group: no pair of groups, J = 0
+    counts = np.zeros(width, np.int32)  # each code's count in the groups before the current one
+    score = np.zeros(width, np.int32)  # 2 x (earlier values below the code) + earlier values equal
+    for row in range(rows):
+        counts[:] = 0
+        twice = 0
+        for position in range(ends[0]):
+            counts[codes[permutations[row, position]]] += 1
+        start = ends[0]
+        for group in range(1, groups - 1):
+            end = ends[group]
+            below = 0
+            for code in range(width):
+                seen = counts[code]
+                score[code] = 2 * below + seen
+                below += seen
+            for position in range(start, end):
+                code = codes[permutations[row, position]]
+                twice += score[code]
+                counts[code] += 1
+            start = end
+        # The last group is scored against all the others without counting them: its values'
+        # scores against the whole sample (score_all) less their scores among themselves, which
+        # always add up to (size of the group)^2 (each pair of its values scores 2, each value
+        # 1 against itself).
+        for position in range(start, ends[groups - 1]):
+            twice += score_all[codes[permutations[row, position]]]
+        out[row] = twice - last_square
+    return out
+
+
+def _narrowest(values: np.ndarray, largest: int) -> np.ndarray:
+    """``values`` (0 .. largest) as the narrowest unsigned integers that hold them: the loop
+    reads 20,000 x n of them per call, four times fewer bytes as uint8 than as int32."""
+    dtype = np.uint8 if largest < 2**8 else np.uint16 if largest < 2**16 else np.int64
+    return np.ascontiguousarray(values, dtype=dtype)
+
+
+def _twice_j_of(codes: np.ndarray, permutations: np.ndarray, sizes: np.ndarray, width: int,
+                ties: np.ndarray) -> np.ndarray:
+    """2J of each row (see :func:`permuted_jt`), with the per-sample constants of the loop
+    (``ties``: how many values of the sample have each code, the same in every row)."""
+    score_all = 2 * (np.cumsum(ties) - ties) + ties
+    last_square = int(sizes[-1]) ** 2 if len(sizes) else 0
+    return _twice_j(codes, permutations, np.cumsum(sizes), int(width), score_all, last_square)
+
+
+def permuted_jt(codes: np.ndarray, permutations: np.ndarray, sizes: np.ndarray, width: int) -> np.ndarray:
+    """J of the values ``codes`` (dense codes 0 .. width - 1 of values laid out group after
+    group, group sizes ``sizes``) rearranged by each row of ``permutations`` (row r puts
+    ``codes[permutations[r, p]]`` at position p): the numbers :func:`inference.jt_from_codes`
+    gives on ``codes[permutations]``, without building that matrix."""
+    codes = np.ascontiguousarray(codes, dtype=np.int64)
+    permutations = _narrowest(permutations, codes.size - 1)
+    sizes = np.asarray(sizes, dtype=np.int64)
+    if codes.ndim != 1 or permutations.ndim != 2 or permutations.shape[1] != codes.size or sizes.sum() != codes.size:
+        raise ValueError("permuted_jt needs one row of codes, permutations of its length and group sizes summing to it")
+    if codes.size and (codes.min() < 0 or codes.max() >= width):
+        raise ValueError(f"codes must lie between 0 and width - 1 = {width - 1}")
+    # The rows are :func:`stability.permutation_indices` (positions 0 .. n - 1 by construction);
+    # checking 20,000 x n of them on every call would cost as much as a tenth of the loop.
+    return _twice_j_of(codes, permutations, sizes, width, np.bincount(codes, minlength=width)) / 2.0
+
+
+def jt_of_shuffles(codes: np.ndarray, shuffled: np.ndarray, sizes: np.ndarray, width: int) -> np.ndarray:
+    """J of each row of ``shuffled``, each a rearrangement of the sample's dense codes ``codes``
+    (0 .. width - 1) laid out group after group: the numbers :func:`inference.jt_from_codes`
+    gives on the same matrix. The tests stage shuffles the codes themselves; the rows must hold
+    the values of ``codes`` (the loop takes their tie counts from it)."""
+    codes = np.asarray(codes)
+    shuffled = np.asarray(shuffled)
+    sizes = np.asarray(sizes, dtype=np.int64)
+    if shuffled.ndim != 2 or codes.ndim != 1 or sizes.sum() != shuffled.shape[1] or codes.size != shuffled.shape[1]:
+        raise ValueError("jt_of_shuffles needs the sample's codes and rows of the same length, the group sizes adding up to it")
+    if codes.size and (codes.min() < 0 or codes.max() >= width):
+        raise ValueError(f"codes must lie between 0 and width - 1 = {width - 1}")
+    # Row r, position p holds shuffled[r, p] = identity[shuffled[r, p]]: the loop reads the codes directly.
+    return _twice_j_of(np.arange(width, dtype=np.int64), _narrowest(shuffled, width - 1), sizes, width,
+                       np.bincount(codes, minlength=width)) / 2.0
