@@ -287,7 +287,15 @@ def blank_pdf(path: Path) -> None:
 
     writer = pypdf.PdfWriter()
     writer.add_blank_page(100, 100)
+    writer.add_metadata({"/Title": "Rapport", "/Author": "Jane Doe"})
     writer.write(path)
+
+
+def pdfinfo_fields(pdf: Path) -> dict[str, str]:
+    """The document information as poppler (pdfinfo, like most viewers) reads it: from the last
+    trailer only, so an incremental update that drops /Info loses the title and authors."""
+    result = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True)
+    return dict(line.split(":", 1) for line in result.stdout.splitlines() if ":" in line)
 
 
 def pdf_catalog_language(pdf: Path) -> str:
@@ -310,6 +318,9 @@ def test_pdf_language_is_set_with_its_region_deterministically(tmp_path):
     assert one.read_bytes() == two.read_bytes() and one.read_bytes().startswith(original)
     assert pdf_catalog_language(one) == "fr-CA"
     assert not rd.declare_pdf_language(one, "fr-CA") and one.read_bytes() == two.read_bytes()
+    if shutil.which("pdfinfo"):
+        fields = pdfinfo_fields(one)
+        assert fields["Title"].strip() == "Rapport" and fields["Author"].strip() == "Jane Doe"
 
 
 def test_render_project_prefers_quarto_and_renders_outside_the_project(monkeypatch, tmp_path):
@@ -922,6 +933,7 @@ def test_pdfs_declare_quebec_french_or_english_and_describe_each_figure(renders,
     for language in ("fr", "en"):
         pdf = folder / "_output" / language / "index.pdf"
         assert pdf_catalog_language(pdf) == f"{language}-CA", (renderer, language)
+        assert pdfinfo_fields(pdf)["Title"].strip(), (renderer, language, "the title is lost for viewers")
         alts = pdf_figure_alts(pdf)
         if alts is None:
             assert renderer == "quarto", "the fallback's Typst (0.14 and later) writes tagged PDFs"

@@ -677,6 +677,10 @@ def declare_pdf_language(pdf: Path, tag: str) -> bool:
         return False
     writer = pypdf.PdfWriter(reader, incremental=True)
     writer.root_object[NameObject("/Lang")] = TextStringObject(tag)
+    # pypdf 7's incremental trailer leaves out /Info unless the information changed; readers
+    # such as poppler read the last trailer only and would lose the title and authors.
+    if reader.metadata:
+        writer.add_metadata(dict(reader.metadata))
     partial = pdf.with_name(pdf.name + ".part")
     with open(partial, "wb") as handle:
         writer.write(handle)
