@@ -677,10 +677,14 @@ def declare_pdf_language(pdf: Path, tag: str) -> bool:
         return False
     writer = pypdf.PdfWriter(reader, incremental=True)
     writer.root_object[NameObject("/Lang")] = TextStringObject(tag)
-    # pypdf 7's incremental trailer leaves out /Info unless the information changed; readers
-    # such as poppler read the last trailer only and would lose the title and authors.
-    if reader.metadata:
-        writer.add_metadata(dict(reader.metadata))
+    # pypdf 7's incremental trailer names /Info only when the information changed, and readers
+    # such as poppler read the last trailer only: they would lose the title and authors. Saying
+    # in /Producer what changed the file changes the information, truthfully and the same way
+    # each time.
+    if reader.metadata is not None:
+        producer = str(reader.metadata.get("/Producer", "") or "")
+        writer.add_metadata({**reader.metadata, "/Producer": "; ".join(
+            filter(None, [producer, f"document language {tag} set by pypdf"]))})
     partial = pdf.with_name(pdf.name + ".part")
     with open(partial, "wb") as handle:
         writer.write(handle)
