@@ -62,9 +62,11 @@ rule report:
         "logs/report.log",
     benchmark:
         "logs/benchmarks/report.tsv",
-    threads: 1
+    # real Quarto renders the two languages at once (rlp_pipeline.render.concurrent_profiles)
+    threads: 2
     resources:
-        mem_mb=2000,
+        # two Quarto renders and two kernels at once peaked at 875 MB (process tree, Nov 2026)
+        mem_mb=3000,
         runtime=20,
     conda:
         "../environment.yml"

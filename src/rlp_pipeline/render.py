@@ -750,6 +750,16 @@ def quarto_available() -> bool:
     return shutil.which("quarto") is not None
 
 
+def concurrent_profiles(prefer_quarto: bool = True) -> int:
+    """How many language profiles to render at once: two under real Quarto, whose renders are
+    separate processes in separate temporary copies (Quarto's single-threaded Deno, Pandoc and Lua
+    filters leave the second core idle: one language's render is about 11 s of CPU, plus 2-3 s for
+    its kernel), one
+    under the fallback (the reference of benchmarks/speed.py's ratio, kept sequential). The
+    report rule declares ``threads: 2`` accordingly."""
+    return 2 if prefer_quarto and quarto_available() else 1
+
+
 def renderer_description(prefer_quarto: bool = True) -> str:
     """Which renderer render_project will use, with its versions (for the build log and the
     report's provenance record)."""
@@ -771,7 +781,7 @@ def render_with_quarto(project_dir: str | Path, profile: str) -> dict:
     resources) stay out of the repository, and nothing is replaced unless the whole render succeeds.
 
     Each document's cells run once for all its formats (Quarto runs them once per format): in the
-    copy, ``quarto convert`` turns each .qmd into a notebook, one kernel runs its cells
+    copy, each .qmd becomes a notebook (``qmd_notebook``), one kernel runs its cells
     (``execute_notebooks``), and ``quarto render --no-execute`` writes every format from the
     executed notebooks (``notebook_project``). Quarto's warnings are logged and returned (a clean
     report has none)."""
@@ -787,11 +797,11 @@ def render_with_quarto(project_dir: str | Path, profile: str) -> dict:
         # Quarto runs the cells with QUARTO_PYTHON, else the first python3 on PATH: default to the
         # Python running the pipeline, which has the package and Jupyter installed.
         env = {**os.environ, "QUARTO_PYTHON": os.environ.get("QUARTO_PYTHON", sys.executable)}
-        output = execute_notebooks(copy, sources, profile, env, project_dir)
+        execute_notebooks(copy, sources, profile, project_dir)
         notebook_project(copy, sources)
         proc = subprocess.run(["quarto", "render", str(copy), "--profile", profile, "--no-execute"],
                               capture_output=True, text=True, env=env)
-        output += proc.stdout + proc.stderr
+        output = proc.stdout + proc.stderr
         if proc.returncode:
             raise RenderError(f"{project_dir}: quarto render --profile {profile} failed:\n{output.strip()[-4000:]}")
         warnings = quarto_warnings(output)
@@ -812,29 +822,55 @@ def render_with_quarto(project_dir: str | Path, profile: str) -> dict:
     return {"renderer": f"quarto {version}", "files": files, "warnings": warnings}
 
 
-def execute_notebooks(copy: Path, sources: list[str], profile: str, env: dict, project_dir: Path) -> str:
-    """In a project copy, each source .qmd becomes a notebook (``quarto convert``: Quarto's own
-    reading of the cells and their options) whose cells run once, in order, in one python3 kernel
-    in the .qmd's folder with QUARTO_PROFILE set, as ``quarto render`` runs them; the .qmd is then
-    removed so that only the executed notebook is rendered. A failing cell is reported with its
-    line in the project's .qmd. Returns Quarto's output (for its warnings)."""
+def qmd_notebook(text: str):
+    """The Jupyter notebook of a .qmd's text, as ``quarto convert`` writes it (without starting
+    Quarto, about 2 s a language): the front matter as a first markdown cell between ``---`` lines,
+    each executable cell (```` ```{python} ````) as a code cell whose source keeps its ``#|``
+    options (Quarto reads them from the notebook), and the text between cells (fenced code that is
+    not executable included) as markdown cells, blank lines around them dropped. Cell ids are
+    numbered, so that the same .qmd gives the same notebook."""
     import nbformat
 
-    output = ""
+    front, _, items = _parse(text)
+    cells, markdown = [], []
+
+    def flush():
+        block = "\n".join(markdown).strip("\n")
+        if block.strip():
+            cells.append(nbformat.v4.new_markdown_cell(block))
+        markdown.clear()
+
+    if front or text.lstrip().startswith("---"):
+        cells.append(nbformat.v4.new_markdown_cell(f"---\n{front}\n---"))
+    for item in items:
+        if item[0] == "cell":
+            flush()
+            cells.append(nbformat.v4.new_code_cell("\n".join(item[3])))
+        else:
+            markdown.append(item[2] if item[0] == "text" else item[4])
+    flush()
+    for number, cell in enumerate(cells):
+        cell["id"] = f"cell-{number}"
+    notebook = nbformat.v4.new_notebook(cells=cells)
+    notebook.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
+    return notebook
+
+
+def execute_notebooks(copy: Path, sources: list[str], profile: str, project_dir: Path) -> None:
+    """In a project copy, each source .qmd becomes a notebook (``qmd_notebook``) whose cells run
+    once, in order, in one python3 kernel in the .qmd's folder with QUARTO_PROFILE set, as
+    ``quarto render`` runs them; the .qmd is then removed so that only the executed notebook is
+    rendered. A failing cell is reported with its line in the project's .qmd."""
+    import nbformat
+
     for name in sources:
         qmd = copy / name
-        notebook = qmd.with_suffix(".ipynb")
-        proc = subprocess.run(["quarto", "convert", str(qmd), "--output", str(notebook)], capture_output=True,
-                              text=True, env=env)
-        output += proc.stdout + proc.stderr
-        if proc.returncode:
-            raise RenderError(f"{project_dir / name}: quarto convert failed:\n{output.strip()[-4000:]}")
-        nb = nbformat.read(notebook, as_version=4)
-        fences = [line for kind, line, *_ in _parse(qmd.read_text(encoding="utf-8"))[2] if kind == "cell"]
+        text = qmd.read_text(encoding="utf-8")
+        nb = qmd_notebook(text)
+        fences = [line for kind, line, *_ in _parse(text)[2] if kind == "cell"]
         _run_cells(nb, project_dir / name, profile, fences, qmd.parent)
-        nbformat.write(nb, notebook)
+        nbformat.write(nb, qmd.with_suffix(".ipynb"))
         qmd.unlink()
-    return output
 
 
 def notebook_project(copy: Path, sources: list[str]) -> None:

@@ -18,6 +18,7 @@ import os
 import re
 import shutil
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -28,7 +29,7 @@ import pandas as pd
 from .codebook import Codebook, load_codebook
 from .registry import Registry, load_registry
 from .fmt import format_count, format_interval, format_number, format_p, format_percent, typeset
-from .render import escape_markdown, render_project, renderer_description
+from .render import concurrent_profiles, escape_markdown, render_project, renderer_description
 from .safety.text import breakable_markdown
 from .reporting import claims
 from .reporting.front_matter import FrontMatter, availability, load_front_matter, title_page
@@ -1168,7 +1169,8 @@ def run_report(project_dir: Path | str, derived_dir: Path | str, codebook_path: 
     The code cells find the derived tables and the codebook through RLP_DERIVED and
     RLP_CODEBOOK, the report's settings (authors, licence: config/report.yaml, by default beside
     the registry) through RLP_SETTINGS, and the renderer and code version for the provenance record
-    through RLP_RENDERER and RLP_GIT_COMMIT. Real Quarto is used when installed, else the fallback.
+    through RLP_RENDERER and RLP_GIT_COMMIT. Real Quarto is used when installed (both languages at
+once: render.concurrent_profiles), else the fallback (one language after the other).
     Each language's results workbook (reporting.workbook) is written beside its documents.
     """
     project_dir = Path(project_dir)
@@ -1185,8 +1187,10 @@ def run_report(project_dir: Path | str, derived_dir: Path | str, codebook_path: 
         "RLP_BUILD_DATE": commit_date(project_dir),
     })
     files: list[str] = []
-    for language in languages:
-        rendered = render_project(project_dir, language, prefer_quarto)["files"]
+    with ThreadPoolExecutor(max_workers=concurrent_profiles(prefer_quarto)) as pool:  # both at once under Quarto
+        results = list(pool.map(lambda language: render_project(project_dir, language, prefer_quarto), languages))
+    for language, result in zip(languages, results):
+        rendered = result["files"]
         # the results workbook beside the language's documents, from the same derived tables
         folder = Path(next(f for f in rendered if f.endswith(".html"))).parent
         files += rendered + [str(write_workbook(derived_dir, folder, language, os.environ["RLP_BUILD_DATE"]))]
