@@ -225,6 +225,67 @@ def run_tests(src: Path, tests: list[str], deselect: list[str], timeout: float, 
     return result.returncode, result.stdout[-3000:] + result.stderr[-2000:]
 
 
+# Third-party libraries imported once by the runner, so that each mutant's test run (a fork of the
+# runner) starts with them loaded: most of a short test run is spent importing them.
+PRELOAD = ("numpy", "pandas", "scipy.stats", "scipy.special", "statsmodels.api", "yaml", "pytest", "matplotlib")
+
+
+def preload() -> None:
+    """Import the heavy third-party libraries in the runner (never rlp_pipeline: each mutant's
+    test run must import its own changed copy of the package)."""
+    import importlib
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    for name in PRELOAD:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            pass
+
+
+def run_tests_forked(src: Path, tests: list[str], deselect: list[str], timeout: float, built: Path | None) -> tuple[int, str]:
+    """As run_tests, but in a fork of the runner, where the third-party libraries are already
+    imported: the same tests on the same changed copy of src/, about twice as fast. The package
+    and test modules the runner may hold (from building the project) are dropped in the fork, so
+    the fork imports the changed copy."""
+    import signal
+    with tempfile.TemporaryFile(mode="w+", encoding="utf-8") as captured:
+        pid = os.fork()
+        if pid == 0:  # the fork: run pytest on the changed copy, exit with its code
+            code = 3
+            try:
+                os.dup2(captured.fileno(), 1)
+                os.dup2(captured.fileno(), 2)
+                os.environ.update({"PYTHONPATH": str(src), "PYTHONDONTWRITEBYTECODE": "1"})
+                if built:
+                    os.environ["RLP_BUILT_PROJECT"] = str(built)
+                for name in [n for n in sys.modules if n.split(".")[0] in ("rlp_pipeline", "conftest", "report_check")
+                             or n.startswith("test_")]:
+                    del sys.modules[name]
+                sys.path[:] = [str(src)] + [p for p in sys.path if Path(p or ".").resolve() not in
+                                            (REPO / "src", REPO / "tests", REPO)]
+                os.chdir(REPO)
+                import pytest
+                arguments = [*tests, "-x", "-q", "-p", "no:cacheprovider", "--no-header", "-W", "ignore"]
+                code = int(pytest.main(arguments + [f"--deselect={test}" for test in deselect]))
+            finally:
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os._exit(code)
+        deadline = time.monotonic() + timeout
+        while True:
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                break
+            if time.monotonic() > deadline:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+                return -1, "timeout"
+            time.sleep(0.02)
+        captured.seek(0)
+        output = captured.read()
+    return os.waitstatus_to_exitcode(status), output[-5000:]
+
+
 def failing_tests(output: str) -> list[str]:
     return [line.split(" ", 1)[1].split(" - ")[0] for line in output.splitlines() if line.startswith("FAILED ")]
 
@@ -253,11 +314,16 @@ def main(arguments: list[str] | None = None) -> int:
     parser.add_argument("--built", type=Path, help="an already built project for the report-numbers tests")
     parser.add_argument("--list", action="store_true", help="list the mutants without running them")
     parser.add_argument("--lines", help="only mutants on these lines, e.g. 20-60")
+    parser.add_argument("--subprocess", action="store_true",
+                        help="run each mutant's tests in a fresh Python (slower) instead of a fork of the runner")
     parser.add_argument("--retest", type=Path,
                         help="the output of an earlier run: test only its survivors again (after adding tests; the "
                              "mutants it killed stay killed, since tests were only added) and print the new score")
     options = parser.parse_args(arguments)
     total_killed = total_survived = 0
+    run = run_tests if options.subprocess or not hasattr(os, "fork") else run_tests_forked
+    if run is run_tests_forked and not options.list:
+        preload()
     built = options.built
     with tempfile.TemporaryDirectory(prefix="mutation-") as work:
         work = Path(work)
@@ -291,11 +357,11 @@ def main(arguments: list[str] | None = None) -> int:
             shutil.rmtree(src, ignore_errors=True)
             shutil.copytree(REPO / "src", src, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
             target = src / "rlp_pipeline" / f"{module}.py"
-            code, output = run_tests(src, tests, [], options.timeout, built)
+            code, output = run(src, tests, [], options.timeout, built)
             deselect = failing_tests(output) if code else []
             if code:  # tests failing on the unchanged code: leave them out, and check the rest pass
                 for _ in range(5):
-                    code, output = run_tests(src, tests, deselect, options.timeout, built)
+                    code, output = run(src, tests, deselect, options.timeout, built)
                     if not code:
                         break
                     deselect += [t for t in failing_tests(output) if t not in deselect]
@@ -308,7 +374,7 @@ def main(arguments: list[str] | None = None) -> int:
             for m in found:
                 target.write_text(m.source, encoding="utf-8")
                 start = time.monotonic()
-                code, output = run_tests(src, tests, deselect, options.timeout, built)
+                code, output = run(src, tests, deselect, options.timeout, built)
                 m.seconds = time.monotonic() - start
                 if code == 0:
                     m.outcome = "survived"
