@@ -60,6 +60,17 @@ TESTS = {
 }
 NEEDS_BUILD = "tests/test_report_numbers.py"
 
+
+def tests_of(module: str) -> list[str]:
+    """The test files of a module: its list above, then tests/test_mutants_<module>.py when there
+    is one (the tests written for the mutants an earlier run left alive), before the slow
+    report-numbers tests."""
+    tests = list(TESTS[module])
+    extra = f"tests/test_mutants_{module.replace('/', '_')}.py"
+    if (REPO / extra).exists():
+        tests.insert(tests.index(NEEDS_BUILD) if NEEDS_BUILD in tests else len(tests), extra)
+    return tests
+
 SWAPS = {
     ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.Eq: ast.NotEq, ast.NotEq: ast.Eq,
     ast.In: ast.NotIn, ast.NotIn: ast.In, ast.Is: ast.IsNot, ast.IsNot: ast.Is,
@@ -349,7 +360,7 @@ def main(arguments: list[str] | None = None) -> int:
                     print(f"{module}.py:{m.line}: {m.change}")
                 print(f"{len(found)} mutants")
                 continue
-            tests = [t for t in (options.tests or TESTS[module]) if t not in options.without]
+            tests = [t for t in (options.tests or tests_of(module)) if t not in options.without]
             if NEEDS_BUILD in tests and built is None:
                 print("building the project once for the report-numbers tests...", flush=True)
                 built = build_project(work / "built")
