@@ -1,0 +1,43 @@
+"""Components computed on small data sets built here, checked number by number against
+independent references (scipy, statsmodels, hand computation): written for the mutants of
+rlp_pipeline/significance.py the direction tests let through (they check signs, not values;
+benchmarks/mutation-results.md lists them)."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+import scipy.stats
+from statsmodels.stats.proportion import proportion_confint
+
+from rlp_pipeline import significance
+
+
+def newcombe_hybrid(x1: int, n1: int, x2: int, n2: int) -> tuple[float, float]:
+    """Newcombe's (1998) method 10 for p1 - p2, from the two Wilson intervals (statsmodels)."""
+    p1, p2 = x1 / n1, x2 / n2
+    l1, u1 = proportion_confint(x1, n1, method="wilson")
+    l2, u2 = proportion_confint(x2, n2, method="wilson")
+    d = p1 - p2
+    return d - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2), d + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
+
+
+def test_a_group_difference_counts_the_plans_without_the_indicator_right():
+    """15 of 20 plans of group 3-4 and 5 of 20 of group 1-2 have the indicator: shares 75% and
+    25%, Pearson's chi-square of [[15, 5], [5, 15]] (expected counts 10: Cochran's rule holds),
+    the conditional odds ratio with its exact interval, and Newcombe's risk difference, +50 points."""
+    indicator = pd.Series([1] * 15 + [0] * 5 + [1] * 5 + [0] * 15)
+    groups = pd.Series(["3-4"] * 20 + ["1-2"] * 20)
+    row = significance.component_group_difference(indicator, groups, {"higher_in": "3-4"}, seed=1)
+    table = [[15, 5], [5, 15]]
+    chi2, p, _, _ = scipy.stats.chi2_contingency(table, correction=False)
+    odds = scipy.stats.contingency.odds_ratio(table, kind="conditional")
+    low, high = odds.confidence_interval(0.95)
+    rd_low, rd_high = newcombe_hybrid(15, 20, 5, 20)
+    assert (row["n"], row["value_a"], row["value_b"], row["detail"]) == (40, 0.75, 0.25, "15/20 vs 5/20")
+    assert row["statistic"] == pytest.approx(chi2) and row["p_value"] == pytest.approx(p)
+    assert row["method"].startswith("Pearson chi-square")
+    assert (row["effect"], row["ci_low"], row["ci_high"]) == pytest.approx((odds.statistic, low, high), rel=1e-6)
+    assert (row["risk_difference_pp"], row["rd_ci_low_pp"], row["rd_ci_high_pp"]) == pytest.approx((50.0, 100 * rd_low, 100 * rd_high))
