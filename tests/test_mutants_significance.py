@@ -41,3 +41,24 @@ def test_a_group_difference_counts_the_plans_without_the_indicator_right():
     assert row["method"].startswith("Pearson chi-square")
     assert (row["effect"], row["ci_low"], row["ci_high"]) == pytest.approx((odds.statistic, low, high), rel=1e-6)
     assert (row["risk_difference_pp"], row["rd_ci_low_pp"], row["rd_ci_high_pp"]) == pytest.approx((50.0, 100 * rd_low, 100 * rd_high))
+
+
+def rank_biserial(x, y) -> float:
+    """The rank-biserial correlation 2U/(n_x n_y) - 1, U from scipy's Mann-Whitney (ties count one half)."""
+    return 2 * scipy.stats.mannwhitneyu(x, y).statistic / (len(x) * len(y)) - 1
+
+
+def test_the_rank_biserial_bootstrap_counts_ties_as_one_half():
+    """Two groups of equal values: every resample is all ties, so r = 0 exactly; one group wholly
+    above the other: r = 1 in every resample. With ties between groups, the bootstrap interval
+    holds scipy's point estimate and is centred near it."""
+    import numpy as np
+
+    same = np.array([2.0, 2.0, 2.0, 2.0])
+    assert significance.rank_biserial_interval(same, same, seed=3, resamples=200) == (0.0, 0.0)
+    assert significance.rank_biserial_interval(same + 1, same, seed=3, resamples=200) == (1.0, 1.0)
+    x, y = np.array([1, 2, 2, 3, 3, 3, 4, 4.0]), np.array([1, 1, 2, 2, 2, 3, 3, 4.0])
+    point = rank_biserial(x, y)
+    low, high = significance.rank_biserial_interval(x, y, seed=3, resamples=4000)
+    assert low < point < high
+    assert abs((low + high) / 2 - point) < 0.1
