@@ -109,3 +109,45 @@ def test_the_matched_odds_ratio_is_b_over_c_with_the_exact_interval(b, c):
 
 def test_no_discordant_pair_gives_no_matched_odds_ratio():
     assert all(math.isnan(v) for v in significance.matched_odds_ratio(0, 0))
+
+
+def test_a_majority_component_against_the_hypergeometric_and_the_wilson_interval():
+    """7 of 10 sampled plans (frame of 50): share 70% against one half; p = P(X >= 7) for X
+    hypergeometric (50 plans, 25 with the property, 10 drawn), summed by hand with math.comb;
+    the Wilson interval with the finite population correction (1/n* = (N - n)/(n (N - 1)))."""
+    row = significance.component_majority(pd.Series([1] * 7 + [0] * 3), 50, "plans with it")
+    p = sum(math.comb(25, k) * math.comb(25, 10 - k) for k in range(7, 11)) / math.comb(50, 10)
+    z, share, w = scipy.stats.norm.ppf(0.975), 0.7, (50 - 10) / (10 * 49)
+    centre = (share + z * z * w / 2) / (1 + z * z * w)
+    half = z * math.sqrt(share * (1 - share) * w + z * z * w * w / 4) / (1 + z * z * w)
+    assert (row["n"], row["value_a"], row["value_b"], row["statistic"]) == (10, 0.7, 0.5, 7)
+    assert row["p_value"] == pytest.approx(p) and row["direction"] == "as expected"
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx((centre - half, centre + half))
+
+
+def test_a_majority_of_one_plan_is_tested_and_of_none_is_not():
+    one = significance.component_majority(pd.Series([1]), 9, "x")
+    assert one["n"] == 1 and one["p_value"] == pytest.approx(4 / 9)  # P(the one plan drawn is among the 4 = 9 // 2)
+    none = significance.component_majority(pd.Series([], dtype=float), 9, "x")
+    assert none["n"] == 0 and none["not_testable_reason"] and math.isnan(none["p_value"])
+
+
+def test_a_trend_across_levels_reports_the_first_and_last_level_means_and_jonckheere_j():
+    """Levels 1, 2, 3 with one, two and three plans: J counts, over pairs of plans at a lower and
+    a higher level, those increasing (ties one half): by hand 2 (level 1 vs 2) + 3 (1 vs 3) +
+    4.5 (2 vs 3: 2.5 from the plan at 2, with one tie, and 2 from the plan at 3) = 9.5."""
+    measure = pd.Series([1.0, 2.0, 3.0, 2.0, 4.0, 5.0])
+    levels = pd.Series([1, 2, 2, 3, 3, 3])
+    row = significance.component_trend_levels(measure, levels, "increasing", seed=1)
+    groups = [[1.0], [2.0, 3.0], [2.0, 4.0, 5.0]]
+    j = sum((a < b) + 0.5 * (a == b) for i in range(3) for k in range(i + 1, 3) for a in groups[i] for b in groups[k])
+    assert j == 9.5
+    assert (row["n"], row["value_a"], row["value_b"], row["statistic"]) == (6, 1.0, pytest.approx(11 / 3), j)
+    assert row["direction"] == "as expected" and row["label_a"] == "mean at level 1" and row["label_b"] == "mean at level 3"
+
+
+def test_a_trend_needs_two_levels_with_plans_and_one_plan_per_level_is_enough():
+    two = significance.component_trend_levels(pd.Series([1.0, 2.0]), pd.Series([1, 4]), "increasing", seed=1)
+    assert not two["not_testable_reason"] and two["statistic"] == 1.0
+    one = significance.component_trend_levels(pd.Series([1.0, 2.0, float("nan")]), pd.Series([1, 1, 2]), "increasing", seed=1)
+    assert one["not_testable_reason"]
