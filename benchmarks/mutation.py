@@ -348,13 +348,25 @@ def main(arguments: list[str] | None = None) -> int:
             earlier_killed = 0
             if options.retest:
                 earlier = options.retest.read_text(encoding="utf-8")
-                survived = {line.split("SURVIVED ", 1)[1].strip() for line in earlier.splitlines() if "SURVIVED " in line}
-                summary = [line for line in earlier.splitlines() if line.startswith(f"{module}: ") and " mutants killed (" in line]
-                if not summary:
-                    raise SystemExit(f"{options.retest} has no score line for {module}: was that run finished?")
-                earlier_killed = int(summary[-1].split(": ", 1)[1].split(" of ", 1)[0])
-                found = [m for m in found if f"{module}.py:{m.line}: {m.change}" in survived]
-                print(f"{module}: {earlier_killed} mutants killed by the earlier run; retesting its {len(found)} survivors")
+                # Each mutant's line ("  module.py:LINE: CHANGE: killed (3 s)"): an unfinished run
+                # (stopped for time) counts too, as a score over the mutants it reached.
+                outcomes = [line.strip().rsplit(": ", 1) for line in earlier.splitlines()
+                            if line.startswith(f"  {module}.py:") and line.rstrip().endswith(" s)")]
+                survived = [where for where, outcome in outcomes if outcome.startswith("survived")]
+                earlier_killed = sum(outcome.startswith("killed") for _, outcome in outcomes)
+                if not outcomes:
+                    raise SystemExit(f"{options.retest} has no mutant of {module}")
+                reached = len(outcomes) < len(found)
+                remaining = list(survived)
+                kept = []
+                for m in found:  # the same change on the same line may occur twice: match them in order
+                    key = f"{module}.py:{m.line}: {m.change}"
+                    if key in remaining:
+                        remaining.remove(key)
+                        kept.append(m)
+                found = kept
+                print(f"{module}: {earlier_killed} mutants killed by the earlier run"
+                      f"{f' (stopped after {len(outcomes)} mutants)' if reached else ''}; retesting its {len(found)} survivors")
             if options.list:
                 for m in found:
                     print(f"{module}.py:{m.line}: {m.change}")

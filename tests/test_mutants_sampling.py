@@ -72,3 +72,28 @@ def test_every_missing_sampling_setting_is_named():
     assert [p.column for p in problems] == ["sampling.fraction", "sampling.seed", "sampling.balance_resamples"]
     assert sampling.check_sampling_config({"fraction": 0.4, "seed": 1, "balance_resamples": 10, "stratify_by": None},
                                           ["region"]) == []
+
+
+def test_a_bad_seed_among_the_sampling_settings_is_named():
+    problems = sampling.check_sampling_config({"fraction": 0.4, "seed": -3, "balance_resamples": 10}, ["region"])
+    assert [(p.column, p.value) for p in problems] == [("sampling.seed", "-3")]
+
+
+@pytest.mark.parametrize("population_size", [True, 0, -5, 4.0, "10"])
+def test_the_sample_size_needs_a_frame_of_at_least_one_plan(population_size):
+    with pytest.raises(ValueError, match="at least one plan"):
+        sampling.sample_size(population_size, 0.5)
+
+
+@pytest.mark.parametrize("sizes, n", [({"a": 3, "b": 2}, True), ({"a": 3, "b": 2}, 6), ({"a": 3, "b": 2}, -1),
+                                      ({"a": 3, "b": 2}, 2.0), ({"a": -1, "b": 3}, 1), ({"a": 0}, 0)])
+def test_a_proportional_allocation_refuses_a_bad_size_or_count(sizes, n):
+    with pytest.raises(ValueError):
+        sampling.allocate_proportional(sizes, n)
+
+
+def test_a_proportional_allocation_by_hand():
+    """n = 5 among sizes 6, 3, 1 (N = 10): quotas 3, 1.5, 0.5: floors 3, 1, 0, one plan left,
+    equal remainders 0.5 go to the larger stratum first: 3, 2, 0."""
+    assert sampling.allocate_proportional({"a": 6, "b": 3, "c": 1}, 5) == {"a": 3, "b": 2, "c": 0}
+    assert sampling.allocate_proportional({"a": 6, "b": 3, "c": 1}, 0) == {"a": 0, "b": 0, "c": 0}
