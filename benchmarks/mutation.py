@@ -352,17 +352,20 @@ def main(arguments: list[str] | None = None) -> int:
                 # (stopped for time) counts too, as a score over the mutants it reached.
                 outcomes = [line.strip().rsplit(": ", 1) for line in earlier.splitlines()
                             if line.startswith(f"  {module}.py:") and line.rstrip().endswith(" s)")]
-                survived = [where for where, outcome in outcomes if outcome.startswith("survived")]
                 earlier_killed = sum(outcome.startswith("killed") for _, outcome in outcomes)
                 if not outcomes:
                     raise SystemExit(f"{options.retest} has no mutant of {module}")
                 reached = len(outcomes) < len(found)
-                remaining = list(survived)
-                kept = []
-                for m in found:  # the same change on the same line may occur twice: match them in order
+                # The same change on the same line may occur twice (two `> 0` on one line): the
+                # k-th mutant with a given line and change is the k-th such line of the earlier run.
+                by_key: dict[str, list[str]] = {}
+                for where, outcome in outcomes:
+                    by_key.setdefault(where, []).append(outcome)
+                kept, seen = [], {}
+                for m in found:
                     key = f"{module}.py:{m.line}: {m.change}"
-                    if key in remaining:
-                        remaining.remove(key)
+                    k = seen[key] = seen.get(key, -1) + 1
+                    if k < len(by_key.get(key, [])) and by_key[key][k].startswith("survived"):
                         kept.append(m)
                 found = kept
                 print(f"{module}: {earlier_killed} mutants killed by the earlier run"
