@@ -151,3 +151,27 @@ def test_a_trend_needs_two_levels_with_plans_and_one_plan_per_level_is_enough():
     assert not two["not_testable_reason"] and two["statistic"] == 1.0
     one = significance.component_trend_levels(pd.Series([1.0, 2.0, float("nan")]), pd.Series([1, 1, 2]), "increasing", seed=1)
     assert one["not_testable_reason"]
+
+
+def test_a_group_shift_against_scipy_and_with_one_plan_in_a_group():
+    """Means by group, Mann-Whitney U (scipy) and the rank-biserial correlation 2U/(n_x n_y) - 1;
+    a group with a single plan is still tested, an empty group is not."""
+    measure = pd.Series([3.0, 4.0, 5.0, 6.0, 1.0, 2.0, 3.0])
+    groups = pd.Series(["3-4"] * 4 + ["1-2"] * 3)
+    row = significance.component_group_shift(measure, groups, {"higher_in": "3-4"}, seed=2)
+    u = scipy.stats.mannwhitneyu([3, 4, 5, 6], [1, 2, 3]).statistic
+    assert (row["n"], row["value_a"], row["value_b"], row["statistic"]) == (7, 4.5, 2.0, u)
+    assert row["effect"] == pytest.approx(2 * u / 12 - 1) and row["direction"] == "as expected"
+    one = significance.component_group_shift(pd.Series([5.0, 1.0, 2.0]), pd.Series(["3-4", "1-2", "1-2"]),
+                                             {"higher_in": "3-4"}, seed=2)
+    assert not one["not_testable_reason"] and one["statistic"] == 2.0
+    for lone in ("3-4", "1-2"):
+        empty = significance.component_group_shift(pd.Series([5.0, 1.0]), pd.Series([lone, lone]), {"higher_in": "3-4"}, seed=2)
+        assert empty["not_testable_reason"]
+
+
+def test_ordinal_dominance_is_the_rank_biserial_correlation_for_two_levels():
+    """Sizes 4 and 3: P = 12 pairs; J = U of the higher group: 2J/P - 1. Three levels 1, 2, 3:
+    P = 1·2 + 1·3 + 2·3 = 11 pairs."""
+    assert significance.ordinal_dominance(9.0, [4, 3]) == pytest.approx(2 * 9 / 12 - 1)
+    assert significance.ordinal_dominance(9.5, [1, 2, 3]) == pytest.approx(2 * 9.5 / 11 - 1)
