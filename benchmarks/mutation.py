@@ -49,7 +49,8 @@ PACKAGE = REPO / "src" / "rlp_pipeline"
 TESTS = {
     "fmt": ["tests/test_fmt.py", "tests/test_fmt_edges.py", "tests/test_report_numbers.py"],
     "findings": ["tests/test_findings.py", "tests/test_findings_edges.py", "tests/test_directions.py", "tests/test_claims.py", "tests/test_report_numbers.py"],
-    "significance": ["tests/test_directions.py", "tests/test_claims.py", "tests/test_ties.py", "tests/test_small_data.py"],
+    # tests/test_small_data.py also covers significance but takes minutes per run: left out.
+    "significance": ["tests/test_directions.py", "tests/test_ties.py", "tests/test_claims.py", "tests/test_findings.py"],
     "inference": ["tests/test_inference.py", "tests/test_ties.py", "tests/test_directions.py"],
     "descriptive": ["tests/test_descriptive.py"],
     "diversity": ["tests/test_diversity.py", "tests/test_hill.py"],
@@ -62,14 +63,10 @@ NEEDS_BUILD = "tests/test_report_numbers.py"
 
 
 def tests_of(module: str) -> list[str]:
-    """The test files of a module: its list above, then tests/test_mutants_<module>.py when there
-    is one (the tests written for the mutants an earlier run left alive), before the slow
-    report-numbers tests."""
-    tests = list(TESTS[module])
+    """The test files of a module: tests/test_mutants_<module>.py when there is one (the tests
+    written for the mutants an earlier run left alive; fast, so first), then its list above."""
     extra = f"tests/test_mutants_{module.replace('/', '_')}.py"
-    if (REPO / extra).exists():
-        tests.insert(tests.index(NEEDS_BUILD) if NEEDS_BUILD in tests else len(tests), extra)
-    return tests
+    return ([extra] if (REPO / extra).exists() else []) + list(TESTS[module])
 
 SWAPS = {
     ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.Eq: ast.NotEq, ast.NotEq: ast.Eq,
