@@ -97,3 +97,31 @@ def test_a_proportional_allocation_by_hand():
     equal remainders 0.5 go to the larger stratum first: 3, 2, 0."""
     assert sampling.allocate_proportional({"a": 6, "b": 3, "c": 1}, 5) == {"a": 3, "b": 2, "c": 0}
     assert sampling.allocate_proportional({"a": 6, "b": 3, "c": 1}, 0) == {"a": 0, "b": 0, "c": 0}
+
+
+def test_a_plan_id_repeated_in_the_frame_is_refused():
+    import pandas as pd
+
+    frame = pd.DataFrame({"plan_id": ["A", "B", "A"], "region": [1, 1, 2], "mobilisation_level": [1, 2, 3]})
+    with pytest.raises(ValueError, match="repeated: A"):
+        sampling.draw_sample(frame, 0.5, 7)
+
+
+def test_the_balance_table_by_hand():
+    """Ten plans, four sampled: level 1 has plans A, B, C (A and B sampled), level 3 has D..J
+    (D and E sampled). Level 1: population 3 (30%), sample 2 (50%), not sampled 1 of 6 (16.7%),
+    difference +20 points; level 3: 7 (70%), 2 (50%), 5 of 6 (83.3%), -20 points."""
+    import pandas as pd
+
+    from rlp_pipeline.codebook import load_codebook
+    from conftest import REPO
+
+    codebook = load_codebook(REPO / "data" / "raw" / "codebook.yaml")
+    frame = pd.DataFrame({"plan_id": list("ABCDEFGHIJ"), "mobilisation_level": [1, 1, 1] + [3] * 7, "region": [6] * 10})
+    table = sampling.balance_table(frame, ["A", "B", "D", "E"], codebook).set_index(["variable", "category"])
+    level1, level3 = table.loc[("mobilisation_level", 1)], table.loc[("mobilisation_level", 3)]
+    assert (level1["population_n"], level1["sample_n"], level1["not_sampled_n"]) == (3, 2, 1)
+    assert (level1["population_pct"], level1["sample_pct"], level1["not_sampled_pct"]) == pytest.approx((30, 50, 100 / 6))
+    assert level1["difference_pct_points"] == pytest.approx(20)
+    assert (level3["not_sampled_n"], level3["not_sampled_pct"], level3["difference_pct_points"]) == (5, pytest.approx(500 / 6), pytest.approx(-20))
+    assert list(table.loc["mobilisation_level"].index) == [1, 3]  # only the levels present, codebook order
