@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import json
 
+import math
+
 import pytest
+import scipy.stats
 
 from rlp_pipeline import sampling
 from rlp_pipeline.problems import InputError
@@ -125,3 +128,68 @@ def test_the_balance_table_by_hand():
     assert level1["difference_pct_points"] == pytest.approx(20)
     assert (level3["not_sampled_n"], level3["not_sampled_pct"], level3["difference_pct_points"]) == (5, pytest.approx(500 / 6), pytest.approx(-20))
     assert list(table.loc["mobilisation_level"].index) == [1, 3]  # only the levels present, codebook order
+
+
+def balance_row(frame, sampled, resamples=4000, seed=3):
+    table = sampling.balance_tests(frame, sampled, resamples, seed)
+    return table.set_index("variable").loc["mobilisation_level"]
+
+
+def test_the_balance_test_by_hand_and_against_scipy_and_the_exact_hypergeometric():
+    """20 plans at level 1 and 20 at level 3, 20 sampled of which 14 at level 1: the 2 x 2 table
+    [[14, 6], [6, 14]] has expected counts 10 (Cochran's rule holds), Pearson's X² (scipy, no
+    continuity correction) 6.4 on 1 df; the Monte Carlo p agrees with the exact p, P(|X - 10| >= 4)
+    for X hypergeometric (40 plans, 20 at level 1, 20 drawn), within four standard errors."""
+    import pandas as pd
+
+    frame = pd.DataFrame({"plan_id": [f"P{i}" for i in range(40)], "mobilisation_level": [1] * 20 + [3] * 20, "region": [6] * 40})
+    sampled = [f"P{i}" for i in range(14)] + [f"P{i}" for i in range(20, 26)]
+    row = balance_row(frame, sampled)
+    chi2, p, df, expected = scipy_chi2([[14, 6], [6, 14]])
+    assert (row["categories"], row["df"], row["sample_n"], row["population_n"]) == (2, 1, 20, 40)
+    assert row["statistic"] == pytest.approx(chi2) == pytest.approx(6.4)
+    assert row["p_value_asymptotic"] == pytest.approx(p)
+    assert (row["min_expected"], row["share_expected_ge_5"], row["cochran_rule_holds"]) == (10.0, 1.0, True)
+    hypergeom = scipy.stats.hypergeom(40, 20, 20)
+    exact = hypergeom.cdf(6) + hypergeom.sf(13)
+    assert abs(row["p_value_monte_carlo"] - exact) < 4 * row["monte_carlo_se"]
+    assert row["monte_carlo_se"] == pytest.approx(math.sqrt(row["p_value_monte_carlo"] * (1 - row["p_value_monte_carlo"]) / 4000))
+
+
+def scipy_chi2(table):
+    result = scipy.stats.chi2_contingency(table, correction=False)
+    return result.statistic, result.pvalue, result.dof, result.expected_freq
+
+
+@pytest.mark.parametrize("levels, sampled, min_expected, share, holds", [
+    # expected counts 2 and 3 (n = 4 of 10): all >= 1, none >= 5
+    ([1] * 5 + [2] * 5, ["P0", "P1", "P5", "P6"], 2.0, 0.0, False),
+    # 16 of 20 at level 1, 4 at level 2, 10 sampled: expected 8, 2 | 8, 2: half >= 5
+    ([1] * 16 + [2] * 4, [f"P{i}" for i in range(8)] + ["P16", "P17"], 2.0, 0.5, False),
+    # 5 of 25 at level 2, 20 sampled: expected 16, 4 | 4, 1: 1 is still >= 1, but only 1 in 4 >= 5
+    ([1] * 20 + [2] * 5, [f"P{i}" for i in range(16)] + ["P20", "P21", "P22", "P23"], 1.0, 0.25, False),
+    # 45 and 5 plans, 45 sampled: expected 40.5, 4.5 | 4.5, 0.5: one below 1
+    ([1] * 45 + [2] * 5, [f"P{i}" for i in range(45)], 0.5, 0.25, False),
+    # 40 and 10 plans, 25 sampled: expected 20, 5 | 20, 5: every one >= 5 (5 exactly counts)
+    ([1] * 40 + [2] * 10, [f"P{i}" for i in range(20)] + [f"P{i}" for i in range(40, 45)], 5.0, 1.0, True),
+])
+def test_cochrans_rule_is_applied_to_the_expected_counts(levels, sampled, min_expected, share, holds):
+    """Every expected count >= 1 and at least 80% of them >= 5 (expected counts n·N_k/N and
+    (N - n)·N_k/N, by hand in each case), whatever the observed counts."""
+    import pandas as pd
+
+    frame = pd.DataFrame({"plan_id": [f"P{i}" for i in range(len(levels))], "mobilisation_level": levels, "region": [6] * len(levels)})
+    row = balance_row(frame, sampled, resamples=50)
+    assert (row["min_expected"], row["share_expected_ge_5"], bool(row["cochran_rule_holds"])) == (pytest.approx(min_expected), share, holds)
+
+
+def test_the_balance_test_refuses_no_sampled_plan_or_no_redraw():
+    import pandas as pd
+
+    frame = pd.DataFrame({"plan_id": ["A", "B"], "mobilisation_level": [1, 2], "region": [6, 6]})
+    with pytest.raises(ValueError, match="no plan"):
+        sampling.balance_tests(frame, [], 10, 1)
+    for resamples in (0, True, 2.5):
+        with pytest.raises(ValueError, match="resamples"):
+            sampling.balance_tests(frame, ["A"], resamples, 1)
+    assert sampling.balance_tests(frame, ["A"], 1, 1)["p_value_monte_carlo"].between(0.5, 1).all()
