@@ -4,7 +4,6 @@ rlp_pipeline/sampling.py the sampling tests let through (benchmarks/mutation-res
 from __future__ import annotations
 
 import json
-
 import math
 
 import pytest

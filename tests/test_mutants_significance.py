@@ -175,3 +175,14 @@ def test_ordinal_dominance_is_the_rank_biserial_correlation_for_two_levels():
     P = 1·2 + 1·3 + 2·3 = 11 pairs."""
     assert significance.ordinal_dominance(9.0, [4, 3]) == pytest.approx(2 * 9 / 12 - 1)
     assert significance.ordinal_dominance(9.5, [1, 2, 3]) == pytest.approx(2 * 9.5 / 11 - 1)
+
+
+def test_a_zero_cell_replaces_the_odds_ratio_by_its_statement():
+    """All 5 plans of group 3-4 have the indicator (no plan without it there): the odds ratio is
+    infinite, not shown; the note names the empty cell; the risk difference (100% - 40%) stays."""
+    indicator = pd.Series([1] * 5 + [1, 1, 0, 0, 0])
+    groups = pd.Series(["3-4"] * 5 + ["1-2"] * 5)
+    row = significance.component_group_difference(indicator, groups, {"higher_in": "3-4"}, seed=1)
+    assert math.isnan(row["effect"]) and math.isnan(row["ci_low"]) and math.isnan(row["ci_high"])
+    assert "no plan without the indicator in group 3-4 (zero cell)" in row["effect_note"]
+    assert row["risk_difference_pp"] == pytest.approx(60.0)
