@@ -186,3 +186,21 @@ def test_a_zero_cell_replaces_the_odds_ratio_by_its_statement():
     assert math.isnan(row["effect"]) and math.isnan(row["ci_low"]) and math.isnan(row["ci_high"])
     assert "no plan without the indicator in group 3-4 (zero cell)" in row["effect_note"]
     assert row["risk_difference_pp"] == pytest.approx(60.0)
+
+
+def test_a_paired_difference_counts_only_the_plans_of_its_subgroup():
+    """Ten plans of the subgroup: 6 with the first indicator only, 1 with the second only, 2 with
+    both, 1 with neither; two plans outside the subgroup (first only) must not count. Shares 80%
+    and 30%, b - c = 5, exact McNemar p = binomial test of 6 of 7 against one half (scipy) = 0.125."""
+    first = pd.Series([1] * 6 + [0] + [1, 1] + [0] + [1, 1])
+    second = pd.Series([0] * 6 + [1] + [1, 1] + [0] + [0, 0])
+    within = pd.Series([1] * 10 + [0, 0])
+    row = significance.component_paired_difference(first, second, within)
+    assert (row["n"], row["value_a"], row["value_b"], row["statistic"]) == (10, 0.8, 0.3, 5)
+    assert row["detail"] == "first only: 6, second only: 1, both: 2, neither: 1"
+    assert row["p_value"] == pytest.approx(scipy.stats.binomtest(6, 7).pvalue) == pytest.approx(0.125)
+    assert row["effect"] == 6.0 and row["direction"] == "as expected"
+    empty = significance.component_paired_difference(first, second, pd.Series([0] * 12))
+    assert empty["n"] == 0 and empty["not_testable_reason"]
+    everyone = significance.component_paired_difference(first, second, None)
+    assert everyone["n"] == 12 and everyone["statistic"] == 7
