@@ -191,4 +191,44 @@ def test_the_balance_test_refuses_no_sampled_plan_or_no_redraw():
     for resamples in (0, True, 2.5):
         with pytest.raises(ValueError, match="resamples"):
             sampling.balance_tests(frame, ["A"], resamples, 1)
-    assert sampling.balance_tests(frame, ["A"], 1, 1)["p_value_monte_carlo"].between(0.5, 1).all()
+    # One redraw of one plan of two: it gives the same X² as the sample, so p = (1 + 1) / (1 + 1).
+    assert sampling.balance_tests(frame, ["A"], 1, 1).set_index("variable").loc["mobilisation_level", "p_value_monte_carlo"] == 1.0
+
+
+def test_nothing_to_test_for_a_census_or_a_single_category():
+    """The whole frame sampled: X² = 0 and both p-values 1 for every variable; a variable with a
+    single category in the frame (every plan in region 6): the same, and the method says why."""
+    import pandas as pd
+
+    frame = pd.DataFrame({"plan_id": list("ABCD"), "mobilisation_level": [1, 1, 2, 2], "region": [6] * 4})
+    census = sampling.balance_tests(frame, list("ABCD"), 20, 1)
+    assert (census["statistic"] == 0.0).all() and (census["p_value_monte_carlo"] == 1.0).all()
+    assert (census["p_value_asymptotic"] == 1.0).all() and census["method"].str.contains("whole frame").all()
+    region = sampling.balance_tests(frame, ["A", "C"], 20, 1).set_index("variable").loc["region"]
+    assert (region["statistic"], region["p_value_monte_carlo"], region["p_value_asymptotic"]) == (0.0, 1.0, 1.0)
+    assert "single category" in region["method"]
+
+
+def test_a_stratified_sample_says_which_row_is_balanced_by_design():
+    import pandas as pd
+
+    frame = pd.DataFrame({"plan_id": list("ABCD"), "mobilisation_level": [1, 1, 2, 2], "region": [6, 3, 6, 3]})
+    table = sampling.balance_tests(frame, ["A", "C"], 20, 1, stratify_by="region").set_index("variable")
+    assert bool(table.loc["region", "balanced_by_design"]) and "Balanced by design" in table.loc["region", "method"]
+    assert not table.loc["mobilisation_level", "balanced_by_design"]
+    assert "stratified by region" in table.loc["mobilisation_level", "method"]
+    plain = sampling.balance_tests(frame, ["A", "C"], 20, 1).set_index("variable")
+    assert "stratified" not in plain.loc["mobilisation_level", "method"]
+
+
+def test_a_frame_of_one_plan_is_sampled_and_an_empty_one_refused(tmp_path):
+    from conftest import REPO
+
+    codebook = REPO / "data" / "raw" / "codebook.yaml"
+    settings = {"fraction": 1, "seed": 1, "balance_resamples": 10, "stratify_by": None}
+    one = write_validated(tmp_path / "one", [{"plan_id": "A", "region": 6, "mobilisation_level": 1}])
+    sampling.run_sampling(one, tmp_path / "out", settings, codebook)
+    assert (tmp_path / "out" / "balance_tests.csv").is_file()
+    empty = write_validated(tmp_path / "empty", [])
+    with pytest.raises(InputError, match="at least one plan"):
+        sampling.run_sampling(empty, tmp_path / "out2", settings, codebook)
