@@ -232,3 +232,15 @@ def test_a_frame_of_one_plan_is_sampled_and_an_empty_one_refused(tmp_path):
     empty = write_validated(tmp_path / "empty", [])
     with pytest.raises(InputError, match="at least one plan"):
         sampling.run_sampling(empty, tmp_path / "out2", settings, codebook)
+
+
+def test_cochrans_rule_at_its_exact_limits():
+    """Five regions (125 plans: 5, then 30, 30, 30, 30), 100 sampled: expected counts 4 and 1 for
+    the small region, 24 and 6 for the others: the smallest is exactly 1 and exactly 80% (8 of
+    10) are >= 5, so the rule holds (both limits are inclusive)."""
+    import pandas as pd
+
+    regions = [1] * 5 + [2] * 30 + [3] * 30 + [4] * 30 + [5] * 30
+    frame = pd.DataFrame({"plan_id": [f"P{i}" for i in range(125)], "mobilisation_level": [1] * 125, "region": regions})
+    row = sampling.balance_tests(frame, [f"P{i}" for i in range(100)], 20, 1).set_index("variable").loc["region"]
+    assert (row["min_expected"], row["share_expected_ge_5"], bool(row["cochran_rule_holds"])) == (1.0, 0.8, True)

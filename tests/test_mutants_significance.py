@@ -204,3 +204,19 @@ def test_a_paired_difference_counts_only_the_plans_of_its_subgroup():
     assert empty["n"] == 0 and empty["not_testable_reason"]
     everyone = significance.component_paired_difference(first, second, None)
     assert everyone["n"] == 12 and everyone["statistic"] == 7
+
+
+def test_the_detail_and_the_untestable_reasons_name_the_right_group():
+    """Unequal groups (3 of 4 plans in 3-4, 1 of 6 in 1-2): the detail quotes each group's own
+    count and size; a group shift with one plan in the lower group is tested, with none it names
+    that group; a trend over a single level says why it cannot be tested."""
+    row = significance.component_group_difference(pd.Series([1, 1, 1, 0, 1, 0, 0, 0, 0, 0]),
+                                                  pd.Series(["3-4"] * 4 + ["1-2"] * 6), {"higher_in": "3-4"}, seed=1)
+    assert row["detail"] == "3/4 vs 1/6"
+    shift = lambda values, groups: significance.component_group_shift(  # noqa: E731
+        pd.Series(values), pd.Series(groups), {"higher_in": "3-4"}, seed=2)
+    assert not shift([5.0, 6.0, 1.0], ["3-4", "3-4", "1-2"])["not_testable_reason"]
+    assert shift([5.0, 6.0], ["3-4", "3-4"])["not_testable_reason"] == "no analysed plan in group 1-2"
+    assert shift([5.0, 6.0], ["1-2", "1-2"])["not_testable_reason"] == "no analysed plan in group 3-4"
+    one_level = significance.component_trend_levels(pd.Series([1.0, 2.0]), pd.Series([2, 2]), "increasing", seed=1)
+    assert one_level["not_testable_reason"].startswith("fewer than two mobilisation levels")
