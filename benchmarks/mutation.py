@@ -350,9 +350,13 @@ def main(arguments: list[str] | None = None) -> int:
                 outcomes = [line.strip().rsplit(": ", 1) for line in earlier.splitlines()
                             if line.startswith(f"  {module}.py:") and line.rstrip().endswith(" s)")]
                 earlier_killed = sum(outcome.startswith("killed") for _, outcome in outcomes)
+                # A retest's output: add the mutants its own earlier run had killed.
+                earlier_killed += sum(int(line.split(": ", 1)[1].split(" ", 1)[0]) for line in earlier.splitlines()
+                                      if line.startswith(f"{module}: ") and " mutants killed by the earlier run" in line)
                 if not outcomes:
                     raise SystemExit(f"{options.retest} has no mutant of {module}")
-                reached = len(outcomes) < len(found)
+                tested_before = earlier_killed + sum(not o.startswith("killed") for _, o in outcomes)
+                reached = tested_before < len(found)
                 # The same change on the same line may occur twice (two `> 0` on one line): the
                 # k-th mutant with a given line and change is the k-th such line of the earlier run.
                 by_key: dict[str, list[str]] = {}
@@ -366,7 +370,7 @@ def main(arguments: list[str] | None = None) -> int:
                         kept.append(m)
                 found = kept
                 print(f"{module}: {earlier_killed} mutants killed by the earlier run"
-                      f"{f' (stopped after {len(outcomes)} mutants)' if reached else ''}; retesting its {len(found)} survivors")
+                      f"{f' (stopped after {tested_before} mutants)' if reached else ''}; retesting its {len(found)} survivors")
             if options.list:
                 for m in found:
                     print(f"{module}.py:{m.line}: {m.change}")
