@@ -31,3 +31,15 @@ def test_an_integer_with_only_one_bound():
 def test_a_text_longer_than_its_maximum_length_is_suspect_and_one_at_it_is_not():
     field = {"name": "code", "type": "string", "constraints": {"maxLength": 3}}
     assert suspects(["ab", "abc", "abcd"], field) == [False, False, True]
+
+
+def test_check_cell_names_a_value_beyond_a_bound_without_codebook():
+    from rlp_pipeline.validate import check_cell
+
+    field = {"name": "count", "type": "integer", "constraints": {"minimum": 1, "maximum": 5}}
+    assert check_cell("5", field, CODEBOOK, "f.csv", 3) == (5, None)
+    for value in ("6", "0"):
+        number, problem = check_cell(value, field, CODEBOOK, "f.csv", 3)
+        assert number is None and (problem.file, problem.line, problem.column, problem.value) == ("f.csv", 3, "count", value)
+    only_max = {"name": "count", "type": "integer", "constraints": {"maximum": 5}}
+    assert check_cell("6", only_max, CODEBOOK, "f.csv", 4)[1] is not None and check_cell("1", only_max, CODEBOOK, "f.csv", 4) == (1, None)
