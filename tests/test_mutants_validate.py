@@ -38,6 +38,7 @@ def test_check_cell_names_a_value_beyond_a_bound_without_codebook():
 
     field = {"name": "count", "type": "integer", "constraints": {"minimum": 1, "maximum": 5}}
     assert check_cell("5", field, CODEBOOK, "f.csv", 3) == (5, None)
+    assert check_cell("1", field, CODEBOOK, "f.csv", 3) == (1, None)  # both bounds inclusive
     for value in ("6", "0"):
         number, problem = check_cell(value, field, CODEBOOK, "f.csv", 3)
         assert number is None and (problem.file, problem.line, problem.column, problem.value) == ("f.csv", 3, "count", value)
