@@ -44,3 +44,13 @@ def test_check_cell_names_a_value_beyond_a_bound_without_codebook():
         assert number is None and (problem.file, problem.line, problem.column, problem.value) == ("f.csv", 3, "count", value)
     only_max = {"name": "count", "type": "integer", "constraints": {"maximum": 5}}
     assert check_cell("6", only_max, CODEBOOK, "f.csv", 4)[1] is not None and check_cell("1", only_max, CODEBOOK, "f.csv", 4) == (1, None)
+
+
+def test_check_cell_refuses_a_whole_number_outside_the_codebook_without_bounds():
+    """A codebook field with no minimum or maximum: the codebook's codes alone decide (levels 1-4)."""
+    from rlp_pipeline.validate import check_cell
+
+    field = {"name": "level", "type": "integer", "codebook": "mobilisation_levels"}
+    assert check_cell("2", field, CODEBOOK, "f.csv", 5) == (2, None)
+    assert check_cell("5", field, CODEBOOK, "f.csv", 5)[1].value == "5"
+    assert suspects(["2", "5"], field) == [False, True]
