@@ -19,6 +19,7 @@ column, what is shown and what the table says); an empty list means the document
 from __future__ import annotations
 
 import html as html_module
+import json
 import math
 import re
 from dataclasses import dataclass, field
@@ -219,6 +220,7 @@ class Derived:
             self.components[column] = self.components[column].astype("string").fillna("").astype(str)
         self.battery = read("tests/battery.csv")
         self.stability = read("stability/stability.csv").set_index("finding")
+        self.stability_record = json.loads((self.folder / "stability" / "stability_record.json").read_text(encoding="utf-8"))
         self.codebook = load_codebook(self.codebook_path)
 
     def table(self, relative: str) -> pd.DataFrame:
@@ -486,9 +488,141 @@ def check_frequency_tables(section: str, finding: str, derived: Derived, languag
     return problems
 
 
+def check_balance(document: str, derived: Derived, language: str, where: str) -> list[str]:
+    """The sample's balance table: for each row of sample/balance.csv, in its order, the variable
+    and category, the population and sample counts with their shares (one decimal) and the
+    difference in percentage points, which must also be sample share minus population share."""
+    head = TEXT[language]["balance_head"]
+    found = find_table(tables(document), head)
+    if len(found) != 1:
+        return [f"{where}: expected one balance table with the columns {head}, found {len(found)}"]
+    balance = derived.table("sample/balance.csv")
+    shown = found[0].rows
+    problems = []
+    if len(shown) != len(balance):
+        problems.append(f"{where}, balance table: {len(shown)} rows, sample/balance.csv has {len(balance)}")
+    variables = TEXT[language]["balance_variables"]
+    for row, r in zip(shown, balance.itertuples()):
+        name = f"{where}, balance table, {r.variable} {r.category}"
+        label = r.label_fr if language == "fr" else r.label_en
+        if not (same_words(row[0], variables.get(r.variable, r.variable)) and same_words(row[1], str(label))):
+            problems.append(f"{name}: shown as {row[:2]!r}, balance.csv gives {[variables.get(r.variable), label]!r}")
+        for cell, n, share, column in ((row[2], r.population_n, r.population_pct, "population"),
+                                       (row[3], r.sample_n, r.sample_pct, "sample")):
+            tokens = [format_count(n, language), pct(share / 100, language, 1)]
+            if not appear_in_order(cell, tokens):
+                problems.append(f"{name}, {column}: shows {cell!r}, balance.csv gives {tokens}")
+        if not math.isclose(r.difference_pct_points, r.sample_pct - r.population_pct, abs_tol=1e-9):
+            problems.append(f"{name}: balance.csv's difference {r.difference_pct_points} is not sample minus population "
+                            f"share ({r.sample_pct} - {r.population_pct})")
+        expected = format_number(r.difference_pct_points, language, 1)
+        if row[4] != expected:
+            problems.append(f"{name}, difference: shows {row[4]!r}, balance.csv gives {expected!r}")
+    return problems
+
+
+def check_levels(document: str, derived: Derived, language: str, where: str) -> list[str]:
+    """The mobilisation-levels table: for each level of the codebook, the number of analysed plans
+    at that level (frequencies/analysed_plans.csv) and their share of all analysed plans."""
+    head = TEXT[language]["level_head"]
+    found = find_table(tables(document), head)
+    if len(found) != 1:
+        return [f"{where}: expected one levels table with the columns {head}, found {len(found)}"]
+    plans = derived.table("frequencies/analysed_plans.csv")
+    levels = derived.codebook.ids("mobilisation_levels")
+    shown = found[0].rows
+    problems = []
+    if len(shown) != len(levels):
+        problems.append(f"{where}, levels table: {len(shown)} rows, the codebook has {len(levels)} levels")
+    for row, level in zip(shown, levels):
+        label = derived.codebook.label("mobilisation_levels", level, language)
+        count = int((plans["mobilisation_level"].astype(str) == str(level)).sum())
+        expected = [format_count(count, language), pct(count / len(plans), language, 1) if len(plans) else "–"]
+        if not same_words(row[0], f"{level} — {label}"):
+            problems.append(f"{where}, levels table: row {row[0]!r} where level {level} ({label}) is expected")
+        if [row[2], row[3]] != expected:
+            problems.append(f"{where}, levels table, level {level}: shows {row[2:4]!r}, analysed_plans.csv gives {expected!r}")
+    return problems
+
+
+def stability_words(derived: Derived, language: str) -> tuple[list[str], str]:
+    """The stability table's headers and the word "reproduced" inside a sentence (the codebook's
+    label, lower case first letter), as the report words them."""
+    label = derived.codebook.label("verdicts", "reproduced", language)
+    reproduced = label[:1].lower() + label[1:]
+    return [head.format(reproduced=reproduced) for head in TEXT[language]["stability_head"]], reproduced
+
+
+def check_stability(document: str, derived: Derived, language: str, where: str) -> list[str]:
+    """The stability section: its table (each finding's verdict on the real sample, the share of
+    alternative samples reproducing it with its interval, the share reaching the same verdict;
+    « not assessed » and a dash otherwise), the number of alternative samples its first paragraph
+    names, and the lowest and highest shares with their findings."""
+    head, _ = stability_words(derived, language)
+    found = find_table(tables(document), head)
+    if len(found) != 1:
+        return [f"{where}: expected one stability table with the columns {head}, found {len(found)}"]
+    table, stability, problems = found[0], derived.stability, []
+    shown = {row[0]: row for row in table.rows}
+    if list(shown) != list(derived.findings["id"]):
+        problems.append(f"{where}: the stability table lists {list(shown)}, findings.csv {list(derived.findings['id'])}")
+    for finding in derived.findings.itertuples():
+        row, stable = shown.get(finding.id), stability.loc[finding.id]
+        if row is None:
+            continue
+        name = f"{where}, stability table, {finding.id}"
+        if stable["observed_verdict"] != finding.verdict:
+            problems.append(f"{name}: stability.csv's observed verdict {stable['observed_verdict']!r} is not findings.csv's {finding.verdict!r}")
+        label = derived.verdict_label(stable["observed_verdict"], language)
+        if row[2] != label:
+            problems.append(f"{name}, verdict: shows {row[2]!r}, stability.csv gives {label!r}")
+        if str(stable["assessed"]).lower() == "true":
+            tokens = [pct(stable[c], language, 1) for c in ("share_reproduced", "share_ci_low", "share_ci_high")]
+            same = pct(stable["share_same_verdict"], language, 1)
+            if not appear_in_order(row[3], tokens) or len(re.findall(r"\d+[.,]\d", row[3])) != 3:
+                problems.append(f"{name}, share reproduced: shows {row[3]!r}, stability.csv gives {tokens}")
+        else:
+            same = "–"
+            if row[3] != TEXT[language]["not_assessed"]:
+                problems.append(f"{name}, share reproduced: shows {row[3]!r}, stability.csv says not assessed")
+        if row[4] != same:
+            problems.append(f"{name}, same verdict: shows {row[4]!r}, stability.csv gives {same!r}")
+    problems += check_stability_text(document[:table.start], derived, language, where)
+    return problems
+
+
+def check_stability_text(before_table: str, derived: Derived, language: str, where: str) -> list[str]:
+    """The stability section's paragraphs (the text between its heading and its table): the
+    number of alternative samples (stability_record.json) and the range of the shares."""
+    heading = re.escape(TEXT[language]["headings"]["stability"].replace("\u2019", "'"))
+    folded = before_table.replace("\u2019", "'")  # Pandoc's typographic apostrophes (same length)
+    starts = [m.end() for m in re.finditer(rf"<h\d[^>]*>\s*(?:<[^>]+>\s*)*{heading}", folded)]
+    if not starts:
+        return [f"{where}: no stability heading before the stability table"]
+    text = cell_text(before_table[starts[-1]:])
+    problems = []
+    redraws = format_count(derived.stability_record["redraws"], language)
+    if not appear_in_order(text, [redraws]):
+        problems.append(f"{where}, stability section: does not name the {redraws} alternative samples of stability_record.json")
+    stability = derived.stability
+    assessed = stability[stability["assessed"].astype(str).str.lower() == "true"]
+    if len(assessed):
+        shares = assessed["share_reproduced"].astype(float)
+        low, high = shares.min(), shares.max()
+        tokens = [format_count(len(assessed), language), pct(low, language, 1)]
+        if low != high:
+            tokens += list(assessed.index[shares == low]) + [pct(high, language, 1)] + list(assessed.index[shares == high])
+        if not appear_in_order(text, tokens):
+            problems.append(f"{where}, stability section: the range sentence lacks {tokens} in that order (stability.csv)")
+    return problems
+
+
 def check_document(document: str, derived: Derived, language: str, where: str) -> list[str]:
     """Every check on one HTML document; the list of mismatches (empty: it agrees with the tables)."""
     problems = check_summary(document, derived, language, where)
+    problems += check_balance(document, derived, language, where)
+    problems += check_levels(document, derived, language, where)
+    problems += check_stability(document, derived, language, where)
     ids = list(derived.findings["id"])
     found = sections(document, ids)
     for finding in ids:

@@ -11,6 +11,7 @@ wrong column or rounds differently, must be reported as a mismatch.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -182,6 +183,133 @@ def diversity_mean_changed(folder: Path) -> None:
         row = first_where(table, (table["measure"] == "n_strategies") & (table["grouping"] == "group"))
         table.loc[row, "mean"] = table.loc[row, "mean"] + 0.1
     edit(folder, "diversity/summary.csv", change)
+
+
+def balance_wrong_column(folder: Path) -> None:
+    """The sample share of one category replaced by the share among the plans not sampled: as if
+    the balance table read the wrong column."""
+    def change(table):
+        row = first_where(table, (table["sample_pct"] - table["not_sampled_pct"]).abs() > 0.5)
+        table.loc[row, "sample_pct"] = table.loc[row, "not_sampled_pct"]
+    edit(folder, "sample/balance.csv", change)
+
+
+def balance_difference_reversed(folder: Path) -> None:
+    """The difference in points computed as population minus sample (its sign reversed)."""
+    def change(table):
+        row = first_where(table, table["difference_pct_points"].abs() > 0.5)
+        table.loc[row, "difference_pct_points"] = -table.loc[row, "difference_pct_points"]
+    edit(folder, "sample/balance.csv", change)
+
+
+def level_of_one_plan_changed(folder: Path) -> None:
+    """One analysed plan counted at another mobilisation level: two rows of the levels table change."""
+    def change(table):
+        table.loc[0, "mobilisation_level"] = 1 if int(table.loc[0, "mobilisation_level"]) != 1 else 2
+    edit(folder, "frequencies/analysed_plans.csv", change)
+
+
+def stability_interval_reversed(folder: Path) -> None:
+    """A Monte Carlo interval's bounds exchanged (high shown first)."""
+    def change(table):
+        row = first_where(table, table["share_ci_low"] != table["share_ci_high"])
+        table.loc[row, ["share_ci_low", "share_ci_high"]] = table.loc[row, ["share_ci_high", "share_ci_low"]].to_numpy()
+    edit(folder, "stability/stability.csv", change)
+
+
+def stability_same_verdict_changed(folder: Path) -> None:
+    """The share reaching the same verdict moved by 0.2 point (1 decimal shows it)."""
+    def change(table):
+        row = first_where(table, table["assessed"].astype(str).str.lower() == "true")
+        table.loc[row, "share_same_verdict"] = abs(table.loc[row, "share_same_verdict"] - 0.002)
+    edit(folder, "stability/stability.csv", change)
+
+
+def stability_verdict_of_another_finding(folder: Path) -> None:
+    """The real sample's verdict in the stability table taken from another finding."""
+    def change(table):
+        other = first_where(table, table["observed_verdict"] != table.loc[0, "observed_verdict"])
+        table.loc[0, "observed_verdict"] = table.loc[other, "observed_verdict"]
+    edit(folder, "stability/stability.csv", change)
+
+
+def stability_range_changed(folder: Path) -> None:
+    """The lowest share reproduced moved, so the range sentence no longer quotes it."""
+    def change(table):
+        assessed = table["assessed"].astype(str).str.lower() == "true"
+        row = table.index[assessed][table.loc[assessed, "share_reproduced"].argmin()]
+        table.loc[row, "share_reproduced"] = table.loc[row, "share_reproduced"] + 0.003
+    edit(folder, "stability/stability.csv", change)
+
+
+def redraws_changed(folder: Path) -> None:
+    """The stability record with another number of alternative samples than the text names."""
+    import json
+
+    path = folder / "stability" / "stability_record.json"
+    record = json.loads(path.read_text(encoding="utf-8"))
+    record["redraws"] += 7
+    path.write_text(json.dumps(record), encoding="utf-8")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("change, words", [
+    (balance_wrong_column, "balance table"), (balance_difference_reversed, "difference"),
+    (level_of_one_plan_changed, "levels table"), (stability_interval_reversed, "share reproduced"),
+    (stability_same_verdict_changed, "same verdict"), (stability_verdict_of_another_finding, "observed verdict"),
+    (stability_range_changed, "range sentence"), (redraws_changed, "alternative samples"),
+])
+def test_the_checker_reports_a_balance_levels_or_stability_table_the_document_does_not_show(built, tmp_path, language,
+                                                                                            change, words):
+    derived = tampered(built, tmp_path, change)
+    problems = check_document(document(built, language), derived, language, language)
+    assert any(words in problem for problem in problems), problems
+
+
+def rounded_otherwise(shown: str, language: str) -> str:
+    """A percentage as the document shows it (one decimal) rounded to none: « 28,6 % » -> « 29 % »."""
+    value = float(shown.rstrip("%").replace("\u202f", "").replace(",", ".").replace("\u2212", "-"))
+    return report_check.format_percent(value / 100, language, 0)
+
+
+def corrupt_table(document_text: str, table_id: str, change) -> str:
+    """The document with the first body cell of one table (found by its id) that `change` alters
+    replaced by `change(cell)`: a wrong value the report could have printed."""
+    start = document_text.index(f'id="{table_id}"')
+    end = document_text.index("</table>", start)
+    table = document_text[start:end]
+    for cell in re.findall(r"<td\b[^>]*>(.*?)</td>", table, re.DOTALL):
+        if change(cell) != cell:
+            return document_text[:start] + table.replace(f">{cell}</td>", f">{change(cell)}</td>", 1) + document_text[end:]
+    raise AssertionError(f"no cell of {table_id} to corrupt")
+
+
+PERCENT = r"\d+[.,]\d(?:\u202f)?%"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("table_id, words", [("tbl-balance", "balance table"), ("tbl-levels", "levels table"),
+                                             ("tbl-stability", "stability table")])
+def test_the_checker_reports_a_share_rounded_otherwise_in_the_html(built, language, table_id, words):
+    """The first one-decimal percentage of the table shown without its decimal (a wrong rounding
+    written into the HTML itself): the checker names the table."""
+    derived = derived_of(built)
+    text = document(built, language)
+    corrupted = corrupt_table(text, table_id, lambda cell: re.sub(PERCENT, lambda m: rounded_otherwise(m.group(0), language), cell, 1))
+    assert corrupted != text
+    assert not [p for p in check_document(text, derived, language, language) if words in p]
+    problems = check_document(corrupted, derived, language, language)
+    assert any(words in problem for problem in problems), problems
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_checker_reports_a_balance_difference_with_the_wrong_sign_in_the_html(built, language):
+    derived = derived_of(built)
+    minus = "\u2212"
+    corrupted = corrupt_table(document(built, language), "tbl-balance",
+                              lambda cell: cell[1:] if cell.startswith(minus) else cell)
+    problems = check_document(corrupted, derived, language, language)
+    assert any("balance table" in problem and "difference" in problem for problem in problems), problems
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
