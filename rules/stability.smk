@@ -35,6 +35,7 @@ rule stability_chunk:
         seed=STABILITY["seed"],
         method=STABILITY["method"],
         statistics_seed=config["statistics"]["seed"],
+        rarefaction_size=config["statistics"]["rarefaction_size"],
     message:
         "Recomputing every finding on alternative samples, chunk {wildcards.chunk} of {params.chunks}"
     shell:
@@ -43,6 +44,7 @@ rule stability_chunk:
         " --codebook {input.codebook} --registry {input.registry}"
         " --redraws {params.redraws} --chunks {params.chunks} --seed {params.seed}"
         " --method {params.method} --statistics-seed {params.statistics_seed}"
+        " --rarefaction-size {params.rarefaction_size}"
         " --out {output}"
 
 
@@ -82,6 +84,7 @@ rule stability:
         seed=STABILITY["seed"],
         method=STABILITY["method"],
         statistics_seed=config["statistics"]["seed"],
+        rarefaction_size=config["statistics"]["rarefaction_size"],
     message:
         "Merging the alternative samples: how often each finding is reproduced"
     shell:
@@ -90,4 +93,5 @@ rule stability:
         " --codebook {input.codebook} --registry {input.registry}"
         " --redraws {params.redraws} --chunks {params.chunks} --seed {params.seed}"
         " --method {params.method} --statistics-seed {params.statistics_seed}"
+        " --rarefaction-size {params.rarefaction_size}"
         " --findings {input.findings} --out data/derived/stability"

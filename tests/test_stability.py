@@ -22,6 +22,7 @@ from rlp_pipeline.stats import inference
 from rlp_pipeline.analysis import run_analysis
 from rlp_pipeline.stages.findings import NOT_REPRODUCED, NOT_TESTABLE, REPRODUCED, TREND, VERDICTS, verdict_ids
 from rlp_pipeline.problems import InputError
+from rlp_pipeline.stages.diversity import per_plan_table
 from rlp_pipeline.stages.sample import draw_sample
 from rlp_pipeline.stats import jonckheere
 
@@ -32,7 +33,7 @@ STATISTICS_SEED = 20180517
 
 
 def settings(**changes):
-    return {"redraws": 24, "chunks": 2, "seed": 7, "method": "auto", **changes}
+    return {"redraws": 24, "chunks": 2, "seed": 7, "method": "auto", "rarefaction_size": 4, **changes}
 
 
 @pytest.fixture(scope="module")
@@ -187,6 +188,23 @@ def test_fast_path_gives_the_tests_stage_numbers_on_the_actual_sample(analysed):
                 assert outcome.p_value[0] == row["p_value"], (finding.id, position)
 
 
+@pytest.mark.parametrize("size", [2, 6])
+def test_the_frame_rarefies_as_the_diversity_stage_was_told(analysed, size, monkeypatch):
+    """The per-plan measures of the alternative samples are computed at the configured rarefaction
+    size (statistics.rarefaction_size), as the diversity stage computes the real sample's, not at
+    the function's default. (The shipped registry's components use no rarefied measure; a
+    registry that does would otherwise judge its redraws on other numbers than the real sample.)"""
+    sizes = []
+
+    def recording(sample, codebook, rarefaction_size=None):
+        sizes.append(rarefaction_size)
+        return per_plan_table(sample, codebook, rarefaction_size)
+
+    monkeypatch.setattr(stability, "per_plan_table", recording)
+    stability.read_inputs(analysed / "validated", analysed / "sample", CODEBOOK, REGISTRY, settings(rarefaction_size=size))
+    assert sizes == [size]
+
+
 def test_redraw_with_the_sampling_seed_is_the_actual_sample(analysed):
     inputs = stability.read_inputs(analysed / "validated", analysed / "sample", CODEBOOK, REGISTRY, settings())
     members = stability.redraw_members(inputs.frame, inputs.record, [SAMPLING["seed"]])
@@ -224,8 +242,10 @@ def test_chunks_cover_every_redraw_once(redraws, chunks):
 
 
 def test_bad_settings_are_named():
-    problems = stability.check_stability_config({"redraws": 0, "chunks": "two", "seed": -1, "method": "jackknife"})
-    assert [p.column for p in problems] == ["stability.redraws", "stability.chunks", "stability.seed", "stability.method"]
+    problems = stability.check_stability_config({"redraws": 0, "chunks": "two", "seed": -1, "method": "jackknife",
+                                                 "rarefaction_size": 0})
+    assert [p.column for p in problems] == ["stability.redraws", "stability.chunks", "stability.seed",
+                                            "statistics.rarefaction_size", "stability.method"]
     assert all(p.file == "config/config.yaml" for p in problems)
     assert "jackknife" in str(problems[-1]) and "bootstrap" in str(problems[-1])
 

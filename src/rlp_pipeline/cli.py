@@ -125,6 +125,8 @@ def build_parser() -> argparse.ArgumentParser:
         stage.add_argument("--method", choices=("auto", "redraw", "bootstrap"), default="auto",
                            help="redraw from the frame, bootstrap the sample, or auto: redraw when every plan of the frame is coded (default: %(default)s)")
         stage.add_argument("--statistics-seed", type=int, required=True, help="seed of the tests stage (permutation and Monte Carlo p-values)")
+        stage.add_argument("--rarefaction-size", type=int, default=4,
+                           help="coded passages every plan's diversity is rarefied to, as in the diversity stage (default: %(default)s)")
         if name == "stability-chunk":
             stage.add_argument("--chunk", type=int, required=True, help="which chunk to compute, 0 to chunks - 1")
             stage.add_argument("--out", type=Path, required=True, help="CSV file to write the chunk's verdicts to")
@@ -283,7 +285,7 @@ def run(arguments: argparse.Namespace) -> None:
         from .stability import run_chunk, run_merge
 
         settings = {"redraws": arguments.redraws, "chunks": arguments.chunks, "seed": arguments.seed,
-                    "method": arguments.method}
+                    "method": arguments.method, "rarefaction_size": arguments.rarefaction_size}
         common = (arguments.validated, arguments.sample, arguments.codebook, arguments.registry, settings,
                   arguments.statistics_seed)
         if arguments.command == "stability-chunk":

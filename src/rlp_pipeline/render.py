@@ -63,7 +63,8 @@ CONFIG_KEYS: dict = {
     "lang": T, "region": T, "title": T, "subtitle": T, "date": T, "author": T, "jupyter": T,
     "crossref": {"fig-title": T, "tbl-title": T, "fig-prefix": T, "tbl-prefix": T, "title-delim": T},
     "format": {
-        "html": {"toc": T, "toc-depth": T, "number-sections": T, "embed-resources": T, "css": T},
+        # format-links: Quarto's box of links to the other formats; the fallback's HTML has none.
+        "html": {"toc": T, "toc-depth": T, "number-sections": T, "embed-resources": T, "css": T, "format-links": T},
         "typst": {"toc": T, "toc-depth": T, "section-numbering": T, "papersize": T, "margin": T,
                   "mainfont": T, "fontsize": T},
     },

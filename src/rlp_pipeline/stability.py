@@ -79,14 +79,18 @@ _COMPILED_FROM = 10
 
 
 def check_stability_config(settings: Mapping[str, Any]) -> list[Problem]:
-    """Every problem of the ``stability:`` settings (redraws, chunks, seed, method)."""
+    """Every problem of the ``stability:`` settings (redraws, chunks, seed, method) and of the
+    rarefaction size the redraws share with the diversity stage."""
     problems = []
     for key, minimum, expected in (("redraws", 1, "a whole number of alternative samples, 1 or more (1000 is usual)"),
                                    ("chunks", 1, "a whole number of chunks (Snakemake jobs), 1 or more"),
-                                   ("seed", 0, "a whole number, 0 or more")):
+                                   ("seed", 0, "a whole number, 0 or more"),
+                                   # the diversity stage's setting, which the redraws recompute with
+                                   ("rarefaction_size", 1, "a whole number of coded passages, 1 or more")):
         value = settings.get(key)
         if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-            problems.append(Problem(CONFIG_FILE, None, f"stability.{key}", str(value), expected))
+            section = "statistics" if key == "rarefaction_size" else "stability"
+            problems.append(Problem(CONFIG_FILE, None, f"{section}.{key}", str(value), expected))
     if settings.get("method") not in METHODS:
         problems.append(Problem(CONFIG_FILE, None, "stability.method", str(settings.get("method")),
                                 "one of " + ", ".join(METHODS)))
@@ -149,12 +153,15 @@ def _registry_names(registry: Registry) -> tuple[set[str], set[str], set[str]]:
     return indicators, measures, strategies
 
 
-def build_frame(plans: pd.DataFrame, codings: pd.DataFrame, codebook: Codebook, registry: Registry) -> Frame:
+def build_frame(plans: pd.DataFrame, codings: pd.DataFrame, codebook: Codebook, registry: Registry,
+                rarefaction_size: int) -> Frame:
     """Every indicator and measure the registry's components use, for every plan of the frame.
 
     Computed by the same functions as the tests and diversity stages (PlanIndicators,
     per_plan_table) on the frame's coded plans: a plan's indicators and measures depend only on
-    its own codings, so those of any sample are rows of these arrays.
+    its own codings, so those of any sample are rows of these arrays. `rarefaction_size` is the
+    diversity stage's (statistics.rarefaction_size): the rarefied Hill numbers of every
+    alternative sample are computed as the real sample's are.
     """
     plans = plans.reset_index(drop=True)
     coded_ids = set(codings["plan_id"])
@@ -169,7 +176,7 @@ def build_frame(plans: pd.DataFrame, codings: pd.DataFrame, codebook: Codebook, 
         values = np.zeros(len(plans), dtype=np.int64)
         values[position] = compute(name).to_numpy()
         indicators[name] = values
-    per_plan = per_plan_table(coded, codebook) if len(coded.plans) else pd.DataFrame()
+    per_plan = per_plan_table(coded, codebook, rarefaction_size) if len(coded.plans) else pd.DataFrame()
     measures = {}
     for name in sorted(measure_names):
         values = np.full(len(plans), np.nan)
@@ -632,7 +639,7 @@ def read_inputs(validated_dir: Path | str, sample_dir: Path | str, codebook_path
     sample_dir = Path(sample_dir)
     record = json.loads((sample_dir / "sampling_record.json").read_text(encoding="utf-8"))
     sampled = pd.read_csv(sample_dir / "sampled_plans.csv", dtype={"plan_id": str}, keep_default_na=False)
-    frame = build_frame(plans, codings, codebook, registry)
+    frame = build_frame(plans, codings, codebook, registry, int(settings["rarefaction_size"]))
     position_of = pd.Index(frame.plans["plan_id"])
     sampled_positions = np.sort(position_of.get_indexer(sampled["plan_id"]))
     if (sampled_positions < 0).any():
