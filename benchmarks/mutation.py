@@ -303,7 +303,7 @@ def build_project(folder: Path) -> Path:
     sys.path.insert(0, str(REPO / "tests"))
     sys.path.insert(0, str(REPO / "src"))
     from test_pipeline import copy_project, snakemake
-    from test_report_numbers import FAST
+    from conftest import FAST_SETTINGS as FAST
 
     project = copy_project(folder)
     (project / "fast.yaml").write_text(FAST, encoding="utf-8")

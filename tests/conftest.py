@@ -9,7 +9,10 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -19,6 +22,45 @@ from rlp_pipeline.io.datapackage import load_datapackage
 
 REPO = Path(__file__).resolve().parents[1]
 RAW = REPO / "data" / "raw"
+
+# Settings of the report tests' build: fewer stability redraws and agreement resamples (the
+# numbers the documents show are checked against whatever tables this build writes).
+FAST_SETTINGS = """stability:
+  redraws: 40
+  chunks: 2
+  seed: 20180517
+  method: auto
+agreement:
+  resamples: 200
+  reliable: 0.800
+  tentative: 0.667
+"""
+
+
+def path_without_quarto() -> str:
+    """PATH without the folders that hold a `quarto` command: the fallback renderer runs."""
+    return os.pathsep.join(folder for folder in os.environ.get("PATH", "").split(os.pathsep)
+                           if not (Path(folder) / "quarto").exists())
+
+
+@pytest.fixture(scope="session")
+def fast_built_project(tmp_path_factory) -> Path:
+    """The project built once per test session by Snakemake into a temporary copy, with the
+    fallback renderer and FAST_SETTINGS; shared by the tests that read the documents (report
+    numbers, captions, workbook), which never change it. Or the project benchmarks/mutation.py
+    built with the unchanged code (RLP_BUILT_PROJECT), so that each mutant is checked against the
+    same documents without a rebuild."""
+    if os.environ.get("RLP_BUILT_PROJECT"):
+        return Path(os.environ["RLP_BUILT_PROJECT"])
+    from test_pipeline import copy_project
+
+    project = copy_project(tmp_path_factory.mktemp("built-fast"))
+    (project / "fast.yaml").write_text(FAST_SETTINGS, encoding="utf-8")
+    environment = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | {"PATH": path_without_quarto()}
+    result = subprocess.run([sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", "fast.yaml"],
+                            cwd=project, capture_output=True, text=True, env=environment, timeout=1200)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return project
 
 SMALL_PLANS = """plan_id,name,region,mobilisation_level
 RLP-001,Regroupement A,6,1

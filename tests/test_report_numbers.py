@@ -14,7 +14,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -22,43 +21,19 @@ import pytest
 
 import report_check
 from report_check import Derived, check_components, check_document, check_pdf_summary, check_summary, check_verdict
-from test_pipeline import copy_project
 
 pytestmark = pytest.mark.slow
 
-FAST = """stability:
-  redraws: 40
-  chunks: 2
-  seed: 20180517
-  method: auto
-agreement:
-  resamples: 200
-  reliable: 0.800
-  tentative: 0.667
-"""
 LANGUAGES = ("fr", "en")
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Path:
-    """The project built once into a temporary copy, with fewer stability redraws; or the one
-    benchmarks/mutation.py built with the unchanged code (RLP_BUILT_PROJECT), so that each
-    mutant is checked against the same documents without a rebuild."""
-    if os.environ.get("RLP_BUILT_PROJECT"):
-        return Path(os.environ["RLP_BUILT_PROJECT"])
-    project = copy_project(tmp_path_factory.mktemp("numbers"))
-    settings = project / "fast.yaml"
-    settings.write_text(FAST, encoding="utf-8")
-    # The fallback renderer, whatever is installed: its HTML is what the checker reads;
-    # tests/test_render.py checks that real Quarto shows the same numbers.
-    without_quarto = os.pathsep.join(folder for folder in os.environ.get("PATH", "").split(os.pathsep)
-                                     if not (Path(folder) / "quarto").exists())
-    environment = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | {"PATH": without_quarto}
-    result = subprocess.run([sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", str(settings)],
-                            cwd=project, capture_output=True, text=True, env=environment, timeout=900)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert 'content="quarto-' not in document(project, "fr"), "the checker reads the fallback renderer's HTML"
-    return project
+def built(fast_built_project) -> Path:
+    """The project built once for the session (tests/conftest.py), with the fallback renderer:
+    its HTML is what the checker reads; tests/test_render.py checks that real Quarto shows the
+    same numbers."""
+    assert 'content="quarto-' not in document(fast_built_project, "fr"), "the checker reads the fallback renderer's HTML"
+    return fast_built_project
 
 
 def derived_of(project: Path, folder: Path | None = None) -> Derived:

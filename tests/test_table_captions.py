@@ -19,7 +19,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -31,36 +30,17 @@ from rlp_pipeline.reporting.column_labels import column_label
 from rlp_pipeline.reporting.front_matter import load_front_matter
 from rlp_pipeline.reporting.sources import REPORT_TABLES
 from rlp_pipeline.reporting.workbook import WORKBOOK_NAMES, sheet_name
-from test_pipeline import copy_project
 
 pytestmark = pytest.mark.slow
 
-FAST = """stability:
-  redraws: 40
-  chunks: 2
-  seed: 20180517
-  method: auto
-agreement:
-  resamples: 200
-  reliable: 0.800
-  tentative: 0.667
-"""
 QUARTO = Path("/opt/quarto/bin/quarto")
 PREFIX = {"fr": "Tableau", "en": "Table"}
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Path:
-    """The project built once into a temporary copy by Snakemake, with the fallback renderer."""
-    project = copy_project(tmp_path_factory.mktemp("captions"))
-    (project / "fast.yaml").write_text(FAST, encoding="utf-8")
-    without_quarto = os.pathsep.join(folder for folder in os.environ.get("PATH", "").split(os.pathsep)
-                                     if not (Path(folder) / "quarto").exists())
-    environment = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | {"PATH": without_quarto}
-    result = subprocess.run([sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", "fast.yaml"],
-                            cwd=project, capture_output=True, text=True, env=environment, timeout=1200)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return project
+def built(fast_built_project) -> Path:
+    """The project built once for the session by Snakemake, with the fallback renderer (tests/conftest.py)."""
+    return fast_built_project
 
 
 @pytest.fixture(scope="module")
