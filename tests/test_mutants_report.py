@@ -44,7 +44,7 @@ def test_a_group_absent_from_a_battery_row_is_shown_as_a_dash(tmp_path, language
     """Small real data: no analysed plan in levels 1-2, so the battery row lists only 3-4 (5 of 8
     plans use the object): the 1-2 cell is a dash, the 3-4 cell 5/8 = 62.5%."""
     report = report_with_battery(tmp_path, [{"categories": "3-4", "plans_using": "5", "plans_in_category": "8"}], language)
-    row = battery_cells(report.battery_table([("object", "activities")]))[0]
+    row = battery_cells(report.battery_table("F14", [("object", "activities")]))[0]
     assert row[1] == "–"
     assert row[2].replace("\u00a0", " ") == f"{share} (5/8)".replace("\u00a0", " ")
 
@@ -53,6 +53,6 @@ def test_a_group_absent_from_a_battery_row_is_shown_as_a_dash(tmp_path, language
 def test_a_group_with_no_plan_is_a_dash_not_a_division_by_zero(tmp_path, language):
     """A group listed with zero plans (0 of 0): a dash, never 0/0; the other group 3 of 4 = 75%."""
     report = report_with_battery(tmp_path, [{"categories": "1-2|3-4", "plans_using": "0|3", "plans_in_category": "0|4"}], language)
-    row = battery_cells(report.battery_table([("object", "activities")]))[0]
+    row = battery_cells(report.battery_table("F14", [("object", "activities")]))[0]
     assert row[1] == "–"
     assert row[2].startswith("75") and row[2].endswith("(3/4)")
