@@ -85,6 +85,7 @@ def test_points_carry_a_plus_sign_only_when_positive():
     assert claims._points(41.4, "en") == f"+41{NBSP}pts"
     assert claims._points(-12.0, "en") == f"-12{NBSP}pts" or claims._points(-12.0, "en") == f"−12{NBSP}pts"
     assert not claims._points(0.0, "en").startswith("+")
+    assert claims._points(0.6, "en") == f"+1{NBSP}pts"  # positive, below one: still signed
 
 
 def _component(**values):
