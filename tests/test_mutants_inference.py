@@ -202,6 +202,9 @@ def test_a_large_table_uses_woolfs_interval_by_hand():
     assert "conditional" in inference.odds_ratio_2x2([[600, 400], [500, 500]])["kind"]
     # above the limit with a zero cell: the conditional estimate (Woolf's needs every cell)
     assert "conditional" in inference.odds_ratio_2x2([[1000, 0], [500, 501]])["kind"]
+    # ... but a smallest cell of one is enough for Woolf's
+    one = inference.odds_ratio_2x2([[1, 999], [500, 501]])
+    assert "Woolf" in one["kind"] and one["odds_ratio"] == pytest.approx(501 / (999 * 500), rel=1e-12)
 
 
 def test_odds_ratio_refuses_a_table_that_is_not_2x2():
