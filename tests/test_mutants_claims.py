@@ -72,7 +72,7 @@ def test_a_confirmatory_mark_links_to_its_finding():
 
 
 def test_the_multiplicity_paragraph_counts_the_findings_of_the_family_once():
-    findings = pd.DataFrame({"id": ["F1", "F1", "F2", "M1", "F3"], "family": ["c", "c", "c", None, ""]})
+    findings = pd.DataFrame({"id": ["F1", "F1", "F2", "M1", "F3", "F4"], "family": ["c", "c", "c", None, "", ""]})
     assert "of the 2 tested findings" in claims.multiplicity_paragraph(findings, "en")
 
 
