@@ -249,6 +249,7 @@ def test_reproduced_with_a_descriptive_part_says_so_unless_it_is_the_all_quantif
 
 def test_partly_reproduced_gives_the_plan_by_plan_counts():
     comps = _components({"component": 1, "kind": "majority", "p_adjusted": 0.02, "adjustment": "Holm across the 3 components"},
+                        {"component": 3, "kind": "majority", "p_adjusted": 0.005, "adjustment": "Holm across the 3 components"},
                         {"component": 2, "kind": "all_plans", "detail": ALL_DETAIL, "direction": "opposite"})
     text = claims.verdict_sentence(_finding("partly reproduced"), comps, "en")
     assert f"(p{NBSP}={NBSP}0.020 after correction, Holm across the 3 components of the family)" in text
