@@ -1,0 +1,214 @@
+"""Tests written for the mutants of stats/inference.py that the module's tests left alive
+(benchmarks/mutation-results.md): the functions the findings depend on most (Cochran-Armitage,
+Newcombe's risk difference and its Wilson intervals, the paired difference, McNemar, the
+binomial test, the odds ratio), each against an independent reference: a correlation computed
+over the individuals, statsmodels, beta quantiles (Clopper-Pearson), sums of binomial terms
+with math.comb, R's published fisher.test output, Woolf's formula by hand.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import scipy.stats
+from statsmodels.stats.proportion import confint_proportions_2indep
+
+from rlp_pipeline.stats import inference
+from rlp_pipeline.stats.inference import NotTestable
+
+
+# ------------------------------------------------------------------------------------------
+# Cochran-Armitage
+# ------------------------------------------------------------------------------------------
+
+
+def _z_from_correlation(table, scores):
+    """z = sqrt(N) r, r the Pearson correlation between score and outcome over the N individuals
+    (the docstring's identity, computed independently of the function's formula)."""
+    x, y = [], []
+    for j, s in enumerate(scores):
+        x += [s] * int(table[0][j] + table[1][j])
+        y += [1] * int(table[0][j]) + [0] * int(table[1][j])
+    r = np.corrcoef(x, y)[0, 1]
+    return math.sqrt(len(x)) * r
+
+
+@pytest.mark.parametrize("table, scores", [
+    ([[2, 5, 9], [10, 7, 3]], None),
+    ([[9, 5, 2], [3, 7, 10]], None),
+    ([[1, 4, 4, 7], [8, 6, 3, 2]], [1, 2, 4, 8]),
+    ([[6, 3], [2, 7]], [0, 5]),
+])
+def test_cochran_armitage_equals_the_correlation_over_the_individuals(table, scores):
+    result = inference.cochran_armitage(table, scores)
+    z = _z_from_correlation(table, scores if scores is not None else range(len(table[0])))
+    assert result["z"] == pytest.approx(z, rel=1e-10)
+    assert result["p_two_sided"] == pytest.approx(2 * scipy.stats.norm.sf(abs(z)), rel=1e-9)
+    assert result["p_increasing"] == pytest.approx(scipy.stats.norm.sf(z), rel=1e-9)
+    assert result["p_decreasing"] == pytest.approx(scipy.stats.norm.cdf(z), rel=1e-9)
+
+
+def test_cochran_armitage_refuses_bad_shapes_and_untestable_tables():
+    with pytest.raises(ValueError, match="2xK"):
+        inference.cochran_armitage([[1, 2], [3, 4], [5, 6]])
+    with pytest.raises(ValueError, match="2xK"):
+        inference.cochran_armitage([[1], [3]])
+    with pytest.raises(ValueError, match="need 3 scores, got 2"):
+        inference.cochran_armitage([[1, 2, 3], [3, 4, 5]], scores=[0, 1])
+    with pytest.raises(NotTestable, match="empty"):
+        inference.cochran_armitage([[0, 0], [0, 0]])
+    with pytest.raises(NotTestable, match="same outcome"):
+        inference.cochran_armitage([[3, 4], [0, 0]])
+    with pytest.raises(NotTestable, match="same outcome"):
+        inference.cochran_armitage([[0, 0], [3, 4]])
+    with pytest.raises(NotTestable, match="do not vary"):
+        inference.cochran_armitage([[3, 0, 0], [4, 0, 0]])
+    with pytest.raises(NotTestable, match="do not vary"):
+        inference.cochran_armitage([[3, 1], [4, 2]], scores=[2, 2])
+    # two groups with plans are enough (one group empty)
+    assert math.isfinite(inference.cochran_armitage([[3, 0, 1], [1, 0, 4]])["z"])
+
+
+# ------------------------------------------------------------------------------------------
+# Risk differences
+# ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("x1, n1, x2, n2", [(56, 70, 48, 80), (9, 10, 3, 10), (0, 10, 3, 12), (10, 10, 0, 7),
+                                            (5, 5, 5, 5), (1, 3, 2, 3)])
+@pytest.mark.parametrize("confidence", [0.95, 0.9])
+def test_risk_difference_matches_statsmodels_newcombe(x1, n1, x2, n2, confidence):
+    result = inference.risk_difference(x1, n1, x2, n2, confidence)
+    low, high = confint_proportions_2indep(x1, n1, x2, n2, method="newcomb", compare="diff", alpha=1 - confidence)
+    assert result["difference"] == pytest.approx(x1 / n1 - x2 / n2, abs=1e-12)
+    assert result["ci_low"] == pytest.approx(low, abs=1e-9)
+    assert result["ci_high"] == pytest.approx(high, abs=1e-9)
+
+
+def test_newcombes_published_example():
+    # Newcombe (1998), Table II, example (a): 56/70 - 48/80, method 10: 0.0524 to 0.3339.
+    result = inference.risk_difference(56, 70, 48, 80)
+    assert (round(result["ci_low"], 4), round(result["ci_high"], 4)) == (0.0524, 0.3339)
+
+
+def test_risk_difference_refuses_an_empty_group():
+    for args in ((1, 0, 1, 2), (1, 2, 0, 0)):
+        with pytest.raises(NotTestable):
+            inference.risk_difference(*args)
+
+
+def _clopper_pearson(k, n, confidence):
+    a = (1 - confidence) / 2
+    low = 0.0 if k == 0 else scipy.stats.beta.ppf(a, k, n - k + 1)
+    high = 1.0 if k == n else scipy.stats.beta.ppf(1 - a, k + 1, n - k)
+    return low, high
+
+
+@pytest.mark.parametrize("b, c, n", [(8, 2, 30), (2, 8, 30), (5, 0, 12), (0, 3, 3), (4, 4, 9)])
+@pytest.mark.parametrize("confidence", [0.95, 0.8])
+def test_paired_risk_difference_maps_the_clopper_pearson_interval(b, c, n, confidence):
+    result = inference.paired_risk_difference(b, c, n, confidence)
+    low, high = _clopper_pearson(b, b + c, confidence)
+    m = b + c
+    assert result["difference"] == pytest.approx((b - c) / n, abs=1e-12)
+    assert result["ci_low"] == pytest.approx(m / n * (2 * low - 1), abs=1e-9)
+    assert result["ci_high"] == pytest.approx(m / n * (2 * high - 1), abs=1e-9)
+
+
+def test_paired_risk_difference_without_discordant_plan_or_plan():
+    assert inference.paired_risk_difference(0, 0, 5) == {"difference": 0.0, "ci_low": 0.0, "ci_high": 0.0}
+    with pytest.raises(NotTestable):
+        inference.paired_risk_difference(0, 0, 0)
+    with pytest.raises(ValueError, match="b must be"):
+        inference.paired_risk_difference(-1, 0, 3)
+
+
+# ------------------------------------------------------------------------------------------
+# McNemar and the binomial test
+# ------------------------------------------------------------------------------------------
+
+
+def _binomial_sum(ks, m):
+    return sum(math.comb(m, k) for k in ks) / 2 ** m
+
+
+@pytest.mark.parametrize("b, c", [(8, 2), (2, 8), (5, 5), (6, 0), (0, 1), (13, 4)])
+def test_mcnemar_exact_by_binomial_sums(b, c):
+    m = b + c
+    result = inference.mcnemar_exact(b, c)
+    assert result["p_two_sided"] == pytest.approx(min(1.0, 2 * _binomial_sum(range(0, min(b, c) + 1), m)), rel=1e-12)
+    assert result["p_b_greater"] == pytest.approx(_binomial_sum(range(b, m + 1), m), rel=1e-12)
+
+
+def test_mcnemar_without_discordant_pair_and_with_bad_counts():
+    assert inference.mcnemar_exact(0, 0) == {"p_two_sided": 1.0, "p_b_greater": 1.0}
+    for bad in (-1, 1.5, math.nan, math.inf):
+        with pytest.raises(ValueError, match="non-negative whole number"):
+            inference.mcnemar_exact(bad, 2)
+    assert inference.mcnemar_exact(3.0, np.int64(1)) == inference.mcnemar_exact(3, 1)
+
+
+@pytest.mark.parametrize("k, n", [(7, 10), (3, 10), (10, 10), (0, 4), (682, 925)])
+def test_binomial_test_by_binomial_sums(k, n):
+    result = inference.binomial_test(k, n)
+    if n <= 100:
+        assert result["p_greater"] == pytest.approx(_binomial_sum(range(k, n + 1), n), rel=1e-12)
+        probabilities = [math.comb(n, i) / 2 ** n for i in range(n + 1)]
+        two = sum(p for p in probabilities if p <= probabilities[k] * (1 + 1e-7))
+        assert result["p_two_sided"] == pytest.approx(min(1.0, two), rel=1e-9)
+    else:  # R: binom.test(682, 925, p = 0.75) is the classic example; here p0 = 0.5
+        assert result["p_greater"] == pytest.approx(scipy.stats.binom.sf(k - 1, n, 0.5), rel=1e-9)
+
+
+def test_binomial_test_refuses_no_trial_and_more_successes_than_trials():
+    with pytest.raises(NotTestable):
+        inference.binomial_test(0, 0)
+    with pytest.raises(ValueError, match="exceed"):
+        inference.binomial_test(5, 4)
+    assert inference.binomial_test(4, 4)["p_greater"] == pytest.approx(1 / 16)
+
+
+# ------------------------------------------------------------------------------------------
+# Odds ratio
+# ------------------------------------------------------------------------------------------
+
+
+def test_odds_ratio_of_the_tea_tasting_as_r_fisher_test():
+    # R: fisher.test(matrix(c(3, 1, 1, 3), 2)): odds ratio 6.408309, 95% CI 0.2117329 621.9337505,
+    # found by uniroot (tol 1.22e-4) on psi for the lower bound, on 1 / psi above 1
+    # (tests/test_inference.py::test_tea_tasting_odds_ratio explains): compared on those scales.
+    result = inference.odds_ratio_2x2([[3, 1], [1, 3]])
+    tolerance = 1.22e-4 * 1.01
+    assert abs(1 / result["odds_ratio"] - 1 / 6.408309) < tolerance
+    assert abs(result["ci_low"] - 0.2117329) < tolerance
+    assert abs(1 / result["ci_high"] - 1 / 621.9337505) < tolerance
+    assert "exact 95% interval" in result["kind"]
+    assert "exact 90% interval" in inference.odds_ratio_2x2([[3, 1], [1, 3]], confidence=0.9)["kind"]
+
+
+def test_a_large_table_uses_woolfs_interval_by_hand():
+    table = [[600, 400], [500, 501]]  # 2001 plans, just above the conditional limit
+    a, b, c, d = 600, 400, 500, 501
+    result = inference.odds_ratio_2x2(table, confidence=0.9)
+    estimate = a * d / (b * c)
+    half = scipy.stats.norm.ppf(0.95) * math.sqrt(1 / a + 1 / b + 1 / c + 1 / d)
+    assert result["odds_ratio"] == pytest.approx(estimate, rel=1e-12)
+    assert result["ci_low"] == pytest.approx(estimate * math.exp(-half), rel=1e-9)
+    assert result["ci_high"] == pytest.approx(estimate * math.exp(half), rel=1e-9)
+    assert "Woolf (log) 90% interval (2001 plans, above the 2000" in result["kind"]
+    # exactly at the limit: still the conditional estimate
+    assert "Woolf" not in inference.odds_ratio_2x2([[600, 400], [500, 500]])["kind"]
+    # above the limit with a zero cell: the conditional estimate (Woolf's needs every cell)
+    assert "Woolf" not in inference.odds_ratio_2x2([[1000, 0], [500, 501]])["kind"]
+    # ... but a smallest cell of one is enough for Woolf's
+    one = inference.odds_ratio_2x2([[1, 999], [500, 501]])
+    assert "Woolf" in one["kind"] and one["odds_ratio"] == pytest.approx(501 / (999 * 500), rel=1e-12)
+
+
+def test_odds_ratio_refuses_a_table_that_is_not_2x2():
+    with pytest.raises(ValueError, match="2x2"):
+        inference.odds_ratio_2x2([[1, 2, 3], [4, 5, 6]])
+    with pytest.raises(NotTestable):
+        inference.odds_ratio_2x2([[0, 0], [4, 5]])
