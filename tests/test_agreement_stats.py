@@ -12,12 +12,14 @@ import pytest
 
 from rlp_pipeline.stats.agreement import (
     agreement_summary,
+    bootstrap_estimates,
     bootstrap_interval,
     cohen_kappa,
     krippendorff_alpha,
     log_disagreement_interval,
     percent_agreement,
     percentile_interval,
+    resampled_binary_statistics,
     value_counts,
 )
 
@@ -173,3 +175,51 @@ def test_log_disagreement_interval_is_undefined_when_its_inputs_are():
     assert log_disagreement_interval(1.0, np.ones(20), clusters=10) == percentile_interval(np.ones(20)) == (1.0, 1.0)
     # By hand: quantiles 2.5% and 97.5% of 0, 0.1, ..., 1.0 (linear interpolation).
     assert percentile_interval(np.linspace(0, 1, 11)) == pytest.approx((0.025, 0.975))
+
+
+def _binary_units_with_missing_and_third_coders(seed: int):
+    """Binary reliability data as the agreement stage builds it: units of 30 plans coded by one,
+    two or three coders (a third: the reconciled coding), the first and second coders' values
+    (-1 where one did not code the unit)."""
+    rng = np.random.default_rng(seed)
+    size = 240
+    first = rng.integers(0, 2, size)
+    second = np.where(rng.random(size) < 0.85, first, 1 - first)
+    second[rng.random(size) < 0.1] = -1  # the second coder skipped the unit
+    third = np.where(rng.random(size) < 0.3, first, -1)
+    matrix = np.zeros((size, 2), dtype=int)
+    for values in (first, second, third):
+        coded = values >= 0
+        matrix[np.flatnonzero(coded), values[coded]] += 1
+    clusters = np.array([f"plan{k:02d}" for k in rng.integers(0, 30, size)], dtype=object)
+    return matrix, clusters, first, second, (first >= 0) & (second >= 0)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_all_resamples_at_once_give_the_numbers_of_one_call_per_resample(seed):
+    # The shortcut must not change a digit: compared with the statistics called on each resample.
+    matrix, clusters, first, second, two = _binary_units_with_missing_and_third_coders(seed)
+    fast = resampled_binary_statistics(matrix, clusters, first, second, two, seed=seed, resamples=200)
+
+    def kappa_of(index):
+        index = index[two[index]]
+        return cohen_kappa(first[index], second[index])
+
+    for name, statistic in (("percent_agreement", lambda i: percent_agreement(matrix[i])), ("kappa", kappa_of),
+                            ("alpha", lambda i: krippendorff_alpha(matrix[i]))):
+        slow = bootstrap_estimates(clusters, statistic, seed=seed, resamples=200)
+        np.testing.assert_array_equal(fast[name], slow, err_msg=name)
+        assert not np.isnan(slow).all()
+
+
+def test_the_shortcut_declines_what_it_cannot_compute_exactly():
+    matrix, clusters, first, second, two = _binary_units_with_missing_and_third_coders(4)
+    four_coders = matrix.copy()
+    four_coders[0] = [2, 2]  # four coders: coincidences divided by 3 are no longer exact sums
+    assert resampled_binary_statistics(four_coders, clusters, first, second, two, seed=1, resamples=10) is None
+    three_categories = np.column_stack([matrix, np.zeros(len(matrix), dtype=int)])
+    assert resampled_binary_statistics(three_categories, clusters, first, second, two, seed=1, resamples=10) is None
+    # and the summary is then the one of the per-resample path
+    summary = agreement_summary(four_coders, clusters, first, second, two, seed=1, resamples=50)
+    assert (summary["alpha_low"], summary["alpha_high"]) == bootstrap_interval(
+        clusters, lambda i: krippendorff_alpha(four_coders[i]), seed=1, resamples=50)

@@ -47,7 +47,7 @@ from typing import Any, Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 import scipy
-import scipy.stats
+# scipy.stats (the balance test's chi-square) loads on first use: scipy's submodules are lazy.
 
 from ..codebook import Codebook, load_codebook
 from ..io.outputs import csv_bytes, json_bytes, write_outputs

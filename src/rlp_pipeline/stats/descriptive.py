@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import scipy.stats
+from scipy.special import ndtri
 
 __all__ = [
     "proportion_interval",
@@ -94,7 +94,7 @@ def proportion_interval(count: Any, n: Any, population_size: Any = None,
     if total is not None and np.any(total < n_a):
         raise ValueError("the population size N must be at least the sample size n")
 
-    z = float(scipy.stats.norm.ppf(0.5 + confidence / 2))
+    z = float(ndtri(0.5 + confidence / 2))  # norm.ppf's own function, without importing scipy.stats (0.7 s)
     with np.errstate(divide="ignore", invalid="ignore"):
         p = count_a / n_a
         if total is None:

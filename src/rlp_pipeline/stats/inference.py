@@ -30,10 +30,10 @@ import math
 from typing import Sequence
 
 import numpy as np
-import scipy.optimize
-import scipy.stats
-from scipy.special import gammaln
-from scipy.stats.contingency import odds_ratio as _scipy_odds_ratio
+import scipy  # scipy.optimize, .special and .stats load on first use (scipy's lazy submodules): a
+# process that only needs holm (the findings stage) then skips their second of import time.
+def gammaln(values): return scipy.special.gammaln(values)  # noqa: E704  (the log-gamma function)
+def _scipy_odds_ratio(table, kind): return scipy.stats.contingency.odds_ratio(table, kind=kind)  # noqa: E704
 
 __all__ = [
     "NotTestable",
