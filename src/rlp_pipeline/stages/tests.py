@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import scipy.stats
+import scipy  # scipy.stats loads on first use (lazy submodule): not in the stages that only import a helper
 
 from ..stats import inference
 from ..codebook import Codebook, load_codebook
