@@ -3,15 +3,19 @@ report's Limitations section built from it."""
 
 from __future__ import annotations
 
+import logging
+import shutil
 from collections import Counter
 
 import pandas as pd
 import pytest
 
 from conftest import RAW, REPO
+from rlp_pipeline.analysis import run_analysis, run_verdicts
 from rlp_pipeline.codebook import load_codebook
 from rlp_pipeline.registry import load_registry
 from rlp_pipeline.reporting import claims
+from rlp_pipeline.simulate import load_simulation_parameters, mobilisation_variant, write_population
 from rlp_pipeline.stages.calibration import about_mobilisation, calibration_table, run_calibration, run_seed
 
 REGISTRY = load_registry(REPO / "config" / "findings.yaml", load_codebook(RAW / "codebook.yaml"))
@@ -57,3 +61,31 @@ def test_the_limitations_say_the_data_are_circular_and_flag_unstable_findings(la
     assert "10 %" in text.replace("\u202f", " ") or "10%" in text  # F15's false reproduced rate
     assert ("pas une preuve" not in text)  # M1 is described as a check
     assert ("vérification" in text) if language == "fr" else ("check" in text)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("scenario", ["none", "default"])
+def test_the_calibration_judges_each_population_as_the_whole_analysis_does(tmp_path, scenario):
+    # The calibration computes only what the verdicts rest on (run_verdicts); on the same
+    # population, every column of the findings table and the components must be those of the
+    # complete analysis (run_analysis, the pipeline's stages in order).
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    shutil.copy(RAW / "codebook.yaml", raw / "codebook.yaml")
+    shutil.copy(RAW / "datapackage.yaml", raw / "datapackage.yaml")
+    seed = run_seed(20180517, scenario, 0)
+    parameters = mobilisation_variant(load_simulation_parameters(REPO / "config" / "simulation.yaml"), scenario)
+    write_population({**parameters, "seed": seed}, load_codebook(RAW / "codebook.yaml"), raw)
+    sampling = {"fraction": 0.4, "seed": seed, "stratify_by": None, "balance_resamples": 1000}
+    logging.disable(logging.WARNING)
+    try:
+        whole = run_analysis(raw / "codebook.yaml", raw / "datapackage.yaml", REPO / "config" / "findings.yaml",
+                             tmp_path / "whole", sampling, seed)
+        verdicts = run_verdicts(raw / "codebook.yaml", raw / "datapackage.yaml", REPO / "config" / "findings.yaml",
+                                tmp_path / "verdicts", sampling, seed)
+    finally:
+        logging.disable(logging.NOTSET)
+    pd.testing.assert_frame_equal(verdicts, whole)
+    assert (tmp_path / "verdicts" / "tests" / "components.csv").read_bytes() == \
+        (tmp_path / "whole" / "tests" / "components.csv").read_bytes()
+    assert not (tmp_path / "verdicts" / "tests" / "battery.csv").exists()  # the shortcut is taken

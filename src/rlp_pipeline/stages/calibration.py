@@ -4,8 +4,11 @@ and how often when it is true?
 The verdicts on the shipped data are circular: the simulator is set so that the findings hold.
 What the simulated data can show is how the method behaves, and this stage measures it. It
 simulates populations from the simulation parameters (config/simulation.yaml) under two
-scenarios, draws a sample of the configured design from each, runs every analysis stage
-(rlp_pipeline.analysis, the same stage functions as the pipeline) and counts the verdicts:
+scenarios, draws a sample of the configured design from each, runs the analysis stages the
+verdicts rest on (rlp_pipeline.analysis.run_verdicts: validation, sampling, diversity, the
+findings' components and their verdicts, the same stage functions as the pipeline, with the same
+permutation and resampling counts; the tables that decide no verdict are left out) and counts the
+verdicts:
 
 - ``none``: the mobilisation effects removed (both groups get the average probabilities). For
   the findings about mobilisation (their components compare levels or groups), the share called
@@ -32,7 +35,7 @@ from typing import Any, Mapping
 
 import pandas as pd
 
-from ..analysis import run_analysis
+from ..analysis import run_verdicts
 from ..codebook import load_codebook
 from ..describe import stage_datapackage
 from ..stats.descriptive import proportion_interval
@@ -77,7 +80,7 @@ def simulate_verdicts(codebook_path: Path, datapackage_path: Path, registry_path
             previous = logging.root.manager.disable
             logging.disable(logging.WARNING)
             try:
-                findings = run_analysis(raw / "codebook.yaml", raw / "datapackage.yaml", registry_path, folder / "derived",
+                findings = run_verdicts(raw / "codebook.yaml", raw / "datapackage.yaml", registry_path, folder / "derived",
                                         {**sampling, "seed": run_seed_value}, run_seed_value)
             finally:
                 logging.disable(previous)
@@ -134,8 +137,8 @@ TABLES: dict[str, dict[str, Any]] = {
     "calibration.csv": {
         "title": "Calibration of the verdicts on simulated populations: false reproduced rate and power",
         "description": "One row per scenario (none: mobilisation effects removed; default: the simulated effects) and "
-                       "finding; each run simulates a population, draws a sample of the configured design and runs every "
-                       "analysis stage (rlp_pipeline.stages.calibration).",
+                       "finding; each run simulates a population, draws a sample of the configured design and runs the "
+                       "analysis stages the verdicts rest on (rlp_pipeline.stages.calibration).",
         "columns": {
             "scenario": "none (mobilisation effects removed) or default (simulated effects kept)",
             "finding": "finding id", "about_mobilisation": "the finding compares mobilisation levels or groups",

@@ -315,3 +315,12 @@ TABLES["robustness.csv"] = {
         "specifications_holding": "how many of them give a verdict under which the finding holds",
     },
 }
+
+
+def verdicts(components_path: Path | str, codebook_path: Path | str, registry_path: Path | str,
+             simulated: bool) -> pd.DataFrame:
+    """The findings table of :func:`run_findings` (the verdicts, from components.csv read back as
+    the stage reads it), without the robustness table nor any file: for the calibration."""
+    registry = load_registry(registry_path, load_codebook(codebook_path))
+    return findings_table(registry, read_components(components_path), simulated)
+

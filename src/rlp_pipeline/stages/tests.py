@@ -838,7 +838,7 @@ def run_tests(sample_dir: Path | str, per_plan_path: Path | str, codebook_path: 
     codebook = load_codebook(codebook_path)
     registry = load_registry(registry_path, codebook)
     sample = read_analysed_sample(sample_dir)
-    per_plan = pd.read_csv(per_plan_path, dtype={"plan_id": str}, keep_default_na=False, na_values=[""])
+    per_plan = read_per_plan(per_plan_path)
     log.info("Testing %d analysed plans (seed %d)", len(sample.plans), seed)
     tables = {}
     components = finding_components(registry, sample, per_plan, codebook, sample_dir, seed)
@@ -951,3 +951,27 @@ TABLES["alternatives.csv"] = {
     "columns": {"specification": "id of the alternative specification within its finding",
                 **TABLES["components.csv"]["columns"]},
 }
+
+
+def read_per_plan(path: Path | str) -> pd.DataFrame:
+    """The diversity stage's per_plan.csv as the tests read it (plan ids as text, empty cells missing)."""
+    return pd.read_csv(path, dtype={"plan_id": str}, keep_default_na=False, na_values=[""])
+
+
+def run_components(sample_dir: Path | str, per_plan_path: Path | str, codebook_path: Path | str,
+                   registry_path: Path | str, seed: int, out_dir: Path | str) -> Path:
+    """Only what the verdicts rest on: every finding's components (:func:`finding_components`,
+    the numbers of :func:`run_tests`, whose random procedures draw from each component's own
+    stream, so computing nothing else changes none of them), written as components.csv; returns
+    its path. For the calibration, which counts verdicts on many simulated populations: the
+    battery, the distribution tests and the alternative specifications cost two thirds of the
+    stage and decide no verdict."""
+    sample_dir = Path(sample_dir)
+    codebook = load_codebook(codebook_path)
+    registry = load_registry(registry_path, codebook)
+    components = finding_components(registry, read_analysed_sample(sample_dir), read_per_plan(per_plan_path), codebook,
+                                    sample_dir, seed)
+    path = Path(out_dir) / "components.csv"
+    write_outputs({path: csv_bytes(components)})
+    return path
+
