@@ -86,6 +86,6 @@ def test_the_calibration_judges_each_population_as_the_whole_analysis_does(tmp_p
     finally:
         logging.disable(logging.NOTSET)
     pd.testing.assert_frame_equal(verdicts, whole)
-    assert (tmp_path / "verdicts" / "tests" / "components.csv").read_bytes() == \
-        (tmp_path / "whole" / "tests" / "components.csv").read_bytes()
+    for table in ("diversity/per_plan.csv", "tests/components.csv"):
+        assert (tmp_path / "verdicts" / table).read_bytes() == (tmp_path / "whole" / table).read_bytes(), table
     assert not (tmp_path / "verdicts" / "tests" / "battery.csv").exists()  # the shortcut is taken

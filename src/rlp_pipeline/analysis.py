@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from .stages.diversity import run_diversity
+from .stages.diversity import run_diversity, run_per_plan
 from .stages.findings import run_findings, verdicts
 from .stages.frequencies import run_frequencies
 from .stages.sample import run_sampling
@@ -39,16 +39,16 @@ def run_analysis(codebook: Path | str, datapackage: Path | str, registry: Path |
 def run_verdicts(codebook: Path | str, datapackage: Path | str, registry: Path | str, derived: Path | str,
                  sampling: dict[str, Any], statistics_seed: int) -> pd.DataFrame:
     """The findings table of :func:`run_analysis`, computing only what its verdicts rest on:
-    validation, sampling and diversity (the per-plan measures) as the stages write them, then the
-    findings' components (stages.tests.run_components) and their verdicts read back from
-    components.csv (stages.findings.verdicts), as the pipeline reads them. The frequencies, the
-    battery, the distribution tests, the alternative specifications and the robustness table
-    decide no verdict and are left out (the calibration analyses twenty populations)."""
+    validation, sampling and the per-plan measures (stages.diversity.run_per_plan) as the stages
+    write them, then the findings' components (stages.tests.run_components) and their verdicts
+    read back from components.csv (stages.findings.verdicts), as the pipeline reads them. The
+    frequencies, the diversity summaries, the battery, the distribution tests, the alternative
+    specifications and the robustness table decide no verdict and are left out: the calibration
+    analyses twenty populations."""
     derived = Path(derived)
     validated = run_validation(codebook, datapackage, derived / "validated")
     run_sampling(derived / "validated", derived / "sample", sampling, codebook)
-    run_diversity(derived / "sample", codebook, derived / "diversity")
-    components = run_components(derived / "sample", derived / "diversity" / "per_plan.csv", codebook, registry,
-                                statistics_seed, derived / "tests")
+    per_plan = run_per_plan(derived / "sample", codebook, derived / "diversity")
+    components = run_components(derived / "sample", per_plan, codebook, registry, statistics_seed, derived / "tests")
     return verdicts(components, codebook, registry, bool(validated.provenance["simulated"]))
 

@@ -5,7 +5,7 @@ The verdicts on the shipped data are circular: the simulator is set so that the 
 What the simulated data can show is how the method behaves, and this stage measures it. It
 simulates populations from the simulation parameters (config/simulation.yaml) under two
 scenarios, draws a sample of the configured design from each, runs the analysis stages the
-verdicts rest on (rlp_pipeline.analysis.run_verdicts: validation, sampling, diversity, the
+verdicts rest on (rlp_pipeline.analysis.run_verdicts: validation, sampling, per-plan measures, the
 findings' components and their verdicts, the same stage functions as the pipeline, with the same
 permutation and resampling counts; the tables that decide no verdict are left out) and counts the
 verdicts:

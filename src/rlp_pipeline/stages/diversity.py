@@ -247,3 +247,14 @@ def run_diversity(sample_dir: Path | str, codebook_path: Path | str, out_dir: Pa
     files[out_dir / "datapackage.json"] = json_bytes(package)
     write_outputs(files)
     LOGGER.info("Wrote per_plan.csv, summary.csv and datapackage.json to %s.", display_path(out_dir))
+
+
+def run_per_plan(sample_dir: Path | str, codebook_path: Path | str, out_dir: Path | str,
+                 rarefaction_size: int = 4) -> Path:
+    """Only per_plan.csv of :func:`run_diversity` (the same table, written the same way), for the
+    calibration: the tests' components read the per-plan measures, not the summaries. Returns its path."""
+    sample = read_analysed_sample(sample_dir)
+    path = Path(out_dir) / "per_plan.csv"
+    write_outputs({path: csv_bytes(per_plan_table(sample, load_codebook(codebook_path), rarefaction_size))})
+    return path
+
