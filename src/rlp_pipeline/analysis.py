@@ -51,4 +51,3 @@ def run_verdicts(codebook: Path | str, datapackage: Path | str, registry: Path |
     per_plan = run_per_plan(derived / "sample", codebook, derived / "diversity")
     components = run_components(derived / "sample", per_plan, codebook, registry, statistics_seed, derived / "tests")
     return verdicts(components, codebook, registry, bool(validated.provenance["simulated"]))
-

@@ -257,4 +257,3 @@ def run_per_plan(sample_dir: Path | str, codebook_path: Path | str, out_dir: Pat
     path = Path(out_dir) / "per_plan.csv"
     write_outputs({path: csv_bytes(per_plan_table(sample, load_codebook(codebook_path), rarefaction_size))})
     return path
-

@@ -323,4 +323,3 @@ def verdicts(components_path: Path | str, codebook_path: Path | str, registry_pa
     the stage reads it), without the robustness table nor any file: for the calibration."""
     registry = load_registry(registry_path, load_codebook(codebook_path))
     return findings_table(registry, read_components(components_path), simulated)
-

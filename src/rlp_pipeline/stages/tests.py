@@ -974,4 +974,3 @@ def run_components(sample_dir: Path | str, per_plan_path: Path | str, codebook_p
     path = Path(out_dir) / "components.csv"
     write_outputs({path: csv_bytes(components)})
     return path
-
