@@ -142,11 +142,12 @@ def resampled_binary_statistics(matrix: np.ndarray, clusters: Sequence, first: n
     agreement); units coded by both coders, their agreements and each coder's count of each
     category (kappa); the coincidences of categories 0 and 1 (alpha, two categories). A resample
     drawing cluster k w times adds w times its sums, so each resample's sums are its draw counts
-    times the clusters' sums. The sums are integers (the coincidences scaled by a power of two,
-    which only apply when every unit's number of coders less one is a power of two), so they are
-    exact in any order, and the statistics are then computed with the operations, in the order,
-    of :func:`percent_agreement`, :func:`cohen_kappa` and the `krippendorff` package: the same
-    floating-point numbers as calling them on each resample, a hundred times faster.
+    times the clusters' sums. The sums are integers (the coincidences are scaled by the largest
+    of the units' numbers of coders less one, which must all be powers of two for the scaled
+    values to be integers: 2 or 3 coders per unit), so they are exact in any order, and the
+    statistics are then computed with the operations, in the order, of
+    :func:`percent_agreement`, :func:`cohen_kappa` and the `krippendorff` package: the same
+    floating-point numbers as calling them on each resample, without a Python call per resample.
     Applies to a value-counts matrix of two categories with non-negative category indices in
     `first` and `second` (-1 where that coder did not code the unit)."""
     matrix = np.asarray(matrix)
