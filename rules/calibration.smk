@@ -4,6 +4,7 @@ CALIBRATION_SETTINGS = {
     "seed": config["statistics"]["seed"],
     "fraction": config["sampling"]["fraction"],
     "stratify_by": config["sampling"]["stratify_by"],
+    "rarefaction_size": config["statistics"]["rarefaction_size"],
 }
 
 
@@ -71,4 +72,5 @@ rule calibration:
         "python -m rlp_pipeline --log {log} calibration"
         " --codebook {input.codebook} --datapackage {input.datapackage} --registry {input.registry}"
         " --simulation {input.simulation} --fraction {params.fraction} --stratify-by '{params.stratify_by}'"
-        " --simulations {params.simulations} --seed {params.seed} --out data/derived/calibration"
+        " --simulations {params.simulations} --seed {params.seed}"
+        " --rarefaction-size {params.rarefaction_size} --out data/derived/calibration"

@@ -89,3 +89,31 @@ def test_the_calibration_judges_each_population_as_the_whole_analysis_does(tmp_p
     for table in ("diversity/per_plan.csv", "tests/components.csv"):
         assert (tmp_path / "verdicts" / table).read_bytes() == (tmp_path / "whole" / table).read_bytes(), table
     assert not (tmp_path / "verdicts" / "tests" / "battery.csv").exists()  # the shortcut is taken
+
+
+class _Stop(Exception):
+    pass
+
+
+def test_the_simulated_samples_are_rarefied_to_the_configured_size(tmp_path, monkeypatch):
+    # The calibration must judge each simulated sample as the pipeline judges the real one: a
+    # rarefied diversity measure computed at another size would calibrate another measure.
+    seen = []
+
+    def record_and_stop(sample, codebook, out, rarefaction_size=4):
+        seen.append(rarefaction_size)
+        raise _Stop
+
+    monkeypatch.setattr("rlp_pipeline.analysis.run_per_plan", record_and_stop)
+    with pytest.raises(_Stop):
+        run_calibration(RAW / "codebook.yaml", RAW / "datapackage.yaml", REPO / "config" / "findings.yaml",
+                        REPO / "config" / "simulation.yaml", {"fraction": 0.4, "stratify_by": None,
+                                                              "balance_resamples": 20}, 1, 7, tmp_path,
+                        rarefaction_size=7)
+    assert seen == [7]
+
+
+def test_the_rule_passes_the_configured_rarefaction_size_to_the_calibration():
+    rule = (REPO / "rules" / "calibration.smk").read_text(encoding="utf-8")
+    assert '"rarefaction_size": config["statistics"]["rarefaction_size"]' in rule
+    assert "--rarefaction-size {params.rarefaction_size}" in rule

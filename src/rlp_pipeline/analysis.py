@@ -22,14 +22,15 @@ from .stages.validate import run_validation
 
 
 def run_analysis(codebook: Path | str, datapackage: Path | str, registry: Path | str, derived: Path | str,
-                 sampling: dict[str, Any], statistics_seed: int) -> pd.DataFrame:
+                 sampling: dict[str, Any], statistics_seed: int, rarefaction_size: int = 4) -> pd.DataFrame:
     """Run validation, sampling, frequencies, diversity, tests and findings into `derived`;
-    return the findings table."""
+    return the findings table. `rarefaction_size` is the diversity stage's
+    (``statistics.rarefaction_size`` in the pipeline)."""
     derived = Path(derived)
     validated = run_validation(codebook, datapackage, derived / "validated")
     run_sampling(derived / "validated", derived / "sample", sampling, codebook)
     run_frequencies(derived / "sample", codebook, derived / "frequencies")
-    run_diversity(derived / "sample", codebook, derived / "diversity")
+    run_diversity(derived / "sample", codebook, derived / "diversity", rarefaction_size)
     run_tests(derived / "sample", derived / "diversity" / "per_plan.csv", codebook, registry, statistics_seed,
               derived / "tests")
     return run_findings(derived / "tests" / "components.csv", codebook, registry,
@@ -37,7 +38,7 @@ def run_analysis(codebook: Path | str, datapackage: Path | str, registry: Path |
 
 
 def run_verdicts(codebook: Path | str, datapackage: Path | str, registry: Path | str, derived: Path | str,
-                 sampling: dict[str, Any], statistics_seed: int) -> pd.DataFrame:
+                 sampling: dict[str, Any], statistics_seed: int, rarefaction_size: int = 4) -> pd.DataFrame:
     """The findings table of :func:`run_analysis`, computing only what its verdicts rest on:
     validation, sampling and the per-plan measures (stages.diversity.run_per_plan) as the stages
     write them, then the findings' components (stages.tests.run_components) and their verdicts
@@ -48,6 +49,6 @@ def run_verdicts(codebook: Path | str, datapackage: Path | str, registry: Path |
     derived = Path(derived)
     validated = run_validation(codebook, datapackage, derived / "validated")
     run_sampling(derived / "validated", derived / "sample", sampling, codebook)
-    per_plan = run_per_plan(derived / "sample", codebook, derived / "diversity")
+    per_plan = run_per_plan(derived / "sample", codebook, derived / "diversity", rarefaction_size)
     components = run_components(derived / "sample", per_plan, codebook, registry, statistics_seed, derived / "tests")
     return verdicts(components, codebook, registry, bool(validated.provenance["simulated"]))

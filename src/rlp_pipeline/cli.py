@@ -94,6 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
     calibration.add_argument("--fraction", type=float, default=0.40, help="sampling fraction (default: %(default)s)")
     calibration.add_argument("--stratify-by", default=None, help="column for proportional stratification (default: none)")
     calibration.add_argument("--balance-resamples", type=int, default=1000, help="Monte Carlo redraws of the balance test per run (default: %(default)s)")
+    calibration.add_argument("--rarefaction-size", type=int, default=4,
+                             help="coded passages every plan's diversity is rarefied to, as in the diversity stage (default: %(default)s)")
     calibration.add_argument("--simulations", type=int, default=20, help="simulated populations per scenario (default: %(default)s)")
     calibration.add_argument("--seed", type=int, required=True, help="statistics seed (from config/config.yaml)")
     calibration.add_argument("--out", type=Path, default=Path("data/derived/calibration"), help="output folder (default: %(default)s)")
@@ -273,7 +275,8 @@ def run(arguments: argparse.Namespace) -> None:
         sampling = {"fraction": arguments.fraction, "balance_resamples": arguments.balance_resamples,
                     "stratify_by": None if arguments.stratify_by in (None, "", "None", "null") else arguments.stratify_by}
         run_calibration(arguments.codebook, arguments.datapackage, arguments.registry, arguments.simulation, sampling,
-                        arguments.simulations, arguments.seed, arguments.out)
+                        arguments.simulations, arguments.seed, arguments.out,
+                        rarefaction_size=arguments.rarefaction_size)
     elif arguments.command == "findings":
         import json
 

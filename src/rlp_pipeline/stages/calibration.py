@@ -63,8 +63,10 @@ def run_seed(seed: int, scenario: str, run: int) -> int:
 
 
 def simulate_verdicts(codebook_path: Path, datapackage_path: Path, registry_path: Path, simulation_path: Path,
-                      sampling: Mapping[str, Any], scenario: str, simulations: int, seed: int) -> dict[str, Counter]:
-    """Verdict counts per finding over `simulations` populations simulated under a scenario."""
+                      sampling: Mapping[str, Any], scenario: str, simulations: int, seed: int,
+                      rarefaction_size: int = 4) -> dict[str, Counter]:
+    """Verdict counts per finding over `simulations` populations simulated under a scenario, each
+    analysed as the pipeline analyses the real sample (same rarefaction size)."""
     codebook = load_codebook(codebook_path)
     base = mobilisation_variant(load_simulation_parameters(simulation_path), scenario)
     counts: dict[str, Counter] = {}
@@ -81,7 +83,7 @@ def simulate_verdicts(codebook_path: Path, datapackage_path: Path, registry_path
             logging.disable(logging.WARNING)
             try:
                 findings = run_verdicts(raw / "codebook.yaml", raw / "datapackage.yaml", registry_path, folder / "derived",
-                                        {**sampling, "seed": run_seed_value}, run_seed_value)
+                                        {**sampling, "seed": run_seed_value}, run_seed_value, rarefaction_size)
             finally:
                 logging.disable(previous)
             for finding, verdict in zip(findings["id"], findings["verdict"]):
@@ -117,13 +119,14 @@ def calibration_table(registry: Registry, counts: Mapping[str, Mapping[str, Coun
 
 def run_calibration(codebook_path: Path | str, datapackage_path: Path | str, registry_path: Path | str,
                     simulation_path: Path | str, sampling: Mapping[str, Any], simulations: int, seed: int,
-                    out_dir: Path | str, simulated: bool = True) -> pd.DataFrame:
+                    out_dir: Path | str, simulated: bool = True, rarefaction_size: int = 4) -> pd.DataFrame:
     """The stage: simulate, analyse and count under both scenarios; write calibration.csv and
     its data package."""
     codebook_path, datapackage_path = Path(codebook_path), Path(datapackage_path)
     registry = load_registry(registry_path, load_codebook(codebook_path))
     counts = {scenario: simulate_verdicts(codebook_path, datapackage_path, Path(registry_path), Path(simulation_path),
-                                          sampling, scenario, simulations, seed) for scenario in SCENARIOS}
+                                          sampling, scenario, simulations, seed, rarefaction_size)
+              for scenario in SCENARIOS}
     table = calibration_table(registry, counts, simulations)
     out_dir = Path(out_dir)
     write_outputs({
