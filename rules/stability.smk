@@ -1,4 +1,4 @@
-# Stability of the findings across alternative random samples (rlp_pipeline.stability): the
+# Stability of the findings across alternative random samples (rlp_pipeline.stages.stability): the
 # alternative samples are split into chunks, one Snakemake job each, then merged.
 
 STABILITY = config["stability"]

@@ -325,7 +325,7 @@ REBUILD_SCOPE = {
     "stages/diversity.py": {"diversity"} | CALIBRATION | AFTER_THE_TESTS,
     "stages/tests.py": AFTER_THE_TESTS | {"agreement"} | CALIBRATION,
     "stages/findings.py": AFTER_THE_TESTS | {"agreement"} | CALIBRATION,
-    "stability.py": {"stability_chunk", "stability", "figures", "report", "all"},
+    "stages/stability.py": {"stability_chunk", "stability", "figures", "report", "all"},
     "stages/figures.py": {"figures", "report", "all"},
     "render.py": {"report", "all"},
     "stages/audit.py": {"audit", "all"},

@@ -1,6 +1,6 @@
 """The stability stage: alternative samples judged exactly as the real one, deterministically.
 
-The fast path of rlp_pipeline.stability is checked against the package's reference functions
+The fast path of rlp_pipeline.stages.stability is checked against the package's reference functions
 (inference.jonckheere_terpstra, mann_whitney; the tests and findings stages' outputs on the
 actual sample), and the stage's promises are checked end to end on the shipped data: the same
 master seed gives the same files, another seed other samples, and the chunking changes nothing.
@@ -17,7 +17,7 @@ import pytest
 from hypothesis import assume, given, settings as hypothesis_settings, strategies as st
 
 from conftest import RAW, REPO
-from rlp_pipeline import stability
+from rlp_pipeline.stages import stability
 from rlp_pipeline.stats import inference
 from rlp_pipeline.analysis import run_analysis
 from rlp_pipeline.stages.findings import NOT_REPRODUCED, NOT_TESTABLE, REPRODUCED, TREND, VERDICTS, verdict_ids

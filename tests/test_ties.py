@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 import scipy.stats
 
-from rlp_pipeline import stability
+from rlp_pipeline.stages import stability
 from rlp_pipeline.stats import inference
 from rlp_pipeline.stages import tests as significance
 from rlp_pipeline.stats.descriptive import pielou_evenness, shannon

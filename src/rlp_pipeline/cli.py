@@ -285,7 +285,7 @@ def run(arguments: argparse.Namespace) -> None:
         record = json.loads((arguments.sample / "sampling_record.json").read_text(encoding="utf-8"))
         run_findings(arguments.components, arguments.codebook, arguments.registry, bool(record["simulated"]), arguments.out)
     elif arguments.command in ("stability-chunk", "stability"):
-        from .stability import run_chunk, run_merge
+        from .stages.stability import run_chunk, run_merge
 
         settings = {"redraws": arguments.redraws, "chunks": arguments.chunks, "seed": arguments.seed,
                     "method": arguments.method, "rarefaction_size": arguments.rarefaction_size}

@@ -44,22 +44,22 @@ import numpy as np
 import pandas as pd
 import scipy.special
 
-from .stats import inference
-from .codebook import Codebook, load_codebook
-from .describe import stage_datapackage
-from .stats.descriptive import proportion_interval
-from .stages.diversity import per_plan_table
-from .stages.findings import OBSERVED, REPRODUCED, VERDICTS, adjusted_p_values, verdict_ids
-from .indicators import PlanIndicators
-from .stats.inference import NotTestable
-from .io.outputs import csv_bytes, json_bytes, write_outputs
-from .plan_tables import AnalysedSample
-from .problems import InputError, Problem, display_path
-from .registry import DESCRIPTIVE_KINDS, QUANTIFIER_KINDS, Registry, load_registry
-from .stages.sample import BALANCE_VARIABLES, _categories, _redrawn_counts, draw_sample, pearson_chi_square, read_validated
-from .stages.tests import GROUPS, derived_seed, majority_test
+from ..stats import inference
+from ..codebook import Codebook, load_codebook
+from ..describe import stage_datapackage
+from ..stats.descriptive import proportion_interval
+from .diversity import per_plan_table
+from .findings import OBSERVED, REPRODUCED, VERDICTS, adjusted_p_values, verdict_ids
+from ..indicators import PlanIndicators
+from ..stats.inference import NotTestable
+from ..io.outputs import csv_bytes, json_bytes, write_outputs
+from ..plan_tables import AnalysedSample
+from ..problems import InputError, Problem, display_path
+from ..registry import DESCRIPTIVE_KINDS, QUANTIFIER_KINDS, Registry, load_registry
+from .sample import BALANCE_VARIABLES, _categories, _redrawn_counts, draw_sample, pearson_chi_square, read_validated
+from .tests import GROUPS, derived_seed, majority_test
 
-LOGGER = logging.getLogger("rlp_pipeline.stability")
+LOGGER = logging.getLogger("rlp_pipeline.stages.stability")
 STAGE = "stability"
 CONFIG_FILE = "config/config.yaml"
 METHODS = ("auto", "redraw", "bootstrap")
@@ -480,7 +480,7 @@ def permuted_jt(codes: np.ndarray, permutations: np.ndarray, sizes: np.ndarray, 
     the bincounts of ``jt_from_codes``, which remains the reference)."""
     # Imported here: Numba's start-up (about half a second to import it and load the compiled
     # loop) is paid only by processes that permute many samples (the chunks), not by the merge.
-    from .stats import jonckheere
+    from ..stats import jonckheere
 
     return jonckheere.permuted_jt(codes, permutations, sizes, width)
 
@@ -699,7 +699,7 @@ def check_against_findings(inputs: StabilityInputs, statistics_seed: int, findin
                  for fid, v in verdicts.items() if observed.get(fid) != v[0][0]]
     if different:
         raise RuntimeError("The stability stage does not judge the actual sample as the findings stage did ("
-                           + "; ".join(different) + "). This is a bug in rlp_pipeline.stability; please report it.")
+                           + "; ".join(different) + "). This is a bug in rlp_pipeline.stages.stability; please report it.")
 
 
 def stability_table(registry: Registry, redraws: pd.DataFrame, findings: pd.DataFrame, method: str,
