@@ -1,0 +1,31 @@
+"""Long code in a table breaks only where a reader expects it (rlp_pipeline.reporting.code_breaks):
+after / _ . and every 16 digits of a checksum, with <wbr> elements that leave the text unchanged."""
+
+from __future__ import annotations
+
+import re
+
+from rlp_pipeline.reporting.code_breaks import code_breaks, table_code_breaks
+
+CHECKSUM = "f21c12c4be707394c559102180f7b9440699fe6eb67ffd80ef7a480fab02aa65"
+
+
+def text_of(html: str) -> str:
+    return re.sub(r"<[^>]+>", "", html)
+
+
+def test_paths_ids_and_checksums_break_at_their_separators_only():
+    html = (f'<td><code>data/derived/frequencies/strategy_status.csv</code> <code>institutionalisation</code> '
+            f'<code class="x">{CHECKSUM}</code> <code>a&amp;b_c.</code> <code>draw.</code></td>')
+    out = code_breaks(html)
+    assert "<code>data/<wbr>derived/<wbr>frequencies/<wbr>strategy_<wbr>status.<wbr>csv</code>" in out
+    assert "<code>institutionalisation</code>" in out  # a word without separator stays whole
+    assert f'<code class="x">{"<wbr>".join(CHECKSUM[i:i + 16] for i in range(0, 64, 16))}</code>' in out
+    assert "<code>a&amp;b_<wbr>c.</code>" in out and "<code>draw.</code>" in out  # entities whole, no break at the end
+    assert text_of(out) == text_of(html)  # a copied path or checksum stays exact
+
+
+def test_only_code_inside_tables_is_changed_in_a_document():
+    html = "<p><code>a_b</code></p><table><tr><td><code>a_b</code></td></tr></table><pre><code>x_y</code></pre>"
+    assert table_code_breaks(html) == \
+        "<p><code>a_b</code></p><table><tr><td><code>a_<wbr>b</code></td></tr></table><pre><code>x_y</code></pre>"
