@@ -16,16 +16,19 @@ def text_of(html: str) -> str:
 
 def test_paths_ids_and_checksums_break_at_their_separators_only():
     html = (f'<td><code>data/derived/frequencies/strategy_status.csv</code> <code>institutionalisation</code> '
-            f'<code class="x">{CHECKSUM}</code> <code>a&amp;b_c.</code> <code>draw.</code></td>')
+            f'<code class="x">{CHECKSUM}</code> <code>zzzzzzzzzzzzzzzzzzzzzzz&amp;b_c.</code> <code>kappa_low</code> '
+            f'<code>inst_strategic_choices</code> <code>rlp_pipeline.stages.figures.draw_strategies</code></td>')
     out = code_breaks(html)
-    assert "<code>data/<wbr>derived/<wbr>frequencies/<wbr>strategy_<wbr>status.<wbr>csv</code>" in out
+    assert "<code>data/<wbr>derived/<wbr>frequencies/<wbr>strategy_<wbr>status.csv</code>" in out  # not before .csv
     assert "<code>institutionalisation</code>" in out  # a word without separator stays whole
+    assert "<code>kappa_low</code>" in out and "<code>inst_strategic_choices</code>" in out  # short ids too
+    assert "<code>rlp_<wbr>pipeline.<wbr>stages.<wbr>figures.<wbr>draw_<wbr>strategies</code>" in out
     assert f'<code class="x">{"<wbr>".join(CHECKSUM[i:i + 16] for i in range(0, 64, 16))}</code>' in out
-    assert "<code>a&amp;b_<wbr>c.</code>" in out and "<code>draw.</code>" in out  # entities whole, no break at the end
+    assert "<code>zzzzzzzzzzzzzzzzzzzzzzz&amp;b_c.</code>" in out  # entities whole, no break near the end
     assert text_of(out) == text_of(html)  # a copied path or checksum stays exact
 
 
 def test_only_code_inside_tables_is_changed_in_a_document():
-    html = "<p><code>a_b</code></p><table><tr><td><code>a_b</code></td></tr></table><pre><code>x_y</code></pre>"
-    assert table_code_breaks(html) == \
-        "<p><code>a_b</code></p><table><tr><td><code>a_<wbr>b</code></td></tr></table><pre><code>x_y</code></pre>"
+    long = "data/derived/sample/balance.csv"
+    html = f"<p><code>{long}</code></p><table><tr><td><code>{long}</code></td></tr></table><pre><code>{long}</code></pre>"
+    assert table_code_breaks(html) == html.replace(f"<td><code>{long}", "<td><code>data/<wbr>derived/<wbr>sample/<wbr>balance.csv")
