@@ -75,8 +75,11 @@ def test_a_table_becomes_a_float_with_raw_bodies_and_its_caption_and_nothing_els
 
 def test_the_tables_are_written_as_pandoc_writes_the_pipe_table():
     """Cell for cell what Pandoc's writers give for the same pipe table (the one Quarto read)."""
-    [text] = qt.raw_tables([table()], PANDOC)
-    pipe = table().split("\n\n:")[0]
+    plain = table_markdown(HEADER, [[re.sub(r"\[(F\d+)\]\(#sec-\w+\)", r"\1", cell) for cell in row] for row in ROWS],
+                           CAPTION, "tbl-plain")
+    [text] = qt.raw_tables([plain], PANDOC)
+    pipe = plain.split("\n\n:")[0]
+    assert "<col " in text and "columns: (" in text  # the relative widths of the dashes
     html = subprocess.run([PANDOC, "-f", "markdown", "-t", "html", "--wrap", "none"], input=pipe, text=True,
                           capture_output=True, check=True).stdout
     raw_html = re.search(r"```{=html}\n(.*?)\n```", text, re.S)[1]
@@ -157,3 +160,11 @@ def test_a_table_conversion_failure_under_quarto_names_the_qmd(monkeypatch, tmp_
     with pytest.raises(rd.RenderError, match=r"proj/index\.qmd: .*no-such-pandoc could not write the report's tables"):
         rd.execute_notebooks(root, ["index.qmd"], "fr", root)
     assert not (root / "index.ipynb").exists()
+
+
+def test_a_table_with_a_link_loses_its_column_widths_as_under_quarto():
+    """Quarto's default tbl-colwidths "auto": a table with a link in a cell (the summary's finding
+    ids) has no relative column widths; the others keep those of their dashes."""
+    [text] = qt.raw_tables([table()], PANDOC)
+    assert "<col " not in text and "<colgroup>" not in text
+    assert re.search(r"#table\(\n  columns: 4,", text)

@@ -12,7 +12,8 @@ PDF): see README, "Rendering".
 What stays the same: the table's number, caption and cross-references (a Div ``#tbl-<id>`` whose
 last paragraph is the caption is a table float for Quarto >= 1.4, numbered and captioned as a
 captioned pipe table is), and the table's markup, which is what Pandoc's writers give for the same
-pipe table with the changes Quarto's own filters make to a table: in HTML the row classes
+pipe table with the changes Quarto's own filters make to a table: no relative column widths if a
+cell has a link (tbl-colwidths "auto", modules/tablecolwidths.lua), in HTML the row classes
 (``header``, ``odd``, ``even``) and ``caption-top`` (quarto-post/html.lua; Quarto's Bootstrap
 post-processor then adds ``table`` as before), in Typst a bare ``#table(...)`` (quarto-post/
 typst.lua's ``typst:no-figure``) inside Quarto's figure. The fallback renderer is not concerned:
@@ -62,10 +63,24 @@ local function html_table(tbl)
   return tbl
 end
 
+-- modules/tablecolwidths.lua with Quarto's default tbl-colwidths "auto": a table with a link in a
+-- cell loses the relative column widths of its dashes (the browser and Typst size its columns)
+local function quarto_colwidths(tbl)
+  local link = false
+  tbl:walk({Link = function() link = true end})
+  if not link then return tbl end
+  local simple = pandoc.utils.to_simple_table(tbl)
+  local widths = {}
+  for i = 1, #tbl.colspecs do widths[i] = 0 end
+  simple.widths = widths
+  return pandoc.utils.from_simple_table(simple)
+end
+
 function Writer(doc, opts)
   local tables = {}
   for _, block in ipairs(doc.blocks) do
     if block.t == "Table" then
+      block = quarto_colwidths(block)
       local typst = block:clone()
       typst.attr.classes:insert("typst:no-figure")  -- quarto-post/typst.lua
       table.insert(tables, {
