@@ -64,7 +64,7 @@ def test_a_table_becomes_a_float_with_raw_bodies_and_its_caption_and_nothing_els
     assert html.startswith(qt.NO_TABLE_PROCESSING + "\n<table class=\"caption-top\">")
     assert re.findall(r'<tr class="(\w+)">', html) == ["header", "odd", "even", "odd"]
     assert '<span class="verdict verdict-reproduced">✔ Reproduit</span>' in html
-    assert '<a href="#sec-f01">F01</a>' in html and "<code>inst_expertise</code>" in html
+    assert '<a href="#sec-f01">F01</a>' in html and "<code>inst_<wbr>expertise</code>" in html
     assert '<span class="verbatim">Extrait : « x|y »</span>' in html and "<code>a```b</code>" in html
     assert "<em>observé</em>" in html and "<caption" not in html
     # Typst: a bare table (Quarto's figure holds it), each cell's markup written by Pandoc

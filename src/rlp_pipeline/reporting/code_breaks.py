@@ -17,9 +17,11 @@ from __future__ import annotations
 import html
 import re
 
-# Code of at most this many characters never breaks (the longest code id of the codebook,
-# « inst_strategic_choices », has 22); longer code (paths, function names, checksums) may.
-LONG = 24
+# Code of at most this many characters never breaks (« kappa_low », « appr_norms »: a list of
+# column names breaks between them); longer code (« inst_strategic_choices », paths, function
+# names, checksums) may, at its separators, so that a three-column codebook table still fits a
+# phone's screen without scrolling.
+LONG = 12
 CODE = re.compile(r"(<code\b[^>]*>)(.*?)(</code>)", re.DOTALL)
 TABLE = re.compile(r"<table\b.*?</table>", re.DOTALL)
 
@@ -32,7 +34,7 @@ def code_breaks(html: str) -> str:
 
 def _breaks(code: str) -> str:
     """The inside of one <code> element (escaped text, no tags) with its break opportunities, if it
-    is longer than LONG characters: a shorter id (``kappa_low``) stays whole, so that a list of ids
+    is longer than LONG characters: a short id (``kappa_low``) stays whole, so that a list of ids
     breaks between them rather than after the last ``_`` that fits the line."""
     if len(html.unescape(code)) <= LONG:
         return code
