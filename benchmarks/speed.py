@@ -402,28 +402,36 @@ def report_documents(built: Path, work: Path) -> None:
 def compare_renderers(built: Path, work: Path, rounds: int = 2) -> None:
     """Part 1d: the report stage (four documents) with the fallback renderer and with real Quarto,
     in the same built copy, alternating (fallback, Quarto, fallback, ...) so that both see the
-    same load; prints each run, the medians and their ratio against the goal (Quarto at most
-    1.5 times the fallback). Skipped where the quarto command is not on PATH."""
+    same load; prints each run (wall time, and CPU time: user + system of the run and all its
+    processes, which the machine's other work changes much less), the medians and their ratios
+    against the goal (Quarto at most 1.5 times the fallback). Skipped where the quarto command is
+    not on PATH."""
     if shutil.which("quarto") is None:
         print("  fallback vs real Quarto: quarto is not on PATH (export PATH=/path/to/quarto/bin:$PATH), not compared")
         return
     runs: dict[str, list[float]] = {"fallback": [], "quarto": []}
+    cpu: dict[str, list[float]] = {"fallback": [], "quarto": []}
     names: dict[str, str] = {}
     for round_ in range(rounds):
         for renderer in runs:
             progress(f"report stage with the {renderer} renderer, round {round_ + 1} of {rounds} ...")
+            before = children_cpu()
             timed = run_child("report", built, ["--child-label", renderer], work / f"report-{renderer}.json")
             if timed is None:
                 return
             runs[renderer].append(timed["seconds"])
+            cpu[renderer].append(children_cpu() - before)
             names[renderer] = timed["renderer"]
     medians = {renderer: statistics.median(seconds) for renderer, seconds in runs.items()}
+    cpu_medians = {renderer: statistics.median(seconds) for renderer, seconds in cpu.items()}
     print(f"  fallback vs real Quarto, the four documents (report stage, alternating runs; {load()}):")
     for renderer, seconds in runs.items():
-        print(f"    {renderer:8} median {medians[renderer]:6.1f} s  (runs: {', '.join(f'{t:.1f}' for t in seconds)}; "
-              f"{names[renderer]})")
+        print(f"    {renderer:8} median {medians[renderer]:6.1f} s wall, {cpu_medians[renderer]:6.1f} s CPU  "
+              f"(runs: {', '.join(f'{t:.1f}' for t in seconds)} s wall; "
+              f"{', '.join(f'{t:.1f}' for t in cpu[renderer])} s CPU; {names[renderer]})")
     ratio = medians["quarto"] / medians["fallback"]
-    print(f"    ratio Quarto / fallback: {ratio:.2f}; goal <= 1.5: {'met' if ratio <= 1.5 else 'not met'}")
+    print(f"    ratio Quarto / fallback: {ratio:.2f} wall (goal <= 1.5: {'met' if ratio <= 1.5 else 'not met'}), "
+          f"{cpu_medians['quarto'] / cpu_medians['fallback']:.2f} CPU; {load()}")
 
 
 def report_only(built: Path, work: Path) -> None:

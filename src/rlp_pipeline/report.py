@@ -411,9 +411,10 @@ def table_markdown(header: list[str], rows: list[list[str]], caption: str | None
 
 
 def visible_length(cell: str) -> int:
-    """The length of a Markdown cell as read: without span attributes (``]{.verdict ...}``), link
-    targets (``](#sec-f01)``), brackets, backticks, emphasis marks and escaping backslashes."""
-    text = re.sub(r"\]\{[^}]*\}|\]\([^)]*\)", "", cell)
+    """The length of a Markdown cell as read: without raw inlines for one format (a badge's
+    Typst frame, report.badge), span attributes (``]{.verdict ...}``), link targets
+    (``](#sec-f01)``), brackets, backticks, emphasis marks and escaping backslashes."""
+    text = re.sub(r"`[^`]*`\{=\w+\}|\]\{[^}]*\}|\]\([^)]*\)", "", cell)
     return len(re.sub(r"[\[\]`*\\]", "", text))
 
 
@@ -659,10 +660,13 @@ class Report:
         return f"{self.pct(share)} {format_interval(low, high, self.language, percent=True)}"
 
     def badge(self, verdict: str) -> str:
-        """A verdict as a readable badge: symbol and words (never colour alone)."""
+        """A verdict as a readable badge: symbol and words (never colour alone). In the HTML a pill
+        (report/style.css's .verdict); in the PDF a framed box (typst_setup's rlp-badge, in raw
+        Typst that HTML drops), so that the badge no longer runs into the sentence after it."""
         code = self.codebook.code("verdicts", verdict)
         css = verdict.replace(" ", "-")
-        return f"[{code.attributes['symbol']} {escape_markdown(code.label[self.language])}]{{.verdict .verdict-{css}}}"
+        return (f"`#rlp-badge[`{{=typst}}[{code.attributes['symbol']} {escape_markdown(code.label[self.language])}]"
+                f"{{.verdict .verdict-{css}}}`]`{{=typst}}")
 
     # --- pieces ----------------------------------------------------------------------------------
 
@@ -724,6 +728,9 @@ class Report:
             dated += f"#set document(author: ({authors},))\n"
         return ("```{=typst}\n" + dated +
                 f'#set figure.caption(separator: [{separator}])\n'
+                # a verdict badge (Report.badge): framed, in semibold, apart from the sentence around it
+                "#let rlp-badge(body) = box(stroke: 0.6pt + luma(110), inset: (x: 3pt), outset: (y: 2.5pt), "
+                "radius: 5pt, text(weight: \"semibold\", body))\n"
                 "#show figure: set block(breakable: true)\n"
                 # a caption above its table stays with it (never alone at a page's bottom)
                 "#show figure.caption: it => block(sticky: true, it)\n"
