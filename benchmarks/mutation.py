@@ -56,7 +56,7 @@ TESTS = {
     "stages/diversity": ["tests/test_diversity.py", "tests/test_hill.py"],
     "stages/sample": ["tests/test_sampling.py"],
     "stages/validate": ["tests/test_validate.py", "tests/test_hostile_inputs.py"],
-    "report": ["tests/test_report_sources.py", "tests/test_report_numbers.py", "tests/test_claims.py"],
+    "reporting/document": ["tests/test_report_sources.py", "tests/test_report_numbers.py", "tests/test_claims.py"],
     "reporting/claims": ["tests/test_claims.py", "tests/test_report_numbers.py"],
 }
 NEEDS_BUILD = "tests/test_report_numbers.py"

@@ -47,7 +47,7 @@ REPORT_SOURCES = [
     "report/index.qmd",
     "report/style.css",
 ]
-# Every derived file the report's cells read (rlp_pipeline.report).
+# Every derived file the report's cells read (rlp_pipeline.reporting.document).
 REPORT_INPUTS = [
     "data/derived/findings/findings.csv",
     "data/derived/tests/components.csv",

@@ -29,7 +29,7 @@ import pandas as pd
 
 from rlp_pipeline.codebook import load_codebook
 from rlp_pipeline.fmt import format_count, format_number, format_p, format_percent
-from rlp_pipeline.report import TEXT
+from rlp_pipeline.reporting.document import TEXT
 
 NBSP, NNBSP = "\u00a0", "\u202f"
 SHARE_KINDS = ("majority", "paired_difference", "group_difference")

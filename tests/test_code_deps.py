@@ -102,12 +102,12 @@ def test_an_unknown_command_is_an_error_naming_it(toy):
 def test_the_real_stages_depend_on_their_own_modules_only():
     figures = names(PACKAGE, code_dependencies(PACKAGE, "figures"))
     assert "stages/figures.py" in figures and "fmt.py" in figures
-    assert not {"stages/stability.py", "stages/tests.py", "stages/sample.py", "stages/validate.py", "report.py"} & figures
+    assert not {"stages/stability.py", "stages/tests.py", "stages/sample.py", "stages/validate.py", "reporting/document.py"} & figures
     chunk = names(PACKAGE, code_dependencies(PACKAGE, "stability-chunk"))
     assert {"stages/stability.py", "stages/tests.py", "stages/findings.py", "stages/sample.py"} <= chunk
-    assert not {"stages/figures.py", "report.py", "render.py", "stages/audit.py"} & chunk
+    assert not {"stages/figures.py", "reporting/document.py", "reporting/render.py", "stages/audit.py"} & chunk
     report = names(PACKAGE, code_dependencies(PACKAGE, "report", (REPO / "report" / "index.qmd",)))
-    assert {"report.py", "render.py"} <= report and "stages/figures.py" not in report
+    assert {"reporting/document.py", "reporting/render.py"} <= report and "stages/figures.py" not in report
 
 
 def test_the_cache_answers_like_the_analysis_and_follows_edits(toy, tmp_path, monkeypatch):

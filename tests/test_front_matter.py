@@ -13,7 +13,7 @@ import yaml
 from rlp_pipeline.codebook import load_codebook
 from rlp_pipeline.problems import InputError
 from rlp_pipeline.registry import load_registry, registry_problems
-from rlp_pipeline.report import TEXT, french_statistics
+from rlp_pipeline.reporting.document import TEXT, french_statistics
 from rlp_pipeline.reporting import claims
 from rlp_pipeline.reporting.front_matter import (Author, FrontMatter, citation_cff, how_to_cite, load_front_matter,
                                                  title_page)

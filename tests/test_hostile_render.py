@@ -1,6 +1,6 @@
 """Bounded rendering of the worst accepted data text, and no work folder left by a killed render.
 
-The report quotes one excerpt per sub-strategy with its plan's name (rlp_pipeline.report). The
+The report quotes one excerpt per sub-strategy with its plan's name (rlp_pipeline.reporting.document). The
 data package bounds an excerpt at 5,000 characters and a name at 300; this test renders, with
 the fallback renderer, a document quoting that many excerpts of the greatest accepted length,
 each a single unbroken word, in both languages, and bounds the time. benchmarks/worst_input.py
@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from conftest import RAW
-from rlp_pipeline import render as rd
+from rlp_pipeline.reporting import render as rd
 from rlp_pipeline.io.datapackage import load_datapackage
 from rlp_pipeline.safety.text import BREAK_EVERY
 
@@ -42,7 +42,7 @@ def worst_index(excerpts: int = 13) -> str:
     excerpt, name = word[: longest("codings", "excerpt")], word[: longest("plans", "name")]
     return (
         "# Extraits\n\n```{python}\n#| output: asis\n"
-        "from rlp_pipeline.render import escape_markdown\n"
+        "from rlp_pipeline.reporting.render import escape_markdown\n"
         "from rlp_pipeline.safety.text import breakable_markdown\n"
         f"for _ in range({excerpts}):\n"
         f"    print('- « ' + breakable_markdown(escape_markdown({excerpt!r})) + ' » ('"

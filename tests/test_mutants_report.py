@@ -1,6 +1,6 @@
 """Report pieces checked on small derived tables built here, where the right text is known by hand.
 
-Written for the mutants of rlp_pipeline/report.py that the report-numbers tests let through
+Written for the mutants of rlp_pipeline/reporting/document.py that the report-numbers tests let through
 (benchmarks/mutation-results.md): the shipped data have every group in every battery row, so a
 battery row with an empty or absent group (small real data) was never shown.
 """
@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from rlp_pipeline.report import Report
+from rlp_pipeline.reporting.document import Report
 
 REPO = Path(__file__).resolve().parents[1]
 CODEBOOK = REPO / "data" / "raw" / "codebook.yaml"

@@ -327,7 +327,7 @@ REBUILD_SCOPE = {
     "stages/findings.py": AFTER_THE_TESTS | {"agreement"} | CALIBRATION,
     "stages/stability.py": {"stability_chunk", "stability", "figures", "report", "all"},
     "stages/figures.py": {"figures", "report", "all"},
-    "render.py": {"report", "all"},
+    "reporting/render.py": {"report", "all"},
     "stages/audit.py": {"audit", "all"},
     "stats/agreement.py": {"agreement", "figures", "report", "all"} | CALIBRATION,
     "reporting/claims.py": {"report", "all"},
@@ -356,7 +356,7 @@ def test_every_rule_used_no_more_than_a_third_of_the_memory_and_time_it_declares
 
 
 def test_the_summary_shows_whatever_verdict_the_findings_table_holds(built_project, tmp_path):
-    from rlp_pipeline.report import Report
+    from rlp_pipeline.reporting.document import Report
 
     derived = tmp_path / "derived"
     shutil.copytree(built_project / "data" / "derived", derived)

@@ -11,7 +11,7 @@ import subprocess
 
 import pytest
 
-from rlp_pipeline.report import table_markdown
+from rlp_pipeline.reporting.document import table_markdown
 from rlp_pipeline.reporting import quarto_tables as qt
 
 pypandoc = pytest.importorskip("pypandoc")
@@ -149,7 +149,7 @@ def test_quartos_own_pandoc_is_preferred(monkeypatch, tmp_path):
 def test_a_table_conversion_failure_under_quarto_names_the_qmd(monkeypatch, tmp_path):
     """execute_notebooks (real Quarto's path) reports a failed table conversion as a RenderError that
     names the project's .qmd, and leaves no notebook behind."""
-    from rlp_pipeline import render as rd
+    from rlp_pipeline.reporting import render as rd
 
     pytest.importorskip("nbclient")
     root = tmp_path / "proj"

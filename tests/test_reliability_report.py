@@ -92,7 +92,7 @@ def test_the_report_has_the_reliability_section_in_both_languages():
     text = (REPO / "report" / "index.qmd").read_text(encoding="utf-8")
     # The heading is written once, by R.heading, so that Quarto sees #sec-reliability only once.
     assert 'R.heading("reliability")' in text
-    from rlp_pipeline.report import TEXT
+    from rlp_pipeline.reporting.document import TEXT
 
     assert TEXT["fr"]["headings"]["reliability"] == "Fiabilité du codage"
     assert TEXT["en"]["headings"]["reliability"] == "Coding reliability"

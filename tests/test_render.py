@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from rlp_pipeline import render as rd
+from rlp_pipeline.reporting import render as rd
 
 FIXTURE = Path(__file__).parent / "fixtures" / "quarto_minimal"
 FR_PARA, EN_PARA = "Ce paragraphe est en français", "This paragraph is in English"
@@ -121,7 +121,7 @@ ESCAPED = ["<script>alert(1)</script>", "**bold**", "#set page(width: 1cm)", "$x
 
 def test_escape_markdown_keeps_data_literal(tools, tmp_path):
     index = (
-        "```{python}\n#| output: asis\nfrom rlp_pipeline.render import escape_markdown\n"
+        "```{python}\n#| output: asis\nfrom rlp_pipeline.reporting.render import escape_markdown\n"
         f"for s in {ESCAPED!r}:\n"
         "    print('- ' + escape_markdown(s))\n```\n"
     )
@@ -262,7 +262,7 @@ def test_check_supported_ignores_code_and_allows_plain_pandoc():
 def test_render_project_falls_back_and_logs(monkeypatch, caplog, tmp_path):
     monkeypatch.setattr(rd.shutil, "which", lambda name: None)
     monkeypatch.setattr(rd, "render", lambda d, p: {"renderer": "fallback (stub)", "files": []})
-    with caplog.at_level(logging.INFO, logger="rlp_pipeline.render"):
+    with caplog.at_level(logging.INFO, logger="rlp_pipeline.reporting.render"):
         result = rd.render_project(FIXTURE, "fr")
     assert not rd.quarto_available()
     assert result["renderer"] == "fallback (stub)"
@@ -507,7 +507,7 @@ def render_report(root: Path, renderer: str, name: str = "") -> dict:
     import os
     import time
 
-    from rlp_pipeline.report import run_report
+    from rlp_pipeline.reporting.document import run_report
 
     warnings: list[str] = []
 
@@ -517,7 +517,7 @@ def render_report(root: Path, renderer: str, name: str = "") -> dict:
                 warnings.append(record.getMessage())
 
     handler = Collect()
-    logging.getLogger("rlp_pipeline.render").addHandler(handler)
+    logging.getLogger("rlp_pipeline.reporting.render").addHandler(handler)
     saved = dict(os.environ)
     folder = root / f"report_{name or renderer}"
     try:
@@ -528,7 +528,7 @@ def render_report(root: Path, renderer: str, name: str = "") -> dict:
     finally:
         os.environ.clear()
         os.environ.update(saved)
-        logging.getLogger("rlp_pipeline.render").removeHandler(handler)
+        logging.getLogger("rlp_pipeline.reporting.render").removeHandler(handler)
     return {"folder": folder, "warnings": warnings, "seconds": time.perf_counter() - start}
 
 
@@ -801,7 +801,7 @@ def english_only_words() -> set[str]:
     (report.TEXT), the language blocks of index.qmd and the codebook's labels and definitions."""
     import yaml
 
-    from rlp_pipeline.report import TEXT
+    from rlp_pipeline.reporting.document import TEXT
 
     qmd = (REPO / "report" / "index.qmd").read_text(encoding="utf-8")
     blocks = {language: re.findall(rf'^::: \{{\.content-visible when-profile="{language}"\}}\n(.*?)^:::$', qmd, re.M | re.S)
@@ -966,7 +966,7 @@ def test_alt_text_becomes_a_valid_typst_string(tools, tmp_path):
     compares it with the expected text, written here by hand as a Typst literal."""
     import typst
 
-    from rlp_pipeline.report import typst_string
+    from rlp_pipeline.reporting.document import typst_string
 
     literal = typst_string('Barres « 40 % » "cité" \\ C:\\dossier\x01fin\n  ligne')
     assert "\n" not in literal and "\x01" not in literal

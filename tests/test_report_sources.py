@@ -2,7 +2,7 @@
 
 Every French block (`::: {.content-visible when-profile="fr"}`) must be followed by its English
 block, with the same number of headings and paragraphs, so that a paragraph cannot exist in one
-language only. The generated pieces (rlp_pipeline.report) have every sentence in both languages.
+language only. The generated pieces (rlp_pipeline.reporting.document) have every sentence in both languages.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 
 from conftest import REPO, nested_keys
-from rlp_pipeline.render import check_supported
-from rlp_pipeline.report import TEXT
+from rlp_pipeline.reporting.render import check_supported
+from rlp_pipeline.reporting.document import TEXT
 
 QMD = REPO / "report" / "index.qmd"
 BLOCK = re.compile(r'^::: \{\.content-visible when-profile="(fr|en)"\}\n(.*?)^:::$', re.MULTILINE | re.DOTALL)

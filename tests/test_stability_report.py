@@ -21,8 +21,8 @@ import pytest
 from conftest import REPO
 from rlp_pipeline.codebook import load_codebook
 from rlp_pipeline.stages.figures import FINDINGS, STABILITY, VERDICT_COLOURS, WORDS, alt_stability, caption, draw_stability
-from rlp_pipeline.render import escape_markdown
-from rlp_pipeline.report import Report
+from rlp_pipeline.reporting.render import escape_markdown
+from rlp_pipeline.reporting.document import Report
 from rlp_pipeline.reporting import claims
 
 CODEBOOK = REPO / "data" / "raw" / "codebook.yaml"
@@ -378,7 +378,7 @@ def test_the_dictionary_and_the_provenance_list_the_stability_stage(derived: Pat
 
 
 def test_table_widths_count_the_text_a_reader_sees():
-    from rlp_pipeline.report import table_markdown, visible_length
+    from rlp_pipeline.reporting.document import table_markdown, visible_length
 
     badge = "[✔ Reproduced]{.verdict .verdict-reproduced}"
     assert visible_length(badge) == len("✔ Reproduced")

@@ -305,7 +305,7 @@ def run(arguments: argparse.Namespace) -> None:
 
         run_figures(arguments.derived, arguments.codebook, arguments.out)
     elif arguments.command == "report":
-        from .report import run_report
+        from .reporting.document import run_report
 
         run_report(arguments.project, arguments.derived, arguments.codebook, arguments.registry,
                    tuple(arguments.language or ("fr", "en")), prefer_quarto=not arguments.no_quarto)
@@ -373,7 +373,7 @@ def main(argv: list[str] | None = None) -> int:
         log.error("%s", os_error_message(error))
         return EXIT_INPUT_PROBLEM
     except Exception as error:
-        from .render import RenderError
+        from .reporting.render import RenderError
 
         if isinstance(error, RenderError):  # the renderer's own plain message (a missing project file...)
             log.error("The report could not be rendered: %s", error)

@@ -1,2 +1,2 @@
-"""Report content built from the derived tables, one module per theme (the layout and the
-document's assembly stay in :mod:`rlp_pipeline.report`)."""
+"""The report: its content built from the derived tables, one module per theme; the document's
+assembly and layout (`document`); the renderers, real Quarto or the fallback (`render`)."""

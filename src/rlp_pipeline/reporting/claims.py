@@ -22,7 +22,7 @@ from typing import Any
 import pandas as pd
 
 from ..fmt import format_count, format_interval, format_number, format_p, format_percent
-from ..render import escape_markdown
+from .render import escape_markdown
 
 NBSP, NNBSP = "\u00a0", "\u202f"
 
@@ -490,7 +490,7 @@ def robustness_block(robustness: pd.DataFrame, finding_id: str, language: str, b
         label = words["primary"].format(measure=escape_markdown(_text(r.why))) if r.specification == "primary" \
             else escape_markdown(_text(r.label_fr if language == "fr" else r.label_en))
         rows.append([label, badge(r.verdict), format_p(r.p_deciding, language) if not _missing(r.p_deciding) else "–"])
-    from ..report import table_markdown  # the report's table layout, one place
+    from .document import table_markdown  # the report's table layout, one place
 
     label = f"tbl-robustness-{finding_id.lower()}"
     sentence = words["robustness_sentence"].format(k=int(own["specifications_holding"].iloc[0]), n=len(own), ref=label)
@@ -527,7 +527,7 @@ def operationalisation_box(finding, language: str) -> str:
 def calibration_markdown(calibration: pd.DataFrame, language: str, source: str = "") -> str:
     """The calibration table: per finding, the false reproduced rate under no mobilisation effect
     (findings about mobilisation only) and the power under the simulated effects."""
-    from ..report import table_markdown  # the report's table layout, one place
+    from .document import table_markdown  # the report's table layout, one place
 
     words = WORDS[language]
     rows = []

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..problems import InputError, Problem, display_path
-from ..render import escape_markdown
+from .render import escape_markdown
 from ..io.yamlfile import LINE_KEY, load_yaml_with_lines, strip_lines
 
 ORCID = re.compile(r"https://orcid\.org/\d{4}-\d{4}-\d{4}-\d{3}[\dX]")

@@ -23,7 +23,7 @@ import pandas as pd
 from ..codebook import Codebook
 from ..fmt import format_count, format_interval, format_number
 from ..registry import Finding, Registry
-from ..render import escape_markdown
+from .render import escape_markdown
 from .dimensions import DIMENSION_LABELS, DIMENSION_ORDER
 
 
@@ -231,7 +231,7 @@ class Reliability:
     def table(self, source: str = "") -> str:
         """The statistics per dimension and unit, with intervals and the verdict ('' when not assessed),
         after a sentence that refers to it; `source` (the report's source note) ends its caption."""
-        from ..report import table_markdown  # the report's table layout
+        from .document import table_markdown  # the report's table layout
 
         if not self.assessed:
             return ""

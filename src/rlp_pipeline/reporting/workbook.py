@@ -99,7 +99,7 @@ def read_csv(path: Path) -> tuple[list[str], list[list[str]]]:
 def table_title(derived: Path, key: str, language: str) -> str:
     """What a derived table holds, in the language: its data package's title (English), or the
     report's French title (report.DERIVED_TITLES_FR)."""
-    from ..report import DERIVED_TITLES_FR  # the report's words, one place
+    from .document import DERIVED_TITLES_FR  # the report's words, one place
 
     if language == "fr" and key in DERIVED_TITLES_FR:
         return DERIVED_TITLES_FR[key]

@@ -23,10 +23,10 @@ from typing import Any, NamedTuple
 
 import yaml
 
-from .reporting.code_breaks import table_code_breaks
-from .reporting.quarto_tables import TableConversionError, notebook_raw_tables
+from .code_breaks import table_code_breaks
+from .quarto_tables import TableConversionError, notebook_raw_tables
 
-log = logging.getLogger("rlp_pipeline.render")
+log = logging.getLogger("rlp_pipeline.reporting.render")
 
 FEATURES = """\
 Project: _quarto.yml (project: type default, output-dir, render: list of .qmd) with _quarto-<profile>.yml
@@ -906,6 +906,6 @@ def render_project(project_dir: str | Path, profile: str, prefer_quarto: bool = 
     return result
 
 
-if __name__ == "__main__":  # python -m rlp_pipeline.render report fr
+if __name__ == "__main__":  # python -m rlp_pipeline.reporting.render report fr
     logging.basicConfig(level=logging.INFO)
     print(render_project(sys.argv[1], sys.argv[2]))

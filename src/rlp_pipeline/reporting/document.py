@@ -26,17 +26,17 @@ from typing import Any
 
 import pandas as pd
 
-from .codebook import Codebook, load_codebook
-from .registry import Registry, load_registry
-from .fmt import format_count, format_interval, format_number, format_p, format_percent, typeset
+from ..codebook import Codebook, load_codebook
+from ..registry import Registry, load_registry
+from ..fmt import format_count, format_interval, format_number, format_p, format_percent, typeset
 from .render import concurrent_profiles, escape_markdown, render_project, renderer_description
-from .safety.text import breakable_markdown
-from .reporting import claims
-from .reporting.front_matter import FrontMatter, availability, load_front_matter, title_page
-from .reporting.sources import check_source, file_link
-from .reporting.workbook import WORKBOOK_NAMES, write_workbook
+from ..safety.text import breakable_markdown
+from . import claims
+from .front_matter import FrontMatter, availability, load_front_matter, title_page
+from .sources import check_source, file_link
+from .workbook import WORKBOOK_NAMES, write_workbook
 
-log = logging.getLogger("rlp_pipeline.report")
+log = logging.getLogger("rlp_pipeline.reporting.document")
 
 TEXT = {
     "fr": {
@@ -611,7 +611,7 @@ class Report:
     @cached_property
     def reliability(self):
         """The coding-reliability pieces (section, table, flags, summary note): rlp_pipeline.reporting.reliability."""
-        from .reporting.reliability import Reliability
+        from .reliability import Reliability
 
         return Reliability(self.derived, self.codebook, self.registry, self.language)
 
