@@ -220,3 +220,157 @@ def test_the_detail_and_the_untestable_reasons_name_the_right_group():
     assert shift([5.0, 6.0], ["1-2", "1-2"])["not_testable_reason"] == "no analysed plan in group 3-4"
     one_level = significance.component_trend_levels(pd.Series([1.0, 2.0]), pd.Series([2, 2]), "increasing", seed=1)
     assert one_level["not_testable_reason"].startswith("fewer than two mobilisation levels")
+
+
+# ------------------------------------------------------------------------------------------
+# Second run (lines 286 on): the paired difference's effects, the sign test, "all plans", the
+# trend of a share. Each value against a reference written here.
+# ------------------------------------------------------------------------------------------
+
+
+def paired(b: int, c: int, both: int, neither: int) -> tuple[pd.Series, pd.Series]:
+    """Two indicators on b + c + both + neither plans: b with the first only, c the second only."""
+    first = [1] * b + [0] * c + [1] * both + [0] * neither
+    second = [0] * b + [1] * c + [1] * both + [0] * neither
+    return pd.Series(first), pd.Series(second)
+
+
+def to_odds(p: float) -> float:
+    return p / (1 - p) if p < 1 else math.inf
+
+
+@pytest.mark.parametrize("b, c, both, neither", [(4, 1, 2, 1), (3, 3, 2, 2), (2, 5, 0, 3)])
+def test_a_paired_difference_has_the_matched_odds_ratio_and_the_paired_difference_of_shares(b, c, both, neither):
+    """Matched odds ratio b/c with the Clopper-Pearson interval of b/(b+c) mapped by p/(1-p); the
+    difference of shares (b - c)/n in points, its interval the same bounds mapped by
+    (b + c)/n (2p - 1); exact McNemar p = binomial test of b of b + c (scipy)."""
+    n = b + c + both + neither
+    row = significance.component_paired_difference(*paired(b, c, both, neither), None)
+    p_low, p_high = clopper_pearson(b, b + c)
+    scale = (b + c) / n
+    assert row["p_value"] == pytest.approx(scipy.stats.binomtest(b, b + c).pvalue)
+    assert (row["effect"], row["ci_low"], row["ci_high"]) == pytest.approx((b / c, to_odds(p_low), to_odds(p_high)))
+    assert (row["risk_difference_pp"], row["rd_ci_low_pp"], row["rd_ci_high_pp"]) == pytest.approx(
+        (100 * (b - c) / n, 100 * scale * (2 * p_low - 1), 100 * scale * (2 * p_high - 1)))
+    assert row["effect_note"] == "" and row["method"].startswith("exact McNemar test (two-sided binomial")
+    assert row["direction"] == ("none" if b == c else "as expected" if b > c else "opposite")
+
+
+@pytest.mark.parametrize("b, c, only", [(0, 2, "first"), (1, 0, "second")])
+def test_a_paired_difference_with_a_zero_cell_shows_only_the_difference_of_shares(b, c, only):
+    row = significance.component_paired_difference(*paired(b, c, 1, 1), None)
+    n = b + c + 2
+    assert math.isnan(row["effect"]) and math.isnan(row["ci_low"]) and math.isnan(row["ci_high"])
+    assert row["effect_note"].startswith(f"matched odds ratio not estimable: no plan has only the {only} indicator")
+    assert row["risk_difference_pp"] == pytest.approx(100 * (b - c) / n)
+    assert row["p_value"] == pytest.approx(scipy.stats.binomtest(b, b + c).pvalue)
+    assert row["direction"] == ("as expected" if b > c else "opposite")
+
+
+def test_a_paired_difference_without_discordant_plan_has_p_one_and_no_direction():
+    row = significance.component_paired_difference(*paired(0, 0, 3, 2), None)
+    assert row["p_value"] == 1.0 and row["direction"] == "none" and math.isnan(row["effect"])
+    assert row["method"] == "exact McNemar test: no discordant plan, the shares are equal"
+
+
+# Sign test and "all": ten plans, one without the second measure. Differences (measure - versus)
+# of the nine others: five positive (0.5, 3, 2, 0.5, 1.5), two negative (-0.25, -1), two ties.
+MEASURE = pd.Series([1.5, 5.0, 4.0, 2.5, 3.5, 1.75, 1.0, 2.0, 3.0, 9.0])
+VERSUS = pd.Series([1.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0, 3.0, float("nan")])
+
+
+def wilson(k: int, n: int) -> tuple[float, float]:
+    return proportion_confint(k, n, method="wilson")
+
+
+@pytest.mark.parametrize("ties, expected, positive, negative, name, direction", [
+    ("dropped", "greater", 5, 2, "ties left out", "as expected"),
+    ("against", "greater", 5, 4, "ties counted as not positive", "as expected"),
+    ("against", "less", 7, 2, "ties counted as positive", "opposite"),
+    ("dropped", "less", 5, 2, "ties left out", "opposite"),
+])
+def test_the_sign_test_counts_positive_and_negative_plans_by_hand(ties, expected, positive, negative, name, direction):
+    row = significance.component_sign_test(MEASURE, VERSUS, expected, ties=ties)
+    assert (row["n"], row["statistic"]) == (9, positive)
+    assert (row["value_a"], row["value_b"]) == pytest.approx((MEASURE[:9].mean(), VERSUS[:9].mean()))
+    assert row["p_value"] == pytest.approx(scipy.stats.binomtest(positive, positive + negative).pvalue)
+    assert row["effect"] == pytest.approx(positive / (positive + negative))
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx(wilson(positive, positive + negative))
+    assert row["effect_name"] == f"share of plans with a positive difference ({name})"
+    assert row["direction"] == direction
+    assert row["detail"] == f"positive: {positive}, negative: {negative}, ties: {9 - positive - negative}"
+    assert ("ties left out" if ties == "dropped" else "ties counted against the claim") in row["method"]
+
+
+def test_the_sign_test_of_one_differing_plan_is_tested_and_of_ties_only_is_not():
+    one = significance.component_sign_test(pd.Series([2.0, 1.0]), pd.Series([1.0, 1.0]), "greater")
+    assert one["statistic"] == 1 and one["p_value"] == 1.0 and not one["not_testable_reason"]
+    ties = significance.component_sign_test(pd.Series([1.0, 1.0]), pd.Series([1.0, 1.0]), "greater")
+    assert ties["n"] == 2 and ties["not_testable_reason"] == "no plan has both measures with a difference"
+
+
+def wilson_fpc(k: int, n: int, population: float, z: float = scipy.stats.norm.ppf(0.975)) -> tuple[float, float]:
+    """Wilson's interval with the finite population correction w = (N - n)/(n (N - 1)), by hand."""
+    share, w = k / n, (population - n) / (n * (population - 1))
+    centre = (share + z * z * w / 2) / (1 + z * z * w)
+    half = z * math.sqrt(share * (1 - share) * w + z * z * w * w / 4) / (1 + z * z * w)
+    return centre - half, centre + half
+
+
+@pytest.mark.parametrize("expected, meeting, other", [("greater", 5, 2), ("less", 2, 5)])
+def test_all_plans_counts_the_plans_meeting_the_claim_one_by_one(expected, meeting, other):
+    """Nine plans with both measures in a sample of 30 of a frame of 120: the plans of the domain in
+    the frame are estimated at 9 x 120 / 30 = 36 (the finite population correction's N)."""
+    row = significance.component_all_plans(MEASURE, VERSUS, expected, population_size=120, sample_size=30)
+    assert (row["n"], row["statistic"], row["value_b"]) == (9, meeting, 1.0)
+    assert row["value_a"] == row["effect"] == pytest.approx(meeting / 9)
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx(wilson_fpc(meeting, 9, 36))
+    assert row["direction"] == "opposite"
+    assert row["detail"] == f"meeting the claim: {meeting} of 9, ties: 2, the other way: {other}"
+
+
+def test_all_plans_holds_when_every_plan_meets_it_and_one_plan_is_enough_to_judge():
+    row = significance.component_all_plans(pd.Series([3.0, 2.0]), pd.Series([1.0, 1.5]), "greater", 10, 5)
+    assert row["direction"] == "as expected" and row["value_a"] == 1.0 and row["ci_high"] == 1.0
+    one = significance.component_all_plans(pd.Series([3.0]), pd.Series([1.0]), "greater", 10, 5)
+    assert (one["n"], one["statistic"], one["direction"], one["not_testable_reason"]) == (1, 1, "as expected", "")
+    none = significance.component_all_plans(pd.Series([3.0]), pd.Series([float("nan")]), "greater", 10, 5)
+    assert none["n"] == 0 and none["not_testable_reason"] == "no plan has both measures"
+
+
+def cochran_armitage_z(indicator, scores) -> float:
+    """z = sqrt(N) r, r the Pearson correlation between the score and the outcome over the N plans
+    (Agresti 2002: the Cochran-Armitage statistic is N r²)."""
+    import numpy as np
+
+    return math.sqrt(len(indicator)) * float(np.corrcoef(scores, indicator)[0, 1])
+
+
+def test_a_trend_in_a_share_against_the_correlation_and_newcombes_interval():
+    """Levels 1 (1 of 4 plans), 2 (1 of 1) and 4 (2 of 3): equally spaced scores 0, 1, 2 in the
+    levels' order; shares 25%, 100%, 66.7%; effect: level 4 minus level 1 in points (Newcombe)."""
+    indicator = pd.Series([1, 0, 0, 0, 1, 1, 1, 0])
+    levels = pd.Series([1, 1, 1, 1, 2, 4, 4, 4])
+    row = significance.component_trend_share(indicator, levels, "increasing")
+    z = cochran_armitage_z(indicator, levels.map({1: 0, 2: 1, 4: 2}))
+    low, high = newcombe_hybrid(2, 3, 1, 4)
+    assert (row["n"], row["label_a"], row["label_b"]) == (8, "share at level 1", "share at level 4")
+    assert (row["value_a"], row["value_b"]) == pytest.approx((0.25, 2 / 3))
+    assert row["detail"] == "shares by level: 1: 0.250, 2: 1.000, 4: 0.667"
+    assert row["statistic"] == pytest.approx(z) and row["p_value"] == pytest.approx(2 * scipy.stats.norm.sf(abs(z)))
+    assert row["direction"] == "as expected"
+    assert (row["risk_difference_pp"], row["rd_ci_low_pp"], row["rd_ci_high_pp"]) == pytest.approx(
+        (100 * (2 / 3 - 0.25), 100 * low, 100 * high))
+    assert row["effect_name"] == "difference of shares, level 4 minus level 1 (percentage points)"
+    falling = significance.component_trend_share(indicator, levels, "decreasing")
+    assert falling["direction"] == "opposite"
+
+
+def test_a_trend_in_a_share_needs_two_levels_and_two_outcomes():
+    two = significance.component_trend_share(pd.Series([1, 0, 1, 1]), pd.Series([2, 2, 3, 3]), "increasing")
+    assert not two["not_testable_reason"] and two["value_a"] == 0.5 and two["value_b"] == 1.0
+    assert two["statistic"] == pytest.approx(cochran_armitage_z([1, 0, 1, 1], [0, 0, 1, 1]))
+    one = significance.component_trend_share(pd.Series([1, 0]), pd.Series([2, 2]), "increasing")
+    assert one["not_testable_reason"] == "the analysed plans are at 1 mobilisation level(s); a trend needs two or more"
+    same = significance.component_trend_share(pd.Series([1, 1, 1]), pd.Series([1, 2, 3]), "increasing")
+    assert same["not_testable_reason"] and same["value_a"] == 1.0 and math.isnan(same["p_value"])
