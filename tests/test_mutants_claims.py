@@ -422,3 +422,25 @@ def test_the_limitations_put_the_calibration_table_after_the_first_two_paragraph
         count = len(claims.WORDS[language]["limits"])
         assert count >= 3
         assert len(before.strip().split("\n\n")) == 2 and len(after.strip().split("\n\n")) == count - 2
+
+
+def test_the_limitations_quote_alpha_with_two_decimals():
+    stability = pd.DataFrame({"finding": ["F1"], "assessed": ["True"], "share_reproduced": [0.9]})
+    assert "should stay below 0.05;" in claims.limitations(_calibration(), stability, True, 0.05, "en")
+    assert "sous 0,05;" in claims.limitations(_calibration(), stability, True, 0.05, "fr")
+
+
+def test_an_empty_calibration_says_zero_runs():
+    """No finding calibrated (an empty table): zero simulated populations, not one."""
+    empty = _calibration().iloc[:0]
+    assert "(0 per scenario)" in claims.calibration_markdown(empty, "en")
+    stability = pd.DataFrame({"finding": ["F1"], "assessed": ["True"], "share_reproduced": [0.9]})
+    assert "on 0 simulated populations per " in claims.limitations(empty, stability, True, 0.05, "en")
+
+
+def test_the_robustness_cell_of_a_finding_with_one_specification():
+    """A finding without alternative has one row in the robustness table (its primary one)."""
+    robustness = pd.DataFrame({"finding": ["F1", "F1", "F2"], "specifications_holding": [1, 1, 0],
+                               "specifications": [2, 2, 1]})
+    assert claims.robustness_cell(robustness, "F2", "en") == "0 of 1"
+    assert claims.robustness_cell(robustness, "F1", "fr") == "1 sur 2"
