@@ -56,3 +56,97 @@ def test_a_group_with_no_plan_is_a_dash_not_a_division_by_zero(tmp_path, languag
     row = battery_cells(report.battery_table("F14", [("object", "activities")]))[0]
     assert row[1] == "–"
     assert row[2].startswith("75") and row[2].endswith("(3/4)")
+
+
+# ------------------------------------------------------------------------------------------
+# Pieces the document checker reads only in the built documents (rendered once with the unchanged
+# code): rendered here by the code under test, from the built project's tables, and checked by
+# the same checker (tests/report_check.py), so that a wrong column or rounding in them fails.
+# ------------------------------------------------------------------------------------------
+
+
+def rendered_piece(built: Path, language: str, piece) -> str:
+    """One piece of the report (a method of Report), as HTML (Pandoc, as the fallback renderer)."""
+    import pypandoc
+
+    report = Report(built / "data" / "derived", built / "data" / "raw" / "codebook.yaml", language,
+                    built / "config" / "findings.yaml")
+    return pypandoc.convert_text(piece(report), "html", format="markdown")
+
+
+def derived_tables(built: Path):
+    from report_check import Derived
+
+    return Derived(built / "data" / "derived", built / "data" / "raw" / "codebook.yaml")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_the_balance_and_levels_tables_rendered_by_this_code_agree_with_their_tables(fast_built_project, language):
+    from report_check import check_balance, check_levels
+
+    derived = derived_tables(fast_built_project)
+    html = rendered_piece(fast_built_project, language, lambda r: r.balance_table() + "\n\n" + r.levels_table())
+    assert check_balance(html, derived, language, language) == []
+    assert check_levels(html, derived, language, language) == []
+
+
+@pytest.mark.slow
+def test_the_sample_paragraph_quotes_the_sampling_record(fast_built_project):
+    """Frame N, sample n, their ratio as a percentage, the seed, the design and the analysed plans
+    (rows of frequencies/analysed_plans.csv), each from the sampling record of the build."""
+    import json
+
+    from report_check import format_count, pct
+
+    derived = fast_built_project / "data" / "derived"
+    record = json.loads((derived / "sample" / "sampling_record.json").read_text(encoding="utf-8"))
+    analysed = len(pd.read_csv(derived / "frequencies" / "analysed_plans.csv"))
+    report = Report(derived, fast_built_project / "data" / "raw" / "codebook.yaml", "en", fast_built_project / "config" / "findings.yaml")
+    text = report.sample_paragraph().replace("\u00a0", " ").replace("\u202f", " ")
+    expected = (f"{format_count(record['population_size'], 'en')} deposited plans; {format_count(record['sample_size'], 'en')} "
+                f"were drawn at random ({pct(record['sample_size'] / record['population_size'], 'en', 1)}), with seed "
+                f"{record['seed']} (")
+    assert expected.replace("\u00a0", " ").replace("\u202f", " ") in text
+    assert f"{format_count(analysed, 'en')} sampled plans have at least one coded passage" in text
+
+
+@pytest.mark.parametrize("language, simple, stratified", [
+    ("en", "simple random sample", "stratified by region"),
+    ("fr", "échantillon aléatoire simple", "stratifié selon region"),
+])
+def test_the_design_in_words(language, simple, stratified):
+    report = Report(REPO / "data" / "derived", CODEBOOK, language)
+    assert report.design(None) == simple and report.design("region") == stratified
+
+
+def test_the_codebook_tables_list_each_code_with_its_rank_for_the_strategies():
+    from rlp_pipeline.codebook import load_codebook
+
+    codebook = load_codebook(CODEBOOK)
+    report = Report(REPO / "data" / "derived", CODEBOOK, "en")
+    strategies = battery_cells(report.codebook_table("strategies", "tbl-strategies"))
+    assert [row[:2] for row in strategies] == [[str(c.attributes["complexity_rank"]), f"`{c.id}`"]
+                                               for c in codebook.codes("strategies")]
+    assert strategies[0][2] == codebook.label("strategies", codebook.ids("strategies")[0], "en")
+    objects = battery_cells(report.codebook_table("objects", "tbl-objects"))
+    assert [row[0] for row in objects] == [f"`{c}`" for c in codebook.ids("objects")] and len(objects[0]) == 3
+    assert "{#tbl-objects}" in report.codebook_table("objects", "tbl-objects")
+
+
+@pytest.mark.slow
+def test_the_substrategy_table_of_one_strategy_shows_only_its_rows(fast_built_project):
+    """From the build's frequencies/substrategies.csv: the table of one strategy has its rows, in
+    order, with 'plans using / plans using the strategy'; the whole table has every row."""
+    from report_check import format_count
+
+    derived = fast_built_project / "data" / "derived"
+    table = pd.read_csv(derived / "frequencies" / "substrategies.csv")
+    report = Report(derived, fast_built_project / "data" / "raw" / "codebook.yaml", "en", fast_built_project / "config" / "findings.yaml")
+    own = table[table["strategy"] == "resources"]
+    rows = battery_cells(report.substrategies_table("resources"))
+    assert [row[2] for row in rows] == [f"{format_count(a, 'en')} / {format_count(b, 'en')}"
+                                        for a, b in zip(own["plans_using"], own["plans_using_strategy"])]
+    assert "{#tbl-substrategies-resources}" in report.substrategies_table("resources")
+    every = report.substrategies_table()
+    assert len(battery_cells(every)) == len(table) and "{#tbl-substrategies}" in every

@@ -352,23 +352,26 @@ def cochran_armitage_z(indicator, scores) -> float:
 
 
 def test_a_trend_in_a_share_against_the_correlation_and_newcombes_interval():
-    """Levels 1 (1 of 4 plans), 2 (1 of 1) and 4 (2 of 3): equally spaced scores 0, 1, 2 in the
-    levels' order; shares 25%, 100%, 66.7%; effect: level 4 minus level 1 in points (Newcombe)."""
-    indicator = pd.Series([1, 0, 0, 0, 1, 1, 1, 0])
-    levels = pd.Series([1, 1, 1, 1, 2, 4, 4, 4])
+    """Levels 1 (2 of 5 plans), 2 (1 of 1) and 4 (2 of 3): equally spaced scores 0, 1, 2 in the
+    levels' order; shares 40%, 100%, 66.7%; effect: level 4 minus level 1 in points (Newcombe).
+    The same plans with the indicator reversed: a decreasing trend, as a decreasing claim expects."""
+    indicator = pd.Series([1, 1, 0, 0, 0, 1, 1, 1, 0])
+    levels = pd.Series([1, 1, 1, 1, 1, 2, 4, 4, 4])
     row = significance.component_trend_share(indicator, levels, "increasing")
     z = cochran_armitage_z(indicator, levels.map({1: 0, 2: 1, 4: 2}))
-    low, high = newcombe_hybrid(2, 3, 1, 4)
-    assert (row["n"], row["label_a"], row["label_b"]) == (8, "share at level 1", "share at level 4")
-    assert (row["value_a"], row["value_b"]) == pytest.approx((0.25, 2 / 3))
-    assert row["detail"] == "shares by level: 1: 0.250, 2: 1.000, 4: 0.667"
+    low, high = newcombe_hybrid(2, 3, 2, 5)
+    assert (row["n"], row["label_a"], row["label_b"]) == (9, "share at level 1", "share at level 4")
+    assert (row["value_a"], row["value_b"]) == pytest.approx((0.4, 2 / 3))
+    assert row["detail"] == "shares by level: 1: 0.400, 2: 1.000, 4: 0.667"
     assert row["statistic"] == pytest.approx(z) and row["p_value"] == pytest.approx(2 * scipy.stats.norm.sf(abs(z)))
     assert row["direction"] == "as expected"
     assert (row["risk_difference_pp"], row["rd_ci_low_pp"], row["rd_ci_high_pp"]) == pytest.approx(
-        (100 * (2 / 3 - 0.25), 100 * low, 100 * high))
+        (100 * (2 / 3 - 0.4), 100 * low, 100 * high))
     assert row["effect_name"] == "difference of shares, level 4 minus level 1 (percentage points)"
-    falling = significance.component_trend_share(indicator, levels, "decreasing")
-    assert falling["direction"] == "opposite"
+    assert significance.component_trend_share(indicator, levels, "decreasing")["direction"] == "opposite"
+    falling = significance.component_trend_share(1 - indicator, levels, "decreasing")
+    assert falling["statistic"] == pytest.approx(-z) and falling["direction"] == "as expected"
+    assert significance.component_trend_share(1 - indicator, levels, "increasing")["direction"] == "opposite"
 
 
 def test_a_trend_in_a_share_needs_two_levels_and_two_outcomes():
@@ -440,10 +443,13 @@ def test_a_coding_share_of_exactly_one_half_in_every_resample_has_p_one():
 
 
 def test_a_coding_share_far_from_one_half_has_the_smallest_bootstrap_p():
-    """Every passage has the sub-strategy: no resample at or below 1/2, so p = 2 (0 + 1)/(R + 1)."""
+    """Every passage has the sub-strategy: no resample at or below 1/2, so p = 2 (0 + 1)/(R + 1);
+    the share of another sub-strategy is 0: no resample at or above 1/2, the same p."""
     sample = coded_sample({f"P{i}": [("resources", "res_human")] * 2 for i in range(3)})
     row = significance.component_coding_majority(sample, "resources", "res_human", seed=4, resamples=999)
     assert row["p_value"] == pytest.approx(2 / 1000)
+    none = significance.component_coding_majority(sample, "resources", "res_material", seed=4, resamples=999)
+    assert none["value_a"] == 0.0 and none["p_value"] == pytest.approx(2 / 1000)  # no resample at or above 1/2
 
 
 def test_a_coding_majority_without_passages_of_the_strategy_is_not_testable():
@@ -557,6 +563,15 @@ def test_a_battery_row_against_scipy_and_hand_formulas(codebook):
         (odds.statistic, *odds.confidence_interval(0.95)), rel=1e-6)
     assert (group["risk_difference_pp"], group["rd_ci_low_pp"], group["rd_ci_high_pp"]) == pytest.approx((40.0, 100 * low, 100 * high))
     assert group["effect_note"] == ""
+
+
+def test_a_battery_row_over_three_levels_has_its_trend(codebook):
+    """Plans at levels 1, 2 and 3 only (1, 3 and 5 of 6 name relations): scores 0, 1, 2."""
+    table = significance.battery(level_sample([1, 3, 5], per_level=6, levels=(1, 2, 3)), codebook, seed=3)
+    level = table[(table["code"] == "relations") & (table["grouping"] == "level")].iloc[0]
+    indicator = [1] * 1 + [0] * 5 + [1] * 3 + [0] * 3 + [1] * 5 + [0] * 1
+    assert level["categories"] == "1|2|3"
+    assert level["trend_z"] == pytest.approx(cochran_armitage_z(indicator, [s for s in range(3) for _ in range(6)]))
 
 
 def test_a_battery_row_with_a_zero_cell_or_two_levels_only(codebook):
@@ -693,7 +708,8 @@ def test_components_are_adjusted_by_family_with_the_size_each_correction_uses():
     table = _components([("F1", 1, "majority", "confirmatory", 0.02), ("F1", 2, "majority", "confirmatory", 0.01),
                          ("F2", 1, "majority", "confirmatory", 0.01), ("F2", 2, "presence", "confirmatory", float("nan")),
                          ("E1", 1, "majority", "exploratory", 0.04), ("E1", 2, "majority", "exploratory", 0.01),
-                         ("E2", 1, "majority", "exploratory", 0.05), ("X1", 1, "majority", "", 0.05)])
+                         ("E2", 1, "majority", "exploratory", 0.05), ("X1", 1, "majority", "", 0.05),
+                         ("M1", 1, "balance", "", 0.01)])
     registry = _registry()
     out = significance.adjust_components(table, registry)
     assert out["p_adjusted"].iloc[[0, 2]].tolist() == pytest.approx([0.02, 0.02])
@@ -704,6 +720,8 @@ def test_components_are_adjusted_by_family_with_the_size_each_correction_uses():
     assert out["adjustment"].iloc[4] == "Holm across the 3 components of the family 'exploratory'"
     assert out["significant"].tolist()[:3] == [True, True, True] and out["significant"].iloc[3] is pd.NA
     assert out["significant"].iloc[4] == False and out["significant"].iloc[7] == False  # 0.05 is not below alpha  # noqa: E712
+    # a descriptive check keeps its raw p but is not tested: no adjusted p, no significance
+    assert out["p_value"].iloc[8] == 0.01 and math.isnan(out["p_adjusted"].iloc[8]) and out["significant"].iloc[8] is pd.NA
 
 
 def findings_label(family: str, size: int) -> str:
