@@ -150,3 +150,36 @@ def test_the_substrategy_table_of_one_strategy_shows_only_its_rows(fast_built_pr
     assert "{#tbl-substrategies-resources}" in report.substrategies_table("resources")
     every = report.substrategies_table()
     assert len(battery_cells(every)) == len(table) and "{#tbl-substrategies}" in every
+
+
+@pytest.mark.slow
+def test_a_findings_section_and_the_summary_speak_the_documents_language(fast_built_project):
+    """The heading and the summary use the short statement of the document's language; the French
+    source is quoted with guillemets in French and marked lang="fr" (with an English rendering)
+    in English; the verdict label follows each language's punctuation."""
+    derived = fast_built_project / "data" / "derived"
+    findings = pd.read_csv(derived / "findings" / "findings.csv")
+    first = findings.iloc[0]
+    sections = {}
+    for language in ("en", "fr"):
+        report = Report(derived, fast_built_project / "data" / "raw" / "codebook.yaml", language,
+                        fast_built_project / "config" / "findings.yaml")
+        sections[language] = report.finding_section(first["id"])
+        summary = report.summary_table()
+        short = first[f"short_{language}"].split()[0:3]
+        assert " ".join(short) in summary.replace("\u00a0", " ").replace("\u202f", " ")
+        assert " ".join(first[f"short_{'fr' if language == 'en' else 'en'}"].split()[0:3]) not in summary
+    en, fr = sections["en"], sections["fr"]
+    assert en.startswith(f"## {first['id']} — {' '.join(first['short_en'].split()[:3])}")
+    assert fr.startswith(f"## {first['id']} — {' '.join(first['short_fr'].split()[:3])}")
+    assert "\n> [*" in en and '{lang="fr"}' in en and "English rendering: " in en and "**Verdict:** " in en
+    assert "\n> «" in fr and '{lang="fr"}' not in fr and "Traduction anglaise" not in fr and "**Verdict\u00a0:** " in fr
+
+
+@pytest.mark.parametrize("language, expected", [
+    ("en", "Mobilisation level: X² = 1.11, p = 0.785"),
+    ("fr", "Niveau de mobilisation (X² = 1,11\u202f; p = 0,785)"),
+])
+def test_a_component_detail_is_localised(language, expected):
+    report = Report(REPO / "data" / "derived", CODEBOOK, language)
+    assert report.localised_detail("mobilisation_level: X² = 1.11, p = 0.785") == expected
