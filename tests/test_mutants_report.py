@@ -183,3 +183,28 @@ def test_a_findings_section_and_the_summary_speak_the_documents_language(fast_bu
 def test_a_component_detail_is_localised(language, expected):
     report = Report(REPO / "data" / "derived", CODEBOOK, language)
     assert report.localised_detail("mobilisation_level: X² = 1.11, p = 0.785") == expected
+
+
+@pytest.mark.slow
+def test_each_example_is_the_first_excerpt_of_its_substrategy_with_its_plans_name(fast_built_project):
+    """From the build's sample/codings.csv (file order) and sample/sampled_plans.csv: for each
+    sub-strategy of 'resources', the first passage with an excerpt, and the name of its plan."""
+    from rlp_pipeline.report import verbatim
+
+    derived = fast_built_project / "data" / "derived"
+    codings = pd.read_csv(derived / "sample" / "codings.csv", keep_default_na=False)
+    names = pd.read_csv(derived / "sample" / "sampled_plans.csv", keep_default_na=False).set_index("plan_id")["name"]
+    for language in ("en", "fr"):
+        report = Report(derived, fast_built_project / "data" / "raw" / "codebook.yaml", language,
+                        fast_built_project / "config" / "findings.yaml")
+        lines = [line for line in report.examples("resources").splitlines() if line.startswith("- *")]
+        subs = report.codebook.substrategies_of("resources")
+        assert len(lines) == len(subs)
+        for sub, line in zip(subs, lines):
+            quoted = [r for r in codings.itertuples() if r.substrategy == sub and r.excerpt != ""]
+            assert quoted, "the build has an excerpt for every sub-strategy of resources"
+            prefix = f"- *{report.label('substrategies', sub)}*"
+            assert line.startswith(prefix)
+            assert (line[len(prefix)] == ":") == (language == "en")  # French puts a space before the colon
+            assert verbatim(quoted[0].excerpt) in line and line.endswith(f"({verbatim(names[quoted[0].plan_id])})")
+            assert (f'{{lang="fr"}}' in line) == (language == "en")
