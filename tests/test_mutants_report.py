@@ -71,7 +71,7 @@ def rendered_piece(built: Path, language: str, piece) -> str:
 
     report = Report(built / "data" / "derived", built / "data" / "raw" / "codebook.yaml", language,
                     built / "config" / "findings.yaml")
-    return pypandoc.convert_text(piece(report), "html", format="markdown")
+    return pypandoc.convert_text(piece(report), "html", format="markdown", extra_args=["--wrap=none"])
 
 
 def derived_tables(built: Path):
@@ -208,3 +208,17 @@ def test_each_example_is_the_first_excerpt_of_its_substrategy_with_its_plans_nam
             assert (line[len(prefix)] == ":") == (language == "en")  # French puts a space before the colon
             assert verbatim(quoted[0].excerpt) in line and line.endswith(f"({verbatim(names[quoted[0].plan_id])})")
             assert (f'{{lang="fr"}}' in line) == (language == "en")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_the_stability_section_rendered_by_this_code_agrees_with_its_tables(fast_built_project, language):
+    """Heading, paragraphs and table of the stability section, generated here and checked by
+    report_check (the number of alternative samples, the range of the shares, each row)."""
+    from report_check import check_stability
+
+    from rlp_pipeline.report import TEXT
+
+    html = rendered_piece(fast_built_project, language, lambda r: f"# {TEXT[language]['headings']['stability']}\n\n"
+                          + r.stability_paragraphs() + "\n\n" + r.stability_table())
+    assert check_stability(html, derived_tables(fast_built_project), language, language) == []
