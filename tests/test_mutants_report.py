@@ -222,3 +222,22 @@ def test_the_stability_section_rendered_by_this_code_agrees_with_its_tables(fast
     html = rendered_piece(fast_built_project, language, lambda r: f"# {TEXT[language]['headings']['stability']}\n\n"
                           + r.stability_paragraphs() + "\n\n" + r.stability_table())
     assert check_stability(html, derived_tables(fast_built_project), language, language) == []
+
+
+@pytest.mark.parametrize("language, expected", [("fr", "reproduit"), ("en", "reproduced")])
+def test_the_word_reproduced_inside_a_sentence_is_the_codebooks_label_in_lower_case(language, expected):
+    from rlp_pipeline.codebook import load_codebook
+
+    label = load_codebook(CODEBOOK).label("verdicts", "reproduced", language)
+    assert label[0].isupper() and label[1:] == expected[1:]
+    assert Report(REPO / "data" / "derived", CODEBOOK, language).reproduced_word() == expected
+
+
+def test_a_derived_tables_title_in_each_language():
+    french, english = Report(REPO / "data" / "derived", CODEBOOK, "fr"), Report(REPO / "data" / "derived", CODEBOOK, "en")
+    key = "diversity/per_plan.csv"
+    assert french.derived_title(key, "Per plan measures") == \
+        "Nombre\\, diversité et complexité des stratégies de chaque plan analysé"
+    assert english.derived_title(key, "Per plan measures") == "Per plan measures"
+    assert french.derived_title("new/table.csv", "A new table") == '[A new table]{lang="en"}'
+    assert english.derived_title("new/table.csv", "A new table") == "A new table"
