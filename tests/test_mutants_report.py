@@ -241,3 +241,36 @@ def test_a_derived_tables_title_in_each_language():
     assert english.derived_title(key, "Per plan measures") == "Per plan measures"
     assert french.derived_title("new/table.csv", "A new table") == '[A new table]{lang="en"}'
     assert english.derived_title("new/table.csv", "A new table") == "A new table"
+
+
+def test_the_code_version_and_its_date_outside_and_inside_a_git_checkout(tmp_path):
+    """Outside a checkout: 'unknown' and today's date; in this checkout: the commit (12 hex digits,
+    maybe '-dirty') and the date of the last commit, as git itself gives them."""
+    import datetime
+    import re
+    import subprocess
+
+    from rlp_pipeline.report import commit_date, git_commit
+
+    assert git_commit(tmp_path) == "unknown" and commit_date(tmp_path) == datetime.date.today().isoformat()
+    assert re.fullmatch(r"[0-9a-f]{12}(-dirty)?", git_commit(REPO))
+    last = subprocess.run(["git", "log", "-1", "--format=%cs"], cwd=REPO, capture_output=True, text=True).stdout.strip()
+    assert commit_date(REPO) == last
+
+
+@pytest.mark.slow
+def test_the_provenance_dictionary_and_stability_notice_of_the_build(fast_built_project):
+    """The provenance table lists each input's full SHA-256 (validated/provenance.json); the
+    dictionary lists every derived table; the stability section of simulated data warns."""
+    import json
+
+    derived = fast_built_project / "data" / "derived"
+    report = Report(derived, fast_built_project / "data" / "raw" / "codebook.yaml", "en", fast_built_project / "config" / "findings.yaml")
+    provenance = json.loads((derived / "validated" / "provenance.json").read_text(encoding="utf-8"))
+    table = report.provenance_table("fallback", "abc123")
+    for facts in provenance["inputs"].values():
+        assert f"`{facts['sha256']}`" in table
+    assert "`abc123`" in table and "{#tbl-provenance}" in table
+    dictionary = report.dictionary_table()
+    assert "`data/derived/tests/components.csv`" in dictionary and "{#tbl-dictionary}" in dictionary
+    assert report.stability_notice().startswith("::: {.callout-warning}")
