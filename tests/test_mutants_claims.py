@@ -353,3 +353,94 @@ def test_the_limitations_list_the_unstable_findings():
     assert "marked ⚠ in the summary: F1." in text
     assert "20 simulated populations" in text and "below 0.05" in text
     assert "produced by a simulator" in text
+
+
+# ------------------------------------------------------------------------------------------
+# Third session: the robustness block's rows, the operationalisation box, the limitations' order
+# ------------------------------------------------------------------------------------------
+
+
+def _robustness():
+    return pd.DataFrame({"finding": ["F1"] * 3, "specification": ["primary", "alt", "alt2"], "why": ["x", "", ""],
+                         "label_fr": ["", "autre lecture", "autre 2"], "label_en": ["", "other reading", "other 2"],
+                         "verdict": ["reproduced", "trend only", "reproduced"], "p_deciding": [0.01, math.nan, 0.2],
+                         "specifications_holding": [2, 2, 2], "specifications": [3, 3, 3]})
+
+
+def _block_rows(block: str) -> list[list[str]]:
+    return [[cell.strip() for cell in line.split("|")[1:-1]] for line in block.splitlines()
+            if line.startswith("| ") and not line.startswith("| Sp")]
+
+
+def test_the_robustness_block_names_the_primary_and_each_alternative_in_the_documents_language():
+    assert _block_rows(claims.robustness_block(_robustness(), "F1", "en", badge=str)) == [
+        ['Primary (box "Operationalisation")', "reproduced", f"p{NBSP}={NBSP}0.010"],
+        ["other reading", "trend only", "–"],
+        ["other 2", "reproduced", f"p{NBSP}={NBSP}0.200"]]
+    assert _block_rows(claims.robustness_block(_robustness(), "F1", "fr", badge=str)) == [
+        [f"Principale (encadré «{NBSP}Opérationnalisation{NBSP}»)", "reproduced", f"p{NBSP}={NBSP}0,010"],
+        ["autre lecture", "trend only", "–"],
+        ["autre 2", "reproduced", f"p{NBSP}={NBSP}0,200"]]
+
+
+def _finding_with(alternatives=(), **claim) -> SimpleNamespace:
+    """A registry finding (registry.Finding's attributes) with the given claim entries."""
+    return SimpleNamespace(id="F03", texts={"measure": "share of plans", "measure_fr": "part des plans"},
+                           claim={"quantifier": "most", "unit": "plan", "direction": "more", "direction_fr": "plus",
+                                  **claim}, alternatives=list(alternatives))
+
+
+def test_the_operationalisation_box_says_where_the_finding_departs_and_counts_its_readings():
+    finding = _finding_with(departs="counts plans not passages", departs_fr="compte les plans et non les passages",
+                            alternatives=[{"id": "a"}, {"id": "b"}])
+    english = claims.operationalisation_box(finding, "en")
+    assert english.splitlines() == [
+        '::: {.callout-note title="Operationalisation of F03"}', "",
+        "**Measure** (registry): share of plans", "",
+        '**Claim form**: quantifier "most", unit: the plan; stated direction: more.', "",
+        "**Departure from `findings.md`**: counts plans not passages", "",
+        "**Other defensible readings**: 2, all computed (robustness table below).", ":::"]
+    french = claims.operationalisation_box(finding, "fr")
+    assert "part des plans" in french and "compte les plans et non les passages" in french and "plus." in french
+    assert "share of plans" not in french and "not passages" not in french
+    assert "**Autres lectures défendables**" in french and french.endswith(":::\n")
+
+
+def test_the_operationalisation_box_without_departure_nor_alternative_has_neither_line():
+    box = claims.operationalisation_box(_finding_with(), "en")
+    assert "Departure" not in box and "Other defensible readings" not in box
+    assert box.splitlines()[-1] == ":::" and box.splitlines()[-2].startswith("**Claim form**")
+
+
+def test_the_limitations_put_the_calibration_table_after_the_first_two_paragraphs():
+    """The table sits between the second and the third paragraph of the words' `limits`."""
+    stability = pd.DataFrame({"finding": ["F1"], "assessed": ["True"], "share_reproduced": [0.9]})
+    for language in ("en", "fr"):
+        text = claims.limitations(_calibration(), stability, False, 0.05, language)
+        table = claims.calibration_markdown(_calibration(), language)
+        before, after = text.split(table)
+        count = len(claims.WORDS[language]["limits"])
+        assert count >= 3
+        assert len(before.strip().split("\n\n")) == 2 and len(after.strip().split("\n\n")) == count - 2
+
+
+def test_the_limitations_quote_alpha_with_two_decimals():
+    stability = pd.DataFrame({"finding": ["F1"], "assessed": ["True"], "share_reproduced": [0.9]})
+    assert "should stay below 0.05;" in claims.limitations(_calibration(), stability, True, 0.05, "en")
+    assert "sous 0,05;" in claims.limitations(_calibration(), stability, True, 0.05, "fr")
+
+
+def test_an_empty_calibration_says_zero_runs():
+    """No finding calibrated (an empty table): zero simulated populations, not one."""
+    empty = _calibration().iloc[:0]
+    assert "(0 per scenario)" in claims.calibration_markdown(empty, "en")
+    stability = pd.DataFrame({"finding": ["F1"], "assessed": ["True"], "share_reproduced": [0.9]})
+    assert "on 0 simulated populations per " in claims.limitations(empty, stability, True, 0.05, "en")
+
+
+def test_the_robustness_cell_of_a_finding_with_one_specification():
+    """A finding without alternative has one row in the robustness table (its primary one)."""
+    robustness = pd.DataFrame({"finding": ["F1", "F1", "F2"], "specifications_holding": [1, 1, 0],
+                               "specifications": [2, 2, 1]})
+    assert claims.robustness_cell(robustness, "F2", "en") == "0 of 1"
+    assert claims.robustness_cell(robustness, "F1", "fr") == "1 sur 2"

@@ -56,3 +56,221 @@ def test_a_group_with_no_plan_is_a_dash_not_a_division_by_zero(tmp_path, languag
     row = battery_cells(report.battery_table("F14", [("object", "activities")]))[0]
     assert row[1] == "–"
     assert row[2].startswith("75") and row[2].endswith("(3/4)")
+
+
+# ------------------------------------------------------------------------------------------
+# Pieces the document checker reads only in the built documents (rendered once with the unchanged
+# code): rendered here by the code under test, from the built project's tables, and checked by
+# the same checker (tests/report_check.py), so that a wrong column or rounding in them fails.
+# ------------------------------------------------------------------------------------------
+
+
+def rendered_piece(built: Path, language: str, piece) -> str:
+    """One piece of the report (a method of Report), as HTML (Pandoc, as the fallback renderer)."""
+    import pypandoc
+
+    report = Report(built / "data" / "derived", built / "data" / "raw" / "codebook.yaml", language,
+                    built / "config" / "findings.yaml")
+    return pypandoc.convert_text(piece(report), "html", format="markdown", extra_args=["--wrap=none"])
+
+
+def derived_tables(built: Path):
+    from report_check import Derived
+
+    return Derived(built / "data" / "derived", built / "data" / "raw" / "codebook.yaml")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_the_balance_and_levels_tables_rendered_by_this_code_agree_with_their_tables(fast_built_project, language):
+    from report_check import check_balance, check_levels
+
+    derived = derived_tables(fast_built_project)
+    html = rendered_piece(fast_built_project, language, lambda r: r.balance_table() + "\n\n" + r.levels_table())
+    assert check_balance(html, derived, language, language) == []
+    assert check_levels(html, derived, language, language) == []
+
+
+@pytest.mark.slow
+def test_the_sample_paragraph_quotes_the_sampling_record(fast_built_project):
+    """Frame N, sample n, their ratio as a percentage, the seed, the design and the analysed plans
+    (rows of frequencies/analysed_plans.csv), each from the sampling record of the build."""
+    import json
+
+    from report_check import format_count, pct
+
+    derived = fast_built_project / "data" / "derived"
+    record = json.loads((derived / "sample" / "sampling_record.json").read_text(encoding="utf-8"))
+    analysed = len(pd.read_csv(derived / "frequencies" / "analysed_plans.csv"))
+    report = Report(derived, fast_built_project / "data" / "raw" / "codebook.yaml", "en", fast_built_project / "config" / "findings.yaml")
+    text = report.sample_paragraph().replace("\u00a0", " ").replace("\u202f", " ")
+    expected = (f"{format_count(record['population_size'], 'en')} deposited plans; {format_count(record['sample_size'], 'en')} "
+                f"were drawn at random ({pct(record['sample_size'] / record['population_size'], 'en', 1)}), with seed "
+                f"{record['seed']} (")
+    assert expected.replace("\u00a0", " ").replace("\u202f", " ") in text
+    assert f"{format_count(analysed, 'en')} sampled plans have at least one coded passage" in text
+
+
+@pytest.mark.parametrize("language, simple, stratified", [
+    ("en", "simple random sample", "stratified by region"),
+    ("fr", "échantillon aléatoire simple", "stratifié selon region"),
+])
+def test_the_design_in_words(language, simple, stratified):
+    report = Report(REPO / "data" / "derived", CODEBOOK, language)
+    assert report.design(None) == simple and report.design("region") == stratified
+
+
+def test_the_codebook_tables_list_each_code_with_its_rank_for_the_strategies():
+    from rlp_pipeline.codebook import load_codebook
+
+    codebook = load_codebook(CODEBOOK)
+    report = Report(REPO / "data" / "derived", CODEBOOK, "en")
+    strategies = battery_cells(report.codebook_table("strategies", "tbl-strategies"))
+    assert [row[:2] for row in strategies] == [[str(c.attributes["complexity_rank"]), f"`{c.id}`"]
+                                               for c in codebook.codes("strategies")]
+    assert strategies[0][2] == codebook.label("strategies", codebook.ids("strategies")[0], "en")
+    objects = battery_cells(report.codebook_table("objects", "tbl-objects"))
+    assert [row[0] for row in objects] == [f"`{c}`" for c in codebook.ids("objects")] and len(objects[0]) == 3
+    assert "{#tbl-objects}" in report.codebook_table("objects", "tbl-objects")
+
+
+@pytest.mark.slow
+def test_the_substrategy_table_of_one_strategy_shows_only_its_rows(fast_built_project):
+    """From the build's frequencies/substrategies.csv: the table of one strategy has its rows, in
+    order, with 'plans using / plans using the strategy'; the whole table has every row."""
+    from report_check import format_count
+
+    derived = fast_built_project / "data" / "derived"
+    table = pd.read_csv(derived / "frequencies" / "substrategies.csv")
+    report = Report(derived, fast_built_project / "data" / "raw" / "codebook.yaml", "en", fast_built_project / "config" / "findings.yaml")
+    own = table[table["strategy"] == "resources"]
+    rows = battery_cells(report.substrategies_table("resources"))
+    assert [row[2] for row in rows] == [f"{format_count(a, 'en')} / {format_count(b, 'en')}"
+                                        for a, b in zip(own["plans_using"], own["plans_using_strategy"])]
+    assert "{#tbl-substrategies-resources}" in report.substrategies_table("resources")
+    every = report.substrategies_table()
+    assert len(battery_cells(every)) == len(table) and "{#tbl-substrategies}" in every
+
+
+@pytest.mark.slow
+def test_a_findings_section_and_the_summary_speak_the_documents_language(fast_built_project):
+    """The heading and the summary use the short statement of the document's language; the French
+    source is quoted with guillemets in French and marked lang="fr" (with an English rendering)
+    in English; the verdict label follows each language's punctuation."""
+    derived = fast_built_project / "data" / "derived"
+    findings = pd.read_csv(derived / "findings" / "findings.csv")
+    first = findings.iloc[0]
+    sections = {}
+    for language in ("en", "fr"):
+        report = Report(derived, fast_built_project / "data" / "raw" / "codebook.yaml", language,
+                        fast_built_project / "config" / "findings.yaml")
+        sections[language] = report.finding_section(first["id"])
+        summary = report.summary_table()
+        short = first[f"short_{language}"].split()[0:3]
+        assert " ".join(short) in summary.replace("\u00a0", " ").replace("\u202f", " ")
+        assert " ".join(first[f"short_{'fr' if language == 'en' else 'en'}"].split()[0:3]) not in summary
+    en, fr = sections["en"], sections["fr"]
+    assert en.startswith(f"## {first['id']} — {' '.join(first['short_en'].split()[:3])}")
+    assert fr.startswith(f"## {first['id']} — {' '.join(first['short_fr'].split()[:3])}")
+    assert "\n> [*" in en and '{lang="fr"}' in en and "English rendering: " in en and "**Verdict:** " in en
+    assert "\n> «" in fr and '{lang="fr"}' not in fr and "Traduction anglaise" not in fr and "**Verdict\u00a0:** " in fr
+
+
+@pytest.mark.parametrize("language, expected", [
+    ("en", "Mobilisation level: X² = 1.11, p = 0.785"),
+    ("fr", "Niveau de mobilisation (X² = 1,11\u202f; p = 0,785)"),
+])
+def test_a_component_detail_is_localised(language, expected):
+    report = Report(REPO / "data" / "derived", CODEBOOK, language)
+    assert report.localised_detail("mobilisation_level: X² = 1.11, p = 0.785") == expected
+
+
+@pytest.mark.slow
+def test_each_example_is_the_first_excerpt_of_its_substrategy_with_its_plans_name(fast_built_project):
+    """From the build's sample/codings.csv (file order) and sample/sampled_plans.csv: for each
+    sub-strategy of 'resources', the first passage with an excerpt, and the name of its plan."""
+    from rlp_pipeline.report import verbatim
+
+    derived = fast_built_project / "data" / "derived"
+    codings = pd.read_csv(derived / "sample" / "codings.csv", keep_default_na=False)
+    names = pd.read_csv(derived / "sample" / "sampled_plans.csv", keep_default_na=False).set_index("plan_id")["name"]
+    for language in ("en", "fr"):
+        report = Report(derived, fast_built_project / "data" / "raw" / "codebook.yaml", language,
+                        fast_built_project / "config" / "findings.yaml")
+        lines = [line for line in report.examples("resources").splitlines() if line.startswith("- *")]
+        subs = report.codebook.substrategies_of("resources")
+        assert len(lines) == len(subs)
+        for sub, line in zip(subs, lines):
+            quoted = [r for r in codings.itertuples() if r.substrategy == sub and r.excerpt != ""]
+            assert quoted, "the build has an excerpt for every sub-strategy of resources"
+            prefix = f"- *{report.label('substrategies', sub)}*"
+            assert line.startswith(prefix)
+            assert (line[len(prefix)] == ":") == (language == "en")  # French puts a space before the colon
+            assert verbatim(quoted[0].excerpt) in line and line.endswith(f"({verbatim(names[quoted[0].plan_id])})")
+            assert (f'{{lang="fr"}}' in line) == (language == "en")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_the_stability_section_rendered_by_this_code_agrees_with_its_tables(fast_built_project, language):
+    """Heading, paragraphs and table of the stability section, generated here and checked by
+    report_check (the number of alternative samples, the range of the shares, each row)."""
+    from report_check import check_stability
+
+    from rlp_pipeline.report import TEXT
+
+    html = rendered_piece(fast_built_project, language, lambda r: f"# {TEXT[language]['headings']['stability']}\n\n"
+                          + r.stability_paragraphs() + "\n\n" + r.stability_table())
+    assert check_stability(html, derived_tables(fast_built_project), language, language) == []
+
+
+@pytest.mark.parametrize("language, expected", [("fr", "reproduit"), ("en", "reproduced")])
+def test_the_word_reproduced_inside_a_sentence_is_the_codebooks_label_in_lower_case(language, expected):
+    from rlp_pipeline.codebook import load_codebook
+
+    label = load_codebook(CODEBOOK).label("verdicts", "reproduced", language)
+    assert label[0].isupper() and label[1:] == expected[1:]
+    assert Report(REPO / "data" / "derived", CODEBOOK, language).reproduced_word() == expected
+
+
+def test_a_derived_tables_title_in_each_language():
+    french, english = Report(REPO / "data" / "derived", CODEBOOK, "fr"), Report(REPO / "data" / "derived", CODEBOOK, "en")
+    key = "diversity/per_plan.csv"
+    assert french.derived_title(key, "Per plan measures") == \
+        "Nombre\\, diversité et complexité des stratégies de chaque plan analysé"
+    assert english.derived_title(key, "Per plan measures") == "Per plan measures"
+    assert french.derived_title("new/table.csv", "A new table") == '[A new table]{lang="en"}'
+    assert english.derived_title("new/table.csv", "A new table") == "A new table"
+
+
+def test_the_code_version_and_its_date_outside_and_inside_a_git_checkout(tmp_path):
+    """Outside a checkout: 'unknown' and today's date; in this checkout: the commit (12 hex digits,
+    maybe '-dirty') and the date of the last commit, as git itself gives them."""
+    import datetime
+    import re
+    import subprocess
+
+    from rlp_pipeline.report import commit_date, git_commit
+
+    assert git_commit(tmp_path) == "unknown" and commit_date(tmp_path) == datetime.date.today().isoformat()
+    assert re.fullmatch(r"[0-9a-f]{12}(-dirty)?", git_commit(REPO))
+    last = subprocess.run(["git", "log", "-1", "--format=%cs"], cwd=REPO, capture_output=True, text=True).stdout.strip()
+    assert commit_date(REPO) == last
+
+
+@pytest.mark.slow
+def test_the_provenance_dictionary_and_stability_notice_of_the_build(fast_built_project):
+    """The provenance table lists each input's full SHA-256 (validated/provenance.json); the
+    dictionary lists every derived table; the stability section of simulated data warns."""
+    import json
+
+    derived = fast_built_project / "data" / "derived"
+    report = Report(derived, fast_built_project / "data" / "raw" / "codebook.yaml", "en", fast_built_project / "config" / "findings.yaml")
+    provenance = json.loads((derived / "validated" / "provenance.json").read_text(encoding="utf-8"))
+    table = report.provenance_table("fallback", "abc123")
+    for facts in provenance["inputs"].values():
+        assert f"`{facts['sha256']}`" in table
+    assert "`abc123`" in table and "{#tbl-provenance}" in table
+    dictionary = report.dictionary_table()
+    assert "`data/derived/tests/components.csv`" in dictionary and "{#tbl-dictionary}" in dictionary
+    assert report.stability_notice().startswith("::: {.callout-warning}")
