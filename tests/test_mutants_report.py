@@ -189,7 +189,7 @@ def test_a_component_detail_is_localised(language, expected):
 def test_each_example_is_the_first_excerpt_of_its_substrategy_with_its_plans_name(fast_built_project):
     """From the build's sample/codings.csv (file order) and sample/sampled_plans.csv: for each
     sub-strategy of 'resources', the first passage with an excerpt, and the name of its plan."""
-    from rlp_pipeline.report import verbatim
+    from rlp_pipeline.reporting.document import verbatim
 
     derived = fast_built_project / "data" / "derived"
     codings = pd.read_csv(derived / "sample" / "codings.csv", keep_default_na=False)
@@ -217,7 +217,7 @@ def test_the_stability_section_rendered_by_this_code_agrees_with_its_tables(fast
     report_check (the number of alternative samples, the range of the shares, each row)."""
     from report_check import check_stability
 
-    from rlp_pipeline.report import TEXT
+    from rlp_pipeline.reporting.document import TEXT
 
     html = rendered_piece(fast_built_project, language, lambda r: f"# {TEXT[language]['headings']['stability']}\n\n"
                           + r.stability_paragraphs() + "\n\n" + r.stability_table())
@@ -250,7 +250,7 @@ def test_the_code_version_and_its_date_outside_and_inside_a_git_checkout(tmp_pat
     import re
     import subprocess
 
-    from rlp_pipeline.report import commit_date, git_commit
+    from rlp_pipeline.reporting.document import commit_date, git_commit
 
     assert git_commit(tmp_path) == "unknown" and commit_date(tmp_path) == datetime.date.today().isoformat()
     assert re.fullmatch(r"[0-9a-f]{12}(-dirty)?", git_commit(REPO))
