@@ -274,3 +274,55 @@ def test_the_provenance_dictionary_and_stability_notice_of_the_build(fast_built_
     dictionary = report.dictionary_table()
     assert "`data/derived/tests/components.csv`" in dictionary and "{#tbl-dictionary}" in dictionary
     assert report.stability_notice().startswith("::: {.callout-warning}")
+
+
+def test_table_column_widths_follow_the_stated_rule():
+    """Dashes per column = max(longest header word, median cell, longest cell when <= 20) + 3,
+    at most 40 (table_markdown's comment); each column below makes one part of the rule decide."""
+    from rlp_pipeline.reporting.document import table_markdown
+
+    header = ["n Percentage", "Statement", "P", "Q", "W", ""]
+    rows = [["1", "a" * 10, "x", "x", "w" * 45, ""],
+            ["22", "b" * 30, "x", "x", "w" * 60, ""],
+            ["333", "c" * 31, "x", "x", "w" * 70, ""],
+            ["4444", "d" * 50, "y" * 20, "y" * 21, "w" * 80, "z" * 25]]
+    dashes = table_markdown(header, rows).splitlines()[1]
+    # 13: the header's longest word (10) + 3; 34: the median (index 2 of 4 sorted: 31) + 3, the
+    # longest (50) being over 20; 23: the longest cell, exactly 20; 4: a longest cell of 21 does not
+    # count; 40: the cap; 3: nothing but the padding (empty header, a long cell only).
+    assert [len(part) for part in dashes.strip("|").split("|")] == [13, 34, 23, 4, 40, 3]
+    assert set(dashes) == {"|", "-"}
+    # without rows, a column is its header's longest word + 3
+    assert table_markdown(["", "ab"], []).splitlines()[1] == "|---|-----|"
+
+
+@pytest.mark.parametrize("detail, expected", [
+    ("Région: X² = 18.55", "Région: X² = 18,55"),           # one statistic: no parentheses
+    ("Note: a, b", "Note: a, b"),                          # not statistics: left as written
+    ("Région: X² = 18.55, p = 0.289", "Région (X² = 18,55 ; p = 0,289)"),
+])
+def test_french_statistics_parenthesises_only_lists_of_statistics(detail, expected):
+    from rlp_pipeline.reporting.document import french_statistics
+
+    assert french_statistics(detail) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("abc", "`abc`"),
+    ("a`b``c", "```a`b``c```"),   # the fence is longer than the longest run inside
+    ("`a", "`` `a ``"),           # a backtick at an edge is padded
+    ("a`", "`` a` ``"),
+])
+def test_a_code_span_shows_its_text_exactly(text, expected):
+    from rlp_pipeline.reporting.document import code_span
+
+    assert code_span(text) == expected
+
+
+def test_flag_reads_false_text_as_false():
+    import numpy as np
+
+    from rlp_pipeline.reporting.document import flag
+
+    assert [flag(v) for v in ("False", "false", "0", "", False, np.bool_(False))] == [False] * 6
+    assert [flag(v) for v in ("True", "1", "yes", True, np.bool_(True))] == [True] * 5
