@@ -326,3 +326,50 @@ def test_flag_reads_false_text_as_false():
 
     assert [flag(v) for v in ("False", "false", "0", "", False, np.bool_(False))] == [False] * 6
     assert [flag(v) for v in ("True", "1", "yes", True, np.bool_(True))] == [True] * 5
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_components_are_named_with_their_own_kind_groups_and_language(tmp_path, language):
+    """component_label by kind: the groups in the stated order (higher first), the trend words for
+    a trend, the language's colon; component_spec counts components from 1."""
+    from rlp_pipeline.reporting.document import TEXT
+
+    report = Report(tmp_path, CODEBOOK, language, registry_path=REPO / "config" / "findings.yaml")
+    words, colon = TEXT[language]["indicator"], " : " if language == "fr" else ": "
+    measure = TEXT[language]["measures"]["n_strategies"]
+    shift = {"kind": "group_shift", "measure": "n_strategies", "expected": {"higher_in": "3-4"}}
+    assert report.component_label(shift) == measure + colon + words["group"].format(high="3-4", low="1-2")
+    shift_down = shift | {"expected": {"higher_in": "1-2"}}
+    assert report.component_label(shift_down) == measure + colon + words["group"].format(high="1-2", low="3-4")
+    trend = {"kind": "trend_levels", "measure": "n_strategies", "expected": "increasing"}
+    assert report.component_label(trend) == measure + colon + words["levels"]
+    majority = {"kind": "majority", "indicator": "strategy:appropriation"}
+    assert report.component_label(majority) == report.indicator_label("strategy:appropriation")
+    f03 = report.registry_finding("F03")
+    assert f03.id == "F03"
+    assert report.component_spec("F03", 1) == f03.components[0] and report.component_spec("F03", 2) == f03.components[1]
+
+
+@pytest.mark.parametrize("simulated", [True, False])
+def test_the_simulated_data_notice_appears_exactly_when_the_data_are_simulated(tmp_path, simulated):
+    import json
+
+    (tmp_path / "sample").mkdir()
+    (tmp_path / "sample" / "sampling_record.json").write_text(json.dumps({"simulated": simulated, "seed": 11}))
+    notice = Report(tmp_path, CODEBOOK, "en").simulated_notice()
+    assert ("callout-warning" in notice and "11" in notice) if simulated else notice == ""
+
+
+def test_a_heading_is_of_level_one_unless_told(tmp_path):
+    from rlp_pipeline.reporting.document import TEXT
+
+    report = Report(tmp_path, CODEBOOK, "en")
+    assert report.heading("stability") == f"# {TEXT['en']['headings']['stability']} {{#sec-stability}}\n"
+    assert report.heading("stability", 2).startswith("## ")
+
+
+def test_the_profile_is_read_from_the_folder_the_cells_run_in(tmp_path, monkeypatch):
+    (tmp_path / "_quarto-en.yml").write_text("title: A title\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    report = Report(tmp_path, CODEBOOK, "en")
+    assert report.profile() == {"title": "A title"} and report.document_title() == "A title"
