@@ -212,3 +212,99 @@ def test_odds_ratio_refuses_a_table_that_is_not_2x2():
         inference.odds_ratio_2x2([[1, 2, 3], [4, 5, 6]])
     with pytest.raises(NotTestable):
         inference.odds_ratio_2x2([[0, 0], [4, 5]])
+
+
+# ------------------------------------------------------------------------------------------
+# Jonckheere-Terpstra (third session: lines 840-1021)
+# ------------------------------------------------------------------------------------------
+
+
+def _pair_count_j(groups):
+    """J by its definition: over ordered group pairs i < j, #{b > a} + 0.5 #{b == a}."""
+    return sum((b > a) + 0.5 * (b == a) for i in range(len(groups)) for j in range(i + 1, len(groups))
+               for a in groups[i] for b in groups[j])
+
+
+def _permutation_null(groups):
+    """J of every distinct assignment of the pooled positions to groups of the same sizes
+    (equally likely under the null): the complete permutation distribution."""
+    import itertools
+    pooled = [v for g in groups for v in g]
+    sizes = [len(g) for g in groups]
+
+    def assignments(positions, sizes):
+        if not sizes:
+            yield []
+            return
+        for first in itertools.combinations(positions, sizes[0]):
+            rest = [p for p in positions if p not in first]
+            for tail in assignments(rest, sizes[1:]):
+                yield [list(first)] + tail
+
+    return np.array([_pair_count_j([[pooled[i] for i in part] for part in parts])
+                     for parts in assignments(list(range(len(pooled))), sizes)])
+
+
+def test_jonckheere_terpstra_of_two_single_values():
+    # Two plans, one per group: J is 0 or 1 with probability 1/2 each, so E(J) = 0.5,
+    # Var(J) = 0.25 and z = (1 - 0.5) / 0.5 = 1 for an increase (the smallest testable data:
+    # the variance's middle term has N - 2 = 0 in its denominator and must be left out).
+    result = inference.jonckheere_terpstra([[1.0], [2.0]], seed=1, resamples=200)
+    assert result["J"] == 1.0
+    assert result["z"] == pytest.approx(1.0, rel=1e-12)
+    assert result["p_increasing"] == pytest.approx(scipy.stats.norm.sf(1.0), rel=1e-12)
+    # the permutation p of J >= 1 is exactly 1/2 in the limit; within 4 standard errors here
+    assert abs(result["p_value_permutation_increasing"] - 0.5) <= 4 * result["permutation_se"] + 1 / 201
+    decreasing = inference.jonckheere_terpstra([[2.0], [1.0]], seed=1, resamples=200)
+    assert decreasing["J"] == 0.0 and decreasing["z"] == pytest.approx(-1.0, rel=1e-12)
+
+
+@pytest.mark.parametrize("groups", [
+    [[0, 0, 1], [0, 1, 1]],                 # two distinct values only (presence / absence)
+    [[0, 1], [0, 0, 1], [1, 1]],
+    [[1, 1, 2], [1, 2], [2, 2, 2]],
+])
+def test_jonckheere_terpstra_with_two_distinct_values_against_the_complete_permutations(groups):
+    null = _permutation_null(groups)
+    observed = _pair_count_j(groups)
+    result = inference.jonckheere_terpstra(groups, seed=4, resamples=500)
+    assert result["J"] == observed
+    assert result["z"] == pytest.approx((observed - null.mean()) / null.std(), rel=1e-10)
+
+
+def test_jonckheere_terpstra_refuses_equal_values_and_a_single_group_with_their_reasons():
+    with pytest.raises(NotTestable, match="all values are equal"):
+        inference.jonckheere_terpstra([[3, 3], [3, 3, 3]], seed=1, resamples=10)
+    with pytest.raises(NotTestable, match="at least two groups"):
+        inference.jonckheere_terpstra([[1, 2, 3]], seed=1, resamples=10)
+
+
+def test_jonckheere_terpstra_permutes_up_to_exactly_max_permuted_observations():
+    groups = [[1, 2], [2, 3]]  # 4 observations
+    at = inference.jonckheere_terpstra(groups, seed=1, resamples=50, max_permuted=4)
+    assert at["p_value_permutation_two_sided"] is not None and at["p_value"] == at["p_value_permutation_two_sided"]
+    above = inference.jonckheere_terpstra(groups, seed=1, resamples=50, max_permuted=3)
+    assert above["p_value_permutation_two_sided"] is None
+    assert "4 observations, above the 3 permuted" in above["method"]
+
+
+def test_jonckheere_terpstra_defaults_are_1000_permuted_observations_and_20000_permutations():
+    # The tests stage calls the function with its defaults; README ("20,000 permutations for each
+    # Jonckheere-Terpstra p-value") and the stability stage rely on them.
+    rng = np.random.default_rng(8)
+    big = [rng.integers(0, 5, 500), rng.integers(0, 5, 501)]  # 1001 observations
+    assert inference.jonckheere_terpstra(big, seed=1)["p_value_permutation_two_sided"] is None
+    exactly = [rng.integers(0, 5, 500), rng.integers(0, 5, 500)]  # 1000 observations
+    assert inference.jonckheere_terpstra(exactly, seed=1, resamples=20)["p_value_permutation_two_sided"] is not None
+    small = inference.jonckheere_terpstra([[1, 2, 2], [2, 3, 4]], seed=1)
+    assert "from 20000 resamples (seed 1)" in small["method"]
+
+
+def test_jonckheere_terpstra_with_one_permutation_and_with_none():
+    # One permutation: p = (1 + [J* >= J]) / 2, so 1/2 or 1, never an error.
+    result = inference.jonckheere_terpstra([[1, 2, 3], [4, 5, 6]], seed=2, resamples=1)
+    assert result["p_value_permutation_increasing"] in (0.5, 1.0)
+    assert result["permutation_se"] == pytest.approx(math.sqrt(result["p_value_permutation_increasing"]
+                                                               * (1 - result["p_value_permutation_increasing"])))
+    with pytest.raises(ValueError, match="at least 1"):
+        inference.jonckheere_terpstra([[1, 2, 3], [4, 5, 6]], seed=2, resamples=0)
