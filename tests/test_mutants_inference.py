@@ -308,3 +308,91 @@ def test_jonckheere_terpstra_with_one_permutation_and_with_none():
                                                                * (1 - result["p_value_permutation_increasing"])))
     with pytest.raises(ValueError, match="at least 1"):
         inference.jonckheere_terpstra([[1, 2, 3], [4, 5, 6]], seed=2, resamples=0)
+
+
+def test_jonckheere_terpstra_standard_errors_are_binomial(monkeypatch):
+    groups = [[0, 1, 1, 2], [1, 2, 2], [2, 3, 3, 1]]
+    result = inference.jonckheere_terpstra(groups, seed=6, resamples=400)
+    for p, se in (("p_value_permutation_increasing", "permutation_se"),
+                  ("p_value_permutation_two_sided", "permutation_two_sided_se")):
+        assert 0 < result[p] < 1
+        assert result[se] == pytest.approx(math.sqrt(result[p] * (1 - result[p]) / 400), rel=1e-12)
+
+
+def test_jonckheere_terpstra_p_values_do_not_depend_on_the_chunks(monkeypatch):
+    # The permutations are drawn in chunks (a memory cap): Generator.permuted shuffles row after
+    # row, so the same permutations, hence the same p-values, whatever the chunk size; and the
+    # last chunk must stop at `resamples` (3 + 3 + 3 + 1 here).
+    groups = [[0, 1, 1, 2, 4], [1, 2, 2, 5], [2, 3, 3, 1, 6]]
+    whole = inference.jonckheere_terpstra(groups, seed=6, resamples=10)
+    monkeypatch.setattr(inference, "_CHUNK_ELEMENTS", 3 * 14)  # 14 observations: chunks of 3
+    chunked = inference.jonckheere_terpstra(groups, seed=6, resamples=10)
+    assert chunked == whole
+    # J = E(J) = 2 here: every permutation is at least as far from E(J), so the two-sided p is
+    # (1 + 10) / 11 = 1 exactly, however the 10 permutations are chunked (chunks of 3 here)
+    monkeypatch.setattr(inference, "_CHUNK_ELEMENTS", 3 * 4)
+    centred = inference.jonckheere_terpstra([[1, 2], [1, 2]], seed=6, resamples=10)
+    assert centred["J"] == 2.0 and centred["p_value_permutation_two_sided"] == 1.0
+
+
+# ------------------------------------------------------------------------------------------
+# Holm, Mann-Whitney, Kruskal-Wallis, Cochran's Q
+# ------------------------------------------------------------------------------------------
+
+
+def test_holm_accepts_p_values_of_zero_and_one_and_refuses_others_outside():
+    from statsmodels.stats.multitest import multipletests
+    raw = [0.0, 1.0, 0.02, 0.5]
+    np.testing.assert_allclose(inference.holm(raw), multipletests(raw, method="holm")[1], rtol=1e-12)
+    for bad in ([0.5, 1.5], [0.5, 2.5], [-0.1, 0.2]):
+        with pytest.raises(ValueError, match="between 0 and 1"):
+            inference.holm(bad)
+
+
+@pytest.mark.parametrize("x, y", [
+    (list(range(1, 10)), [v + 0.5 for v in range(3, 12)]),   # 9 and 9 values, no tie: normal
+    (list(range(1, 9)), [v + 0.5 for v in range(3, 12)]),    # 8 and 9: exact
+    (list(range(1, 10)), [v + 0.5 for v in range(3, 11)]),   # 9 and 8: exact
+    ([1, 2, 2, 3], [2, 3, 4, 5]),                            # small with ties: normal
+    ([1, 2, 3, 3, 4], [3, 5, 6]),
+])
+def test_mann_whitney_chooses_the_method_of_scipys_auto_rule(x, y):
+    result = inference.mann_whitney(x, y)
+    for alternative, key in (("two-sided", "p_two_sided"), ("greater", "p_greater"), ("less", "p_less")):
+        auto = scipy.stats.mannwhitneyu(x, y, alternative=alternative, method="auto")
+        assert result[key] == pytest.approx(auto.pvalue, rel=1e-12)
+    ties = len(set(x) | set(y)) < len(x) + len(y)
+    exact = not ties and min(len(x), len(y)) <= 8
+    assert result["method"] == ("Mann-Whitney U, exact distribution" if exact else
+                                "Mann-Whitney U, normal approximation with tie and continuity corrections")
+
+
+def test_kruskal_wallis_of_two_groups_is_the_squared_normal_rank_sum_test():
+    # With two groups H is the square of the rank-sum z (no continuity correction): by hand.
+    x, y = [1.0, 2.5, 3.0, 7.0], [4.0, 5.0, 6.0, 8.0, 9.0]
+    result = inference.kruskal_wallis([x, y])
+    n1, n2 = len(x), len(y)
+    n = n1 + n2
+    ranks = scipy.stats.rankdata(x + y)
+    w = ranks[:n1].sum()
+    z = (w - n1 * (n + 1) / 2) / math.sqrt(n1 * n2 * (n + 1) / 12)
+    assert result["H"] == pytest.approx(z**2, rel=1e-12)
+    assert result["df"] == 1
+    assert result["p_value"] == pytest.approx(2 * scipy.stats.norm.sf(abs(z)), rel=1e-9)
+    with pytest.raises(NotTestable, match="at least two groups"):
+        inference.kruskal_wallis([x])
+
+
+def test_cochrans_q_of_two_treatments_is_mcnemars_chi_square():
+    # k = 2: Q = (b - c)^2 / (b + c), McNemar's statistic without continuity correction.
+    rows = [[1, 0]] * 5 + [[0, 1]] * 2 + [[1, 1]] * 4 + [[0, 0]] * 3
+    result = inference.cochrans_q(rows)
+    assert result["Q"] == pytest.approx((5 - 2) ** 2 / 7, rel=1e-12)
+    assert result["df"] == 1
+    assert result["p_value"] == pytest.approx(scipy.stats.chi2.sf(9 / 7, 1), rel=1e-12)
+    # one discordant subject only (denominator k T - sum R^2 = 1): Q = 1
+    assert inference.cochrans_q([[1, 0], [1, 1]])["Q"] == pytest.approx(1.0, rel=1e-12)
+    with pytest.raises(NotTestable, match="at least two treatments"):
+        inference.cochrans_q([[1], [0]])
+    with pytest.raises(ValueError, match="only 0 and 1"):
+        inference.cochrans_q([[2, 0], [0, 1]])
