@@ -396,3 +396,9 @@ def test_cochrans_q_of_two_treatments_is_mcnemars_chi_square():
         inference.cochrans_q([[1], [0]])
     with pytest.raises(ValueError, match="only 0 and 1"):
         inference.cochrans_q([[2, 0], [0, 1]])
+
+
+def test_mcnemar_with_a_single_discordant_pair():
+    # b + c = 1: P(X >= 1) = 1/2 when the pair is b-type, 1 when it is c-type; two-sided 1.
+    assert inference.mcnemar_exact(1, 0) == {"p_two_sided": 1.0, "p_b_greater": 0.5}
+    assert inference.mcnemar_exact(0, 1) == {"p_two_sided": 1.0, "p_b_greater": 1.0}
