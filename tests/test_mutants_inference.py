@@ -402,3 +402,46 @@ def test_mcnemar_with_a_single_discordant_pair():
     # b + c = 1: P(X >= 1) = 1/2 when the pair is b-type, 1 when it is c-type; two-sided 1.
     assert inference.mcnemar_exact(1, 0) == {"p_two_sided": 1.0, "p_b_greater": 0.5}
     assert inference.mcnemar_exact(0, 1) == {"p_two_sided": 1.0, "p_b_greater": 1.0}
+
+
+# ------------------------------------------------------------------------------------------
+# Exact and Monte Carlo tests of independence (third session: lines 172-580)
+# ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("table", [[[5, 4], [5, 3]], [[3, 1], [3, 0]], [[4, 5], [0, 1]]])
+def test_the_most_probable_table_has_an_exact_p_value_of_exactly_one(table):
+    # Every table with these margins is at most as probable as the observed one: p = 1, as
+    # scipy's fisher_exact (and R's fisher.test) give, by complete enumeration and by the
+    # network algorithm (max_tables=1 forces it); never 1 plus a rounding error.
+    assert scipy.stats.fisher_exact(table)[1] == 1.0
+    assert inference.exact_conditional_p(table) == 1.0
+    assert inference.exact_conditional_p(table, max_tables=1) == 1.0
+
+
+def test_complete_enumeration_up_to_exactly_max_tables(monkeypatch):
+    table = [[1, 4], [1, 2]]  # margins (5, 3) and (2, 6): 3 tables (first cell 0, 1 or 2)
+    assert inference._count_tables((3, 5), (2, 6), 10) == 3
+    reference = scipy.stats.fisher_exact(table)[1]
+    monkeypatch.setattr(inference, "_network_p_value", lambda counts: -1.0)  # marks the network path
+    assert inference.exact_conditional_p(table, max_tables=3) == pytest.approx(reference, rel=1e-12)
+    assert inference.exact_conditional_p(table, max_tables=2) == -1.0
+
+
+def test_monte_carlo_p_with_one_resample_and_with_none():
+    table = [[5, 1], [1, 5]]
+    p, se = inference.monte_carlo_p(table, resamples=1, seed=3)
+    assert p in (0.5, 1.0) and se == pytest.approx(math.sqrt(p * (1 - p)))
+    with pytest.raises(ValueError, match="at least 1"):
+        inference.monte_carlo_p(table, resamples=0, seed=3)
+
+
+def test_monte_carlo_p_does_not_depend_on_the_chunks(monkeypatch):
+    # As for Jonckheere-Terpstra: the resamples are drawn in chunks (a memory cap) and
+    # Generator.permuted shuffles row after row, so the chunk size changes nothing.
+    table = [[3, 1, 2], [0, 4, 2]]
+    whole = inference.monte_carlo_p(table, resamples=50, seed=9)
+    monkeypatch.setattr(inference, "_CHUNK_ELEMENTS", 12 * 7)  # 12 observations: chunks of 7
+    assert inference.monte_carlo_p(table, resamples=50, seed=9) == whole
+    monkeypatch.setattr(inference, "_CHUNK_ELEMENTS", 1)  # one resample per chunk
+    assert inference.monte_carlo_p(table, resamples=50, seed=9) == whole
