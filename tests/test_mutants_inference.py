@@ -434,6 +434,10 @@ def test_monte_carlo_p_with_one_resample_and_with_none():
     assert p in (0.5, 1.0) and se == pytest.approx(math.sqrt(p * (1 - p)))
     with pytest.raises(ValueError, match="at least 1"):
         inference.monte_carlo_p(table, resamples=0, seed=3)
+    # X^2 = 0 (the table is its own expectation): every resample's X^2 is at least as large,
+    # so p = (1 + R) / (R + 1) = 1 exactly, with a standard error of 0
+    for resamples in (1, 5):
+        assert inference.monte_carlo_p([[2, 2], [2, 2]], resamples=resamples, seed=3) == (1.0, 0.0)
 
 
 def test_monte_carlo_p_does_not_depend_on_the_chunks(monkeypatch):
