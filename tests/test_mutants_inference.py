@@ -449,3 +449,26 @@ def test_monte_carlo_p_does_not_depend_on_the_chunks(monkeypatch):
     assert inference.monte_carlo_p(table, resamples=50, seed=9) == whole
     monkeypatch.setattr(inference, "_CHUNK_ELEMENTS", 1)  # one resample per chunk
     assert inference.monte_carlo_p(table, resamples=50, seed=9) == whole
+
+
+def test_independence_test_enumerates_up_to_exactly_max_enumerated_tables():
+    table = [[3, 1, 4, 0], [1, 5, 2, 4]]  # fails Cochran's rule
+    rows, cols = inference._canonical_margins(np.array(table))
+    count = inference._count_tables(rows, cols, 10**6)
+    at = inference.independence_test(table, seed=1, max_enumerated_tables=count)
+    assert at["method"] == "exact conditional test (Freeman-Halton), complete enumeration"
+    below = inference.independence_test(table, seed=1, max_enumerated_tables=count - 1)
+    assert below["method"].startswith("Monte Carlo")
+    # the default number of resamples of the Monte Carlo fallback (the tests stage's)
+    assert below["method"] == "Monte Carlo exact conditional test, 20000 resamples, seed 1"
+
+
+def test_a_2x2_table_with_more_tables_than_enumerated_still_gets_fishers_p():
+    # Bug found by the mutant of line 553: a 2x2 table failing Cochran's rule with more tables
+    # than max_enumerated_tables had p_value None under the method "Fisher exact test". Fisher's
+    # p comes from the network algorithm then (exact_conditional_p does the switch itself).
+    table = [[1, 4], [1, 2]]  # 3 tables share its margins
+    result = inference.independence_test(table, seed=1, max_enumerated_tables=2)
+    assert result["method"] == "Fisher exact test"
+    assert result["p_value"] == pytest.approx(scipy.stats.fisher_exact(table)[1], rel=1e-12)
+    assert result["p_value_exact"] == result["p_value"]
