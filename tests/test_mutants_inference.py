@@ -449,6 +449,9 @@ def test_monte_carlo_p_does_not_depend_on_the_chunks(monkeypatch):
     assert inference.monte_carlo_p(table, resamples=50, seed=9) == whole
     monkeypatch.setattr(inference, "_CHUNK_ELEMENTS", 1)  # one resample per chunk
     assert inference.monte_carlo_p(table, resamples=50, seed=9) == whole
+    # the last chunk stops at `resamples` (2 + 2 + 1 here): X^2 = 0, so p = 6 / 6 exactly
+    monkeypatch.setattr(inference, "_CHUNK_ELEMENTS", 2 * 8)
+    assert inference.monte_carlo_p([[2, 2], [2, 2]], resamples=5, seed=9) == (1.0, 0.0)
 
 
 def test_independence_test_enumerates_up_to_exactly_max_enumerated_tables():
