@@ -475,3 +475,11 @@ def test_a_2x2_table_with_more_tables_than_enumerated_still_gets_fishers_p():
     assert result["method"] == "Fisher exact test"
     assert result["p_value"] == pytest.approx(scipy.stats.fisher_exact(table)[1], rel=1e-12)
     assert result["p_value_exact"] == result["p_value"]
+
+
+def test_cochrans_rule_on_one_expected_count_and_on_none():
+    # The rule by its definition, on any array: one count of at least 5 passes (100% >= 5);
+    # no expected count at all gives nothing to trust.
+    assert inference.cochran_rule(np.array([7.0])) is True
+    assert inference.cochran_rule(np.array([4.0])) is False
+    assert inference.cochran_rule(np.array([])) is False
