@@ -483,3 +483,50 @@ def test_cochrans_rule_on_one_expected_count_and_on_none():
     assert inference.cochran_rule(np.array([7.0])) is True
     assert inference.cochran_rule(np.array([4.0])) is False
     assert inference.cochran_rule(np.array([])) is False
+
+
+def _brute_count(rows, cols):
+    """Number of tables with these margins, by listing the columns one after the other."""
+    if len(cols) == 1:
+        return 1
+    import itertools
+    count = 0
+    for column in itertools.product(*[range(min(r, cols[0]) + 1) for r in rows]):
+        if sum(column) == cols[0]:
+            count += _brute_count(tuple(r - x for r, x in zip(rows, column)), cols[1:])
+    return count
+
+
+def _two_column_count(rows, first_column):
+    """Tables of two columns: first-column vectors 0 <= x_i <= r_i summing to the first column's
+    total, the coefficient of t^total in prod_i (1 + t + ... + t^r_i)."""
+    polynomial = np.array([1], dtype=object)
+    for r in rows:
+        polynomial = np.convolve(polynomial, np.ones(r + 1, dtype=object))
+    return int(polynomial[first_column])
+
+
+@pytest.mark.parametrize("rows, cols", [
+    ((2, 3), (1, 4)), ((3, 3), (2, 4)), ((1, 2, 3), (3, 3)), ((2, 2, 2), (1, 2, 3)), ((4, 1, 3), (2, 2, 4)),
+    ((3, 4, 5), (2, 3, 3, 4)), ((5, 2), (1, 1, 1, 4)), ((2, 3, 1, 4), (3, 3, 4)), ((6, 1, 1), (3, 5)),
+])
+def test_the_number_of_tables_sharing_margins_by_listing_them(rows, cols):
+    # _count_tables decides between complete enumeration and the other algorithms.
+    expected = _brute_count(rows, cols)
+    assert inference._count_tables(rows, cols, 10**6) == expected
+    assert inference._count_tables(rows, cols, expected) == expected        # at the limit: counted
+    assert inference._count_tables(rows, cols, expected - 1) == expected    # limit + 1 when above
+    log_p, _ = inference._null_distribution(tuple(sorted(rows)), tuple(sorted(cols)))
+    assert log_p.size == expected and np.all(np.isfinite(log_p))
+    assert np.exp(log_p).sum() == pytest.approx(1.0, rel=1e-12)
+
+
+def test_the_number_of_tables_with_many_rows():
+    # 16 rows of 15 plans: the mixed-radix code of the remaining totals would need 16^16 x 9
+    # values, beyond 64 bits, so the states are merged without the code (np.unique by rows).
+    rows = (15,) * 16
+    assert inference._count_tables(rows, (3, 237), 10**9) == _two_column_count(rows, 3)
+    assert inference._count_tables(rows, (8, 232), 10**9) == _two_column_count(rows, 8)
+    # below the 2^62 limit, with the code
+    rows = (15,) * 14 + (2,)
+    assert inference._count_tables(rows, (4, 208), 10**9) == _two_column_count(rows, 4)
