@@ -542,3 +542,23 @@ def test_the_number_of_tables_on_a_sweep_of_small_margins():
         table[0, :] += 1
         rows, cols = tuple(int(v) for v in table.sum(axis=1)), tuple(int(v) for v in table.sum(axis=0))
         assert inference._count_tables(rows, cols, 10**7) == _brute_count(rows, cols), (rows, cols)
+
+
+# ------------------------------------------------------------------------------------------
+# Input helpers (lines 1-171)
+# ------------------------------------------------------------------------------------------
+
+
+def test_rank_values_makes_ties_of_values_equal_to_twelve_significant_digits():
+    # 1 and 1 + 1e-12 agree to 12 significant digits (a tie); 1 and 1 + 1e-11 do not.
+    ranked = inference.rank_values([1.0, 1.0 + 1e-12, 1.0 + 1e-11, 2.5e-7, 2.5e-7 * (1 + 1e-12)])
+    assert ranked[0] == ranked[1] and ranked[2] != ranked[0] and ranked[3] == ranked[4]
+    # a negative zero comes back as 0.0 (the docstring's "+ 0.0")
+    assert not np.signbit(inference.rank_values([-0.0, 1.0])[0])
+
+
+def test_a_sample_of_one_value_is_tested_and_an_empty_one_is_not():
+    result = inference.mann_whitney([1.0], [2.0, 3.0])
+    assert result["U"] == 0.0 and result["p_less"] == pytest.approx(1 / 3, rel=1e-12)  # P(U = 0) = 1/3
+    with pytest.raises(NotTestable, match="x is empty"):
+        inference.mann_whitney([], [2.0, 3.0])
