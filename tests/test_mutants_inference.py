@@ -212,3 +212,353 @@ def test_odds_ratio_refuses_a_table_that_is_not_2x2():
         inference.odds_ratio_2x2([[1, 2, 3], [4, 5, 6]])
     with pytest.raises(NotTestable):
         inference.odds_ratio_2x2([[0, 0], [4, 5]])
+
+
+# ------------------------------------------------------------------------------------------
+# Jonckheere-Terpstra (third session: lines 840-1021)
+# ------------------------------------------------------------------------------------------
+
+
+def _pair_count_j(groups):
+    """J by its definition: over ordered group pairs i < j, #{b > a} + 0.5 #{b == a}."""
+    return sum((b > a) + 0.5 * (b == a) for i in range(len(groups)) for j in range(i + 1, len(groups))
+               for a in groups[i] for b in groups[j])
+
+
+def _permutation_null(groups):
+    """J of every distinct assignment of the pooled positions to groups of the same sizes
+    (equally likely under the null): the complete permutation distribution."""
+    import itertools
+    pooled = [v for g in groups for v in g]
+    sizes = [len(g) for g in groups]
+
+    def assignments(positions, sizes):
+        if not sizes:
+            yield []
+            return
+        for first in itertools.combinations(positions, sizes[0]):
+            rest = [p for p in positions if p not in first]
+            for tail in assignments(rest, sizes[1:]):
+                yield [list(first)] + tail
+
+    return np.array([_pair_count_j([[pooled[i] for i in part] for part in parts])
+                     for parts in assignments(list(range(len(pooled))), sizes)])
+
+
+def test_jonckheere_terpstra_of_two_single_values():
+    # Two plans, one per group: J is 0 or 1 with probability 1/2 each, so E(J) = 0.5,
+    # Var(J) = 0.25 and z = (1 - 0.5) / 0.5 = 1 for an increase (the smallest testable data:
+    # the variance's middle term has N - 2 = 0 in its denominator and must be left out).
+    result = inference.jonckheere_terpstra([[1.0], [2.0]], seed=1, resamples=200)
+    assert result["J"] == 1.0
+    assert result["z"] == pytest.approx(1.0, rel=1e-12)
+    assert result["p_increasing"] == pytest.approx(scipy.stats.norm.sf(1.0), rel=1e-12)
+    # the permutation p of J >= 1 is exactly 1/2 in the limit; within 4 standard errors here
+    assert abs(result["p_value_permutation_increasing"] - 0.5) <= 4 * result["permutation_se"] + 1 / 201
+    decreasing = inference.jonckheere_terpstra([[2.0], [1.0]], seed=1, resamples=200)
+    assert decreasing["J"] == 0.0 and decreasing["z"] == pytest.approx(-1.0, rel=1e-12)
+
+
+@pytest.mark.parametrize("groups", [
+    [[0, 0, 1], [0, 1, 1]],                 # two distinct values only (presence / absence)
+    [[0, 1], [0, 0, 1], [1, 1]],
+    [[1, 1, 2], [1, 2], [2, 2, 2]],
+])
+def test_jonckheere_terpstra_with_two_distinct_values_against_the_complete_permutations(groups):
+    null = _permutation_null(groups)
+    observed = _pair_count_j(groups)
+    result = inference.jonckheere_terpstra(groups, seed=4, resamples=500)
+    assert result["J"] == observed
+    assert result["z"] == pytest.approx((observed - null.mean()) / null.std(), rel=1e-10)
+
+
+def test_jonckheere_terpstra_refuses_equal_values_and_a_single_group_with_their_reasons():
+    with pytest.raises(NotTestable, match="all values are equal"):
+        inference.jonckheere_terpstra([[3, 3], [3, 3, 3]], seed=1, resamples=10)
+    with pytest.raises(NotTestable, match="at least two groups"):
+        inference.jonckheere_terpstra([[1, 2, 3]], seed=1, resamples=10)
+
+
+def test_jonckheere_terpstra_permutes_up_to_exactly_max_permuted_observations():
+    groups = [[1, 2], [2, 3]]  # 4 observations
+    at = inference.jonckheere_terpstra(groups, seed=1, resamples=50, max_permuted=4)
+    assert at["p_value_permutation_two_sided"] is not None and at["p_value"] == at["p_value_permutation_two_sided"]
+    above = inference.jonckheere_terpstra(groups, seed=1, resamples=50, max_permuted=3)
+    assert above["p_value_permutation_two_sided"] is None
+    assert "4 observations, above the 3 permuted" in above["method"]
+
+
+def test_jonckheere_terpstra_defaults_are_1000_permuted_observations_and_20000_permutations():
+    # The tests stage calls the function with its defaults; README ("20,000 permutations for each
+    # Jonckheere-Terpstra p-value") and the stability stage rely on them.
+    rng = np.random.default_rng(8)
+    big = [rng.integers(0, 5, 500), rng.integers(0, 5, 501)]  # 1001 observations
+    assert inference.jonckheere_terpstra(big, seed=1)["p_value_permutation_two_sided"] is None
+    exactly = [rng.integers(0, 5, 500), rng.integers(0, 5, 500)]  # 1000 observations
+    assert inference.jonckheere_terpstra(exactly, seed=1, resamples=20)["p_value_permutation_two_sided"] is not None
+    small = inference.jonckheere_terpstra([[1, 2, 2], [2, 3, 4]], seed=1)
+    assert "from 20000 resamples (seed 1)" in small["method"]
+
+
+def test_jonckheere_terpstra_with_one_permutation_and_with_none():
+    # One permutation: p = (1 + [J* >= J]) / 2, so 1/2 or 1, never an error.
+    result = inference.jonckheere_terpstra([[1, 2, 3], [4, 5, 6]], seed=2, resamples=1)
+    assert result["p_value_permutation_increasing"] in (0.5, 1.0)
+    assert result["permutation_se"] == pytest.approx(math.sqrt(result["p_value_permutation_increasing"]
+                                                               * (1 - result["p_value_permutation_increasing"])))
+    with pytest.raises(ValueError, match="at least 1"):
+        inference.jonckheere_terpstra([[1, 2, 3], [4, 5, 6]], seed=2, resamples=0)
+
+
+def test_jonckheere_terpstra_standard_errors_are_binomial(monkeypatch):
+    groups = [[0, 1, 1, 2], [1, 2, 2], [2, 3, 3, 1]]
+    result = inference.jonckheere_terpstra(groups, seed=6, resamples=400)
+    for p, se in (("p_value_permutation_increasing", "permutation_se"),
+                  ("p_value_permutation_two_sided", "permutation_two_sided_se")):
+        assert 0 < result[p] < 1
+        assert result[se] == pytest.approx(math.sqrt(result[p] * (1 - result[p]) / 400), rel=1e-12)
+
+
+def test_jonckheere_terpstra_p_values_do_not_depend_on_the_chunks(monkeypatch):
+    # The permutations are drawn in chunks (a memory cap): Generator.permuted shuffles row after
+    # row, so the same permutations, hence the same p-values, whatever the chunk size; and the
+    # last chunk must stop at `resamples` (3 + 3 + 3 + 1 here).
+    groups = [[0, 1, 1, 2, 4], [1, 2, 2, 5], [2, 3, 3, 1, 6]]
+    whole = inference.jonckheere_terpstra(groups, seed=6, resamples=10)
+    monkeypatch.setattr(inference, "_CHUNK_ELEMENTS", 3 * 14)  # 14 observations: chunks of 3
+    chunked = inference.jonckheere_terpstra(groups, seed=6, resamples=10)
+    assert chunked == whole
+    # J = E(J) = 2 here: every permutation is at least as far from E(J), so the two-sided p is
+    # (1 + 10) / 11 = 1 exactly, however the 10 permutations are chunked (chunks of 3 here)
+    monkeypatch.setattr(inference, "_CHUNK_ELEMENTS", 3 * 4)
+    centred = inference.jonckheere_terpstra([[1, 2], [1, 2]], seed=6, resamples=10)
+    assert centred["J"] == 2.0 and centred["p_value_permutation_two_sided"] == 1.0
+
+
+# ------------------------------------------------------------------------------------------
+# Holm, Mann-Whitney, Kruskal-Wallis, Cochran's Q
+# ------------------------------------------------------------------------------------------
+
+
+def test_holm_accepts_p_values_of_zero_and_one_and_refuses_others_outside():
+    from statsmodels.stats.multitest import multipletests
+    raw = [0.0, 1.0, 0.02, 0.5]
+    np.testing.assert_allclose(inference.holm(raw), multipletests(raw, method="holm")[1], rtol=1e-12)
+    for bad in ([0.5, 1.5], [0.5, 2.5], [-0.1, 0.2]):
+        with pytest.raises(ValueError, match="between 0 and 1"):
+            inference.holm(bad)
+
+
+@pytest.mark.parametrize("x, y", [
+    (list(range(1, 10)), [v + 0.5 for v in range(3, 12)]),   # 9 and 9 values, no tie: normal
+    (list(range(1, 9)), [v + 0.5 for v in range(3, 12)]),    # 8 and 9: exact
+    (list(range(1, 10)), [v + 0.5 for v in range(3, 11)]),   # 9 and 8: exact
+    ([1, 2, 2, 3], [2, 3, 4, 5]),                            # small with ties: normal
+    ([1, 2, 3, 3, 4], [3, 5, 6]),
+])
+def test_mann_whitney_chooses_the_method_of_scipys_auto_rule(x, y):
+    result = inference.mann_whitney(x, y)
+    for alternative, key in (("two-sided", "p_two_sided"), ("greater", "p_greater"), ("less", "p_less")):
+        auto = scipy.stats.mannwhitneyu(x, y, alternative=alternative, method="auto")
+        assert result[key] == pytest.approx(auto.pvalue, rel=1e-12)
+    ties = len(set(x) | set(y)) < len(x) + len(y)
+    exact = not ties and min(len(x), len(y)) <= 8
+    assert result["method"] == ("Mann-Whitney U, exact distribution" if exact else
+                                "Mann-Whitney U, normal approximation with tie and continuity corrections")
+
+
+def test_kruskal_wallis_of_two_groups_is_the_squared_normal_rank_sum_test():
+    # With two groups H is the square of the rank-sum z (no continuity correction): by hand.
+    x, y = [1.0, 2.5, 3.0, 7.0], [4.0, 5.0, 6.0, 8.0, 9.0]
+    result = inference.kruskal_wallis([x, y])
+    n1, n2 = len(x), len(y)
+    n = n1 + n2
+    ranks = scipy.stats.rankdata(x + y)
+    w = ranks[:n1].sum()
+    z = (w - n1 * (n + 1) / 2) / math.sqrt(n1 * n2 * (n + 1) / 12)
+    assert result["H"] == pytest.approx(z**2, rel=1e-12)
+    assert result["df"] == 1
+    assert result["p_value"] == pytest.approx(2 * scipy.stats.norm.sf(abs(z)), rel=1e-9)
+    with pytest.raises(NotTestable, match="at least two groups"):
+        inference.kruskal_wallis([x])
+
+
+def test_cochrans_q_of_two_treatments_is_mcnemars_chi_square():
+    # k = 2: Q = (b - c)^2 / (b + c), McNemar's statistic without continuity correction.
+    rows = [[1, 0]] * 5 + [[0, 1]] * 2 + [[1, 1]] * 4 + [[0, 0]] * 3
+    result = inference.cochrans_q(rows)
+    assert result["Q"] == pytest.approx((5 - 2) ** 2 / 7, rel=1e-12)
+    assert result["df"] == 1
+    assert result["p_value"] == pytest.approx(scipy.stats.chi2.sf(9 / 7, 1), rel=1e-12)
+    # one discordant subject only (denominator k T - sum R^2 = 1): Q = 1
+    assert inference.cochrans_q([[1, 0], [1, 1]])["Q"] == pytest.approx(1.0, rel=1e-12)
+    with pytest.raises(NotTestable, match="at least two treatments"):
+        inference.cochrans_q([[1], [0]])
+    with pytest.raises(ValueError, match="only 0 and 1"):
+        inference.cochrans_q([[2, 0], [0, 1]])
+
+
+def test_mcnemar_with_a_single_discordant_pair():
+    # b + c = 1: P(X >= 1) = 1/2 when the pair is b-type, 1 when it is c-type; two-sided 1.
+    assert inference.mcnemar_exact(1, 0) == {"p_two_sided": 1.0, "p_b_greater": 0.5}
+    assert inference.mcnemar_exact(0, 1) == {"p_two_sided": 1.0, "p_b_greater": 1.0}
+
+
+# ------------------------------------------------------------------------------------------
+# Exact and Monte Carlo tests of independence (third session: lines 172-580)
+# ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("table", [[[5, 4], [5, 3]], [[3, 1], [3, 0]], [[4, 5], [0, 1]]])
+def test_the_most_probable_table_has_an_exact_p_value_of_exactly_one(table):
+    # Every table with these margins is at most as probable as the observed one: p = 1, as
+    # scipy's fisher_exact (and R's fisher.test) give, by complete enumeration and by the
+    # network algorithm (max_tables=1 forces it); never 1 plus a rounding error.
+    assert scipy.stats.fisher_exact(table)[1] == 1.0
+    assert inference.exact_conditional_p(table) == 1.0
+    assert inference.exact_conditional_p(table, max_tables=1) == 1.0
+
+
+def test_complete_enumeration_up_to_exactly_max_tables(monkeypatch):
+    table = [[1, 4], [1, 2]]  # margins (5, 3) and (2, 6): 3 tables (first cell 0, 1 or 2)
+    assert inference._count_tables((3, 5), (2, 6), 10) == 3
+    reference = scipy.stats.fisher_exact(table)[1]
+    monkeypatch.setattr(inference, "_network_p_value", lambda counts: -1.0)  # marks the network path
+    assert inference.exact_conditional_p(table, max_tables=3) == pytest.approx(reference, rel=1e-12)
+    assert inference.exact_conditional_p(table, max_tables=2) == -1.0
+
+
+def test_monte_carlo_p_with_one_resample_and_with_none():
+    table = [[5, 1], [1, 5]]
+    p, se = inference.monte_carlo_p(table, resamples=1, seed=3)
+    assert p in (0.5, 1.0) and se == pytest.approx(math.sqrt(p * (1 - p)))
+    with pytest.raises(ValueError, match="at least 1"):
+        inference.monte_carlo_p(table, resamples=0, seed=3)
+    # X^2 = 0 (the table is its own expectation): every resample's X^2 is at least as large,
+    # so p = (1 + R) / (R + 1) = 1 exactly, with a standard error of 0
+    for resamples in (1, 5):
+        assert inference.monte_carlo_p([[2, 2], [2, 2]], resamples=resamples, seed=3) == (1.0, 0.0)
+
+
+def test_monte_carlo_p_does_not_depend_on_the_chunks(monkeypatch):
+    # As for Jonckheere-Terpstra: the resamples are drawn in chunks (a memory cap) and
+    # Generator.permuted shuffles row after row, so the chunk size changes nothing.
+    table = [[3, 1, 2], [0, 4, 2]]
+    whole = inference.monte_carlo_p(table, resamples=50, seed=9)
+    monkeypatch.setattr(inference, "_CHUNK_ELEMENTS", 12 * 7)  # 12 observations: chunks of 7
+    assert inference.monte_carlo_p(table, resamples=50, seed=9) == whole
+    monkeypatch.setattr(inference, "_CHUNK_ELEMENTS", 1)  # one resample per chunk
+    assert inference.monte_carlo_p(table, resamples=50, seed=9) == whole
+    # the last chunk stops at `resamples` (2 + 2 + 1 here): X^2 = 0, so p = 6 / 6 exactly
+    monkeypatch.setattr(inference, "_CHUNK_ELEMENTS", 2 * 8)
+    assert inference.monte_carlo_p([[2, 2], [2, 2]], resamples=5, seed=9) == (1.0, 0.0)
+
+
+def test_independence_test_enumerates_up_to_exactly_max_enumerated_tables():
+    table = [[3, 1, 4, 0], [1, 5, 2, 4]]  # fails Cochran's rule
+    rows, cols = inference._canonical_margins(np.array(table))
+    count = inference._count_tables(rows, cols, 10**6)
+    at = inference.independence_test(table, seed=1, max_enumerated_tables=count)
+    assert at["method"] == "exact conditional test (Freeman-Halton), complete enumeration"
+    below = inference.independence_test(table, seed=1, max_enumerated_tables=count - 1)
+    assert below["method"].startswith("Monte Carlo")
+    # the default number of resamples of the Monte Carlo fallback (the tests stage's)
+    assert below["method"] == "Monte Carlo exact conditional test, 20000 resamples, seed 1"
+
+
+def test_a_2x2_table_with_more_tables_than_enumerated_still_gets_fishers_p():
+    # Bug found by the mutant of line 553: a 2x2 table failing Cochran's rule with more tables
+    # than max_enumerated_tables had p_value None under the method "Fisher exact test". Fisher's
+    # p comes from the network algorithm then (exact_conditional_p does the switch itself).
+    table = [[1, 4], [1, 2]]  # 3 tables share its margins
+    result = inference.independence_test(table, seed=1, max_enumerated_tables=2)
+    assert result["method"] == "Fisher exact test"
+    assert result["p_value"] == pytest.approx(scipy.stats.fisher_exact(table)[1], rel=1e-12)
+    assert result["p_value_exact"] == result["p_value"]
+
+
+def test_cochrans_rule_on_one_expected_count_and_on_none():
+    # The rule by its definition, on any array: one count of at least 5 passes (100% >= 5);
+    # no expected count at all gives nothing to trust.
+    assert inference.cochran_rule(np.array([7.0])) is True
+    assert inference.cochran_rule(np.array([4.0])) is False
+    assert inference.cochran_rule(np.array([])) is False
+
+
+def _brute_count(rows, cols):
+    """Number of tables with these margins, by listing the columns one after the other."""
+    if len(cols) == 1:
+        return 1
+    import itertools
+    count = 0
+    for column in itertools.product(*[range(min(r, cols[0]) + 1) for r in rows]):
+        if sum(column) == cols[0]:
+            count += _brute_count(tuple(r - x for r, x in zip(rows, column)), cols[1:])
+    return count
+
+
+def _two_column_count(rows, first_column):
+    """Tables of two columns: first-column vectors 0 <= x_i <= r_i summing to the first column's
+    total, the coefficient of t^total in prod_i (1 + t + ... + t^r_i)."""
+    polynomial = np.array([1], dtype=object)
+    for r in rows:
+        polynomial = np.convolve(polynomial, np.ones(r + 1, dtype=object))
+    return int(polynomial[first_column])
+
+
+@pytest.mark.parametrize("rows, cols", [
+    ((2, 3), (1, 4)), ((3, 3), (2, 4)), ((1, 2, 3), (3, 3)), ((2, 2, 2), (1, 2, 3)), ((4, 1, 3), (2, 2, 4)),
+    ((3, 4, 5), (2, 3, 3, 4)), ((5, 2), (1, 1, 1, 4)), ((2, 3, 1, 4), (3, 3, 4)), ((6, 1, 1), (3, 5)),
+])
+def test_the_number_of_tables_sharing_margins_by_listing_them(rows, cols):
+    # _count_tables decides between complete enumeration and the other algorithms.
+    expected = _brute_count(rows, cols)
+    assert inference._count_tables(rows, cols, 10**6) == expected
+    assert inference._count_tables(rows, cols, expected) == expected        # at the limit: counted
+    assert inference._count_tables(rows, cols, expected - 1) == expected    # limit + 1 when above
+    log_p, _ = inference._null_distribution(tuple(sorted(rows)), tuple(sorted(cols)))
+    assert log_p.size == expected and np.all(np.isfinite(log_p))
+    assert np.exp(log_p).sum() == pytest.approx(1.0, rel=1e-12)
+
+
+def test_the_number_of_tables_with_many_rows():
+    # 16 rows of 15 plans: the mixed-radix code of the remaining totals would need 16^16 x 9
+    # values, beyond 64 bits, so the states are merged without the code (np.unique by rows).
+    rows = (15,) * 16
+    assert inference._count_tables(rows, (3, 237), 10**9) == _two_column_count(rows, 3)
+    assert inference._count_tables(rows, (8, 232), 10**9) == _two_column_count(rows, 8)
+    # below the 2^62 limit, with the code
+    rows = (15,) * 14 + (2,)
+    assert inference._count_tables(rows, (4, 208), 10**9) == _two_column_count(rows, 4)
+
+
+def test_the_number_of_tables_on_a_sweep_of_small_margins():
+    # Many small margins (2-4 rows and columns, unequal totals), against listing the tables: a
+    # wrong mixed-radix code would merge two different partial tables and miscount.
+    rng = np.random.default_rng(21)
+    for _ in range(60):
+        table = rng.integers(0, 4, (int(rng.integers(2, 5)), int(rng.integers(2, 5))))
+        table[:, 0] += 1
+        table[0, :] += 1
+        rows, cols = tuple(int(v) for v in table.sum(axis=1)), tuple(int(v) for v in table.sum(axis=0))
+        assert inference._count_tables(rows, cols, 10**7) == _brute_count(rows, cols), (rows, cols)
+
+
+# ------------------------------------------------------------------------------------------
+# Input helpers (lines 1-171)
+# ------------------------------------------------------------------------------------------
+
+
+def test_rank_values_makes_ties_of_values_equal_to_twelve_significant_digits():
+    # 1 and 1 + 1e-12 agree to 12 significant digits (a tie); 1 and 1 + 1e-11 do not.
+    ranked = inference.rank_values([1.0, 1.0 + 1e-12, 1.0 + 1e-11, 2.5e-7, 2.5e-7 * (1 + 1e-12)])
+    assert ranked[0] == ranked[1] and ranked[2] != ranked[0] and ranked[3] == ranked[4]
+    # a negative zero comes back as 0.0 (the docstring's "+ 0.0")
+    assert not np.signbit(inference.rank_values([-0.0, 1.0])[0])
+
+
+def test_a_sample_of_one_value_is_tested_and_an_empty_one_is_not():
+    result = inference.mann_whitney([1.0], [2.0, 3.0])
+    assert result["U"] == 0.0 and result["p_less"] == pytest.approx(1 / 3, rel=1e-12)  # P(U = 0) = 1/3
+    with pytest.raises(NotTestable, match="x is empty"):
+        inference.mann_whitney([], [2.0, 3.0])

@@ -523,8 +523,8 @@ def independence_test(
 
     Always computes Pearson's X^2 (no continuity correction), its df and asymptotic p-value, and
     whether Cochran's rule holds (:func:`cochran_rule`). When the rule fails, the exact conditional
-    p-value (:func:`exact_conditional_p`) is computed whenever at most ``max_enumerated_tables``
-    tables share the margins. The primary ``p_value`` is:
+    p-value (:func:`exact_conditional_p`) is computed when at most ``max_enumerated_tables`` tables
+    share the margins, and always for a 2x2 table (network algorithm above). ``p_value`` is:
 
     * the asymptotic chi-square p-value when Cochran's rule holds (method "Pearson chi-square");
     * otherwise, for a 2x2 table, Fisher's exact test ("Fisher exact test");
@@ -551,7 +551,7 @@ def independence_test(
         }
     rows, cols = _canonical_margins(counts)
     enumerable = _count_tables(rows, cols, max_enumerated_tables) <= max_enumerated_tables
-    p_exact = exact_conditional_p(counts, max_tables=max_enumerated_tables) if enumerable else None
+    p_exact = exact_conditional_p(counts, max_tables=max_enumerated_tables) if enumerable or counts.shape == (2, 2) else None
     if counts.shape == (2, 2):
         p_value, method = p_exact, "Fisher exact test"
     elif enumerable:
