@@ -373,3 +373,19 @@ def test_the_profile_is_read_from_the_folder_the_cells_run_in(tmp_path, monkeypa
     monkeypatch.chdir(tmp_path)
     report = Report(tmp_path, CODEBOOK, "en")
     assert report.profile() == {"title": "A title"} and report.document_title() == "A title"
+
+
+def test_the_typst_setup_sets_the_code_versions_date_the_title_and_the_authors(tmp_path, monkeypatch):
+    """The PDF's metadata: the date of the code version (day by day, so two builds agree), the
+    title from the language's profile, the authors from config/report.yaml."""
+    from rlp_pipeline.reporting.front_matter import load_front_matter
+
+    (tmp_path / "_quarto-en.yml").write_text("title: A title\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    settings = REPO / "config" / "report.yaml"
+    setup = Report(tmp_path, CODEBOOK, "en", settings_path=settings).typst_setup("2026-03-07")
+    assert "#set document(date: datetime(year: 2026, month: 3, day: 7))\n" in setup
+    assert '#set document(title: "A title")\n' in setup
+    names = ", ".join(f'"{author.name}"' for author in load_front_matter(settings).authors)
+    assert f"#set document(author: ({names},))\n" in setup
+    assert "datetime" not in Report(tmp_path, CODEBOOK, "en", settings_path=settings).typst_setup("")
