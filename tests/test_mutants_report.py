@@ -389,3 +389,85 @@ def test_the_typst_setup_sets_the_code_versions_date_the_title_and_the_authors(t
     names = ", ".join(f'"{author.name}"' for author in load_front_matter(settings).authors)
     assert f"#set document(author: ({names},))\n" in setup
     assert "datetime" not in Report(tmp_path, CODEBOOK, "en", settings_path=settings).typst_setup("")
+
+
+def stability_report(tmp_path: Path, rows: list[dict], language: str, *, record_simulated: bool = False,
+                     stability_simulated: bool = False) -> Report:
+    """A Report on a derived folder holding only what the stability section reads."""
+    import json
+
+    for folder in ("findings", "stability", "sample"):
+        (tmp_path / folder).mkdir(exist_ok=True)
+    pd.DataFrame({"id": [r["finding"] for r in rows], "short_fr": [f"énoncé {r['finding']}" for r in rows],
+                  "short_en": [f"statement {r['finding']}" for r in rows]}).to_csv(tmp_path / "findings" / "findings.csv", index=False)
+    defaults = {"not_assessed_reason": "", "share_ci_low": 0.1, "share_ci_high": 0.9, "share_same_verdict": 0.5,
+                "observed_verdict": "reproduced"}
+    pd.DataFrame([defaults | r for r in rows]).to_csv(tmp_path / "stability" / "stability.csv", index=False)
+    (tmp_path / "stability" / "stability_record.json").write_text(json.dumps({
+        "method": "redraw", "redraws": 40, "population_size": 140, "sample_size": 56, "fraction": 0.4,
+        "stratify_by": None, "seed": 7, "simulated": stability_simulated}))
+    (tmp_path / "sample" / "sampling_record.json").write_text(json.dumps({"simulated": record_simulated, "seed": 7}))
+    return Report(tmp_path, CODEBOOK, language)
+
+
+def test_the_stability_notice_shows_when_either_record_says_simulated(tmp_path):
+    row = [{"finding": "F01", "assessed": True, "share_reproduced": 0.5}]
+    assert stability_report(tmp_path, row, "en", stability_simulated=True).stability_notice() != ""
+    assert stability_report(tmp_path, row, "en", record_simulated=True).stability_notice() != ""
+    assert stability_report(tmp_path, row, "en").stability_notice() == ""
+
+
+def test_the_stability_range_names_the_lowest_and_highest_shares(tmp_path):
+    rows = [{"finding": "F01", "assessed": True, "share_reproduced": 0.5},
+            {"finding": "F02", "assessed": True, "share_reproduced": 0.9}]
+    text = stability_report(tmp_path, rows, "en").stability_range()
+    assert text == "Among the 2 assessed findings, the share reproduced ranges from 50.0% ([F01](#sec-f01)) to 90.0% ([F02](#sec-f02))."
+    same = [{"finding": "F01", "assessed": True, "share_reproduced": 0.9},
+            {"finding": "F02", "assessed": True, "share_reproduced": 0.9}]
+    assert stability_report(tmp_path, same, "en").stability_range() == "Among the 2 assessed findings, the share reproduced is 90.0% for all."
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_findings_not_assessed_are_listed_with_the_reason_in_english_only(tmp_path, language):
+    from rlp_pipeline.reporting.document import TEXT
+
+    one = [{"finding": "F01", "assessed": True, "share_reproduced": 0.5},
+           {"finding": "F02", "assessed": False, "share_reproduced": "", "not_assessed_reason": "no frame"}]
+    ids = "[F02](#sec-f02)" + (" (no frame)" if language == "en" else "")
+    report = stability_report(tmp_path, one, language)
+    assert report.not_assessed_sentence() == TEXT[language]["stability_not_assessed"]["one"].format(ids=ids)
+    many = one + [{"finding": "F03", "assessed": False, "share_reproduced": "", "not_assessed_reason": ""}]
+    assert stability_report(tmp_path, many, language).not_assessed_sentence() == \
+        TEXT[language]["stability_not_assessed"]["many"].format(ids=ids + ", [F03](#sec-f03)")
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_the_stability_section_quotes_its_verdict_column_and_the_languages_statements(tmp_path, language):
+    rows = [{"finding": "F01", "assessed": True, "share_reproduced": 0.5}]
+    report = stability_report(tmp_path, rows, language)
+    head = report.stability_head()
+    paragraphs = report.stability_paragraphs().replace("\u00a0", " ").replace("\u202f", " ")
+    assert head[2] in paragraphs and head[3] not in paragraphs
+    table = report.stability_table()
+    assert ("énoncé F01" if language == "fr" else "statement F01") in table
+    assert ("statement F01" if language == "fr" else "énoncé F01") not in table
+
+
+def test_the_code_versions_date_is_its_commits(tmp_path):
+    """A commit dated in the past: its date, not today's (outside git: today's)."""
+    import datetime
+    import os
+    import subprocess
+
+    from rlp_pipeline.reporting.document import commit_date
+
+    env = {**os.environ, "GIT_AUTHOR_DATE": "2001-02-03T04:05:06Z", "GIT_COMMITTER_DATE": "2001-02-03T04:05:06Z",
+           "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@example.org"}
+    subprocess.run(["git", "init", "-q", str(tmp_path / "repo")], check=True, env=env)
+    (tmp_path / "repo" / "a.txt").write_text("a")
+    subprocess.run(["git", "-C", str(tmp_path / "repo"), "add", "a.txt"], check=True, env=env)
+    subprocess.run(["git", "-C", str(tmp_path / "repo"), "commit", "-q", "-m", "a"], check=True, env=env)
+    assert commit_date(tmp_path / "repo") == "2001-02-03"
+    (tmp_path / "plain").mkdir()
+    assert commit_date(tmp_path / "plain") == datetime.date.today().isoformat()
