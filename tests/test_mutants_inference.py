@@ -562,3 +562,73 @@ def test_a_sample_of_one_value_is_tested_and_an_empty_one_is_not():
     assert result["U"] == 0.0 and result["p_less"] == pytest.approx(1 / 3, rel=1e-12)  # P(U = 0) = 1/3
     with pytest.raises(NotTestable, match="x is empty"):
         inference.mann_whitney([], [2.0, 3.0])
+
+
+# --- Cramér's V: bias correction and interval (mutants of lines 581-698) -----------------------
+
+def _bergsma_by_hand(table: np.ndarray) -> float:
+    """Bergsma's (2013) bias-corrected V from its published formula, with scipy's X^2."""
+    n = table.sum()
+    r, c = table.shape
+    x2 = scipy.stats.chi2_contingency(table, correction=False)[0]
+    phi2_plus = max(0.0, x2 / n - (r - 1) * (c - 1) / (n - 1))
+    r_tilde, c_tilde = r - (r - 1) ** 2 / (n - 1), c - (c - 1) ** 2 / (n - 1)
+    return math.sqrt(phi2_plus / min(r_tilde - 1, c_tilde - 1))
+
+
+@pytest.mark.parametrize("table", [[[10, 5], [3, 12]], [[8, 2, 1], [1, 7, 3], [2, 2, 9]], [[20, 3, 4, 1], [2, 15, 3, 6]]])
+def test_bias_corrected_cramers_v_follows_bergsmas_formula(table):
+    table = np.array(table)
+    expected = _bergsma_by_hand(table)
+    assert expected > 0  # the correction does not clip these tables to 0
+    assert inference.cramers_v_corrected(table) == pytest.approx(expected, rel=1e-12)
+
+
+def test_bias_corrected_cramers_v_refuses_a_table_too_small_to_correct():
+    # n = 2: r~ = 2 - 1/1 = 1, so min(r~ - 1, c~ - 1) = 0: no corrected V, and no division by zero
+    with pytest.raises(NotTestable):
+        inference.cramers_v_corrected(np.array([[1, 0], [0, 1]]))
+
+
+def _ncp_by_bisection(statistic: float, df: int, target: float) -> float:
+    """The noncentrality with ncx2.cdf(statistic, df, lam) = target, by plain bisection."""
+    result = scipy.optimize.root_scalar(lambda lam: scipy.stats.ncx2.cdf(statistic, df, lam) - target,
+                                        bracket=(0.0, 1000.0), method="bisect", xtol=1e-13)
+    return result.root
+
+
+@pytest.mark.parametrize("table", [[[14, 6], [6, 14]], [[12, 4, 3], [3, 10, 4], [2, 3, 11]]])
+def test_cramers_v_interval_inverts_the_noncentral_chi_square(table):
+    """Smithson's interval: lambda bounds from ncx2 (here by bisection), V = sqrt((lam + df) / (n (k - 1)))."""
+    import scipy.optimize  # noqa: F401  (root_scalar)
+
+    table = np.array(table)
+    x2, _, df, _ = scipy.stats.chi2_contingency(table, correction=False)
+    n, k = table.sum(), min(table.shape)
+    low_lam, high_lam = _ncp_by_bisection(x2, df, 0.975), _ncp_by_bisection(x2, df, 0.025)
+    assert 0 < low_lam  # significant at 2.5%: the lower bound is positive
+    low, high = inference.cramers_v_interval(table)
+    assert low == pytest.approx(math.sqrt((low_lam + df) / (n * (k - 1))), rel=1e-9)
+    assert high == pytest.approx(math.sqrt((high_lam + df) / (n * (k - 1))), rel=1e-9)
+
+
+def test_a_small_noncentrality_is_found_below_one():
+    # X^2 just above the 97.5% point of chi2(1): lambda_L is between 0 and 1, below brentq's
+    # bracket if it started at 1.
+    x2 = scipy.stats.chi2.ppf(0.975, 1) + 0.3
+    lam = inference._ncp_for_cdf(x2, 1, 0.975)
+    assert 0 < lam < 1 and lam == pytest.approx(_ncp_by_bisection(x2, 1, 0.975), abs=1e-9)
+
+
+def test_cramers_v_interval_of_an_independent_table():
+    # X^2 = 0: both lambda bounds are 0; the lower V is 0, the upper sqrt(df / (n (k - 1))) (Smithson)
+    low, high = inference.cramers_v_interval(np.array([[5, 5], [5, 5]]))
+    assert low == 0.0 and high == pytest.approx(math.sqrt(1 / 20))
+    low, high = inference.cramers_v_interval(np.array([[5, 5], [5, 5]]), convention="ncp")
+    assert low == 0.0 and high == 0.0
+
+
+@pytest.mark.parametrize("confidence", [0.0, 1.0, -0.1, 1.5])
+def test_cramers_v_interval_refuses_a_confidence_outside_zero_one(confidence):
+    with pytest.raises(ValueError):
+        inference.cramers_v_interval(np.array([[14, 6], [6, 14]]), confidence)
