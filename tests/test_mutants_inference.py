@@ -576,7 +576,8 @@ def _bergsma_by_hand(table: np.ndarray) -> float:
     return math.sqrt(phi2_plus / min(r_tilde - 1, c_tilde - 1))
 
 
-@pytest.mark.parametrize("table", [[[10, 5], [3, 12]], [[8, 2, 1], [1, 7, 3], [2, 2, 9]], [[20, 3, 4, 1], [2, 15, 3, 6]]])
+@pytest.mark.parametrize("table", [[[10, 5], [3, 12]], [[8, 2, 1], [1, 7, 3], [2, 2, 9]], [[20, 3, 4, 1], [2, 15, 3, 6]],
+                                   [[20, 2], [3, 15], [4, 3], [1, 6]]])  # more columns, more rows: each margin decides once
 def test_bias_corrected_cramers_v_follows_bergsmas_formula(table):
     table = np.array(table)
     expected = _bergsma_by_hand(table)
