@@ -633,3 +633,13 @@ def test_cramers_v_interval_of_an_independent_table():
 def test_cramers_v_interval_refuses_a_confidence_outside_zero_one(confidence):
     with pytest.raises(ValueError):
         inference.cramers_v_interval(np.array([[14, 6], [6, 14]]), confidence)
+
+
+def test_merging_states_never_lets_two_states_share_a_code():
+    """Rows are encoded as one int64 only when the radix product fits in 62 bits: with radices
+    2^33 x 2^33 the code of (2^31, 0) would wrap to that of (0, 0), and two different states of the
+    network algorithm would be merged (a wrong exact p-value)."""
+    keys = np.array([[0, 0], [2**31, 0], [0, 0]], dtype=np.int64)
+    unique, merged = inference._merge_states(keys, np.array([1.0, 2.0, 4.0]), np.array([2**33, 2**33]))
+    assert sorted(map(tuple, unique.tolist())) == [(0, 0), (2**31, 0)]
+    assert sorted(merged.tolist()) == [2.0, 5.0]
