@@ -21,8 +21,8 @@ sample is a row of frame positions: counts for all redraws are one gather. Exact
 (Fisher, McNemar, sign test, the majority test) depend only on a few integers, so they are
 computed by the package's own functions and cached by those integers. The Jonckheere-Terpstra
 permutation p-value uses, for every sample of the same size, the permutations the tests stage
-would use (same seed, same random stream), applied to value codes: J of 20,000 permutations is
-one bincount. The result for a sample equals, bit for bit, what the tests and findings stages
+would use (same seed, same random stream), applied to value codes: J of the 20,000 permutations
+comes from one compiled loop (:mod:`rlp_pipeline.stats.jonckheere`). The result for a sample equals, bit for bit, what the tests and findings stages
 give on it; the merge step checks this on the actual sample before writing anything.
 
 The work is split into chunks (Snakemake jobs); a redraw's result depends only on its number
