@@ -173,3 +173,53 @@ def test_expected_binary_alpha_by_hand():
     # First coder 1, 0; second 1 with probability 0.5 on both: n = 4, E[o_01] = 0.5 + 0.5 = 1,
     # E[n_1] = 1 + 1 = 2, E[n_0] = 2: alpha = 1 - 3 × 1 / 4 = 0.25.
     assert expected_binary_alpha(np.array([1, 0]), np.array([0.5, 0.5])) == pytest.approx(0.25)
+
+
+# --- analysed_mask against its definition, row by row (Hypothesis) --------------------------------
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+from rlp_pipeline.coding.double import CodingSetting, analysed_mask  # noqa: E402
+
+
+def mask_by_definition(rows: list[tuple[str, str]], setting: CodingSetting) -> tuple[list[bool], list[int]]:
+    """Which rows are analysed, and the (1-based) rows that get a problem, read off the setting's
+    wording one row at a time: a plan with two or more distinct named coders keeps the rows of the
+    chosen coder (the reconciled one, else the reference coder, else its first coder); its rows
+    without a coder are problems, and so is its first row when the chosen coder is absent."""
+    coders_of: dict[str, list[str]] = {}
+    for plan, coder in rows:
+        if coder and coder not in coders_of.setdefault(plan, []):
+            coders_of[plan].append(coder)
+        coders_of.setdefault(plan, [])
+    keep, problem_rows = [], []
+    for number, (plan, coder) in enumerate(rows, start=1):
+        coders = coders_of[plan]
+        if len(coders) < 2:
+            keep.append(True)
+            continue
+        wanted = (setting.reconciled_coder if setting.analysed == "reconciled"
+                  else setting.reference_coder or coders[0])
+        if coder == "":
+            problem_rows.append(number)
+        if wanted not in coders:
+            if number == next(i for i, (p, _) in enumerate(rows, start=1) if p == plan):
+                problem_rows.append(number)
+            keep.append(True)
+        else:
+            keep.append(coder == wanted)
+    return keep, sorted(problem_rows)
+
+
+@settings(max_examples=150, deadline=None)
+@given(rows=st.lists(st.tuples(st.sampled_from(["P1", "P2", "P3", "P4"]),
+                               st.sampled_from(["", "AB", "EF", "reconciled"])), min_size=1, max_size=25),
+       setting=st.sampled_from([CodingSetting(), CodingSetting(reference_coder="EF"),
+                                CodingSetting(analysed="reconciled")]))
+def test_analysed_mask_agrees_with_its_definition_row_by_row(rows, setting):
+    codings = pd.DataFrame({"plan_id": [p for p, _ in rows], "coder": [c for _, c in rows],
+                            "source_line": range(1, len(rows) + 1)})
+    keep, problems = analysed_mask(codings, setting, "codings.csv")
+    expected_keep, expected_problem_rows = mask_by_definition(rows, setting)
+    assert keep.tolist() == expected_keep
+    assert sorted(p.line for p in problems) == expected_problem_rows
