@@ -66,3 +66,21 @@ def test_plans_below_the_size_get_no_rarefied_value_and_sizes_are_checked():
     assert table["hill0"].tolist() == [2.0, 2.0]
     with pytest.raises(ValueError, match="between 1 and"):
         rarefied_hill([1, 1], 3, 0)
+
+
+def test_table_rows_equal_each_plans_own_hill_numbers_also_for_repeated_plans():
+    """hill_table computes each distinct row once: every plan still gets exactly the numbers of
+    brute-force enumeration of its own counts, in its own row, repeated plans included."""
+    rows = [(3, 2, 1, 0), (1, 1, 0, 0), (3, 2, 1, 0), (0, 0, 0, 0), (2, 2, 2, 2), (1, 1, 0, 0), (0, 4, 0, 1)]
+    table = hill_table(np.array(rows), m=3)
+    for plan, counts in enumerate(rows):
+        for q in (0, 1, 2):
+            if sum(counts) == 0:
+                assert math.isnan(table[f"hill{q}"][plan])
+            else:
+                assert table[f"hill{q}"][plan] == pytest.approx(brute_force(counts, sum(counts), q), rel=1e-10)
+            if sum(counts) >= 3:
+                assert table[f"hill{q}_rarefied"][plan] == pytest.approx(brute_force(counts, 3, q), rel=1e-10)
+            else:
+                assert math.isnan(table[f"hill{q}_rarefied"][plan])
+    assert hill_table(np.zeros((0, 4)), m=3)["hill1"].shape == (0,)
