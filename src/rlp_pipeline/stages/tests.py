@@ -413,9 +413,10 @@ def component_coding_majority(sample: AnalysedSample, strategy: str, substrategy
     2 x min(share of resamples <= 1/2, share >= 1/2), bounded by 1; percentile interval."""
     codings = sample.codings[(sample.codings["strategy"] == strategy) & (sample.codings["substrategy"].astype(str) != "")]
     codings = codings[codings["substrategy"].notna()]
-    per_plan = codings.groupby("plan_id")["substrategy"].agg(lambda s: ((s == substrategy).sum(), len(s)))
-    hits = np.array([v[0] for v in per_plan], dtype=float)
-    totals = np.array([v[1] for v in per_plan], dtype=float)
+    # per plan (in plan_id order): its passages with the sub-strategy, and all its passages
+    per_plan = (codings["substrategy"] == substrategy).groupby(codings["plan_id"])
+    hits = per_plan.sum().to_numpy(dtype=float)
+    totals = per_plan.size().to_numpy(dtype=float)
     if totals.sum() == 0:
         return _component_row(n=0, not_testable_reason=f"no coded passage of {strategy} has a sub-strategy")
     share = float(hits.sum() / totals.sum())
