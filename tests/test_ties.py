@@ -11,16 +11,19 @@ independently of the rounding.
 from __future__ import annotations
 
 import itertools
+import math
 
 import numpy as np
 import pandas as pd
 import pytest
 import scipy.stats
+from hypothesis import given, settings, strategies as st
 
 from rlp_pipeline.stages import stability
 from rlp_pipeline.stats import inference
 from rlp_pipeline.stages import tests as significance
 from rlp_pipeline.stats.descriptive import pielou_evenness, shannon
+from rlp_pipeline.stats.inference import rank_values
 
 EVEN_THREE = float(pielou_evenness(np.array([2, 2, 2, 0])))  # 0.9999999999999998
 EVEN_TWO = float(pielou_evenness(np.array([3, 3, 0, 0])))  # 1.0
@@ -135,3 +138,15 @@ def test_the_rank_biserial_bootstrap_sees_the_same_ties(evenness_groups):
     x_e, y_e = np.concatenate(exact[2:]), np.concatenate(exact[:2])
     x_n, y_n = np.concatenate(noisy[2:]), np.concatenate(noisy[:2])
     assert significance.rank_biserial_interval(x_n, y_n, seed=4) == significance.rank_biserial_interval(x_e, y_e, seed=4)
+
+
+@settings(max_examples=200, deadline=None)
+@given(values=st.lists(st.one_of(st.floats(allow_nan=True, allow_infinity=True),
+                                 st.sampled_from([0.0, -0.0, 1.0, 0.9999999999999998, 1 / 3])), max_size=30))
+def test_rank_values_round_each_value_as_its_own_decimal_text(values):
+    """Rounding each distinct value once gives, for every value, float('%.11e' % value) (-0.0 as 0.0)."""
+    expected = [float(f"{v:.11e}") + 0.0 for v in values]
+    got = rank_values(np.array(values, dtype=float)).tolist()
+    assert len(got) == len(expected)
+    for g, e in zip(got, expected):
+        assert (math.isnan(g) and math.isnan(e)) or (g == e and math.copysign(1, g) == math.copysign(1, e))
