@@ -59,9 +59,15 @@ class CodingSetting:
 
 def plan_coders(codings: pd.DataFrame) -> dict[str, list[str]]:
     """For each plan, its distinct non-empty coders in order of first appearance."""
-    named = codings[codings["coder"].astype(str) != ""]
-    return {plan: list(dict.fromkeys(group["coder"].astype(str)))
-            for plan, group in named.groupby("plan_id", sort=False)}
+    # One pass over the distinct (plan, coder) pairs, in row order: a groupby with a dictionary
+    # per plan cost a second of the calibration's twenty analyses.
+    coders = codings["coder"].astype(str)
+    pairs = pd.DataFrame({"plan_id": codings["plan_id"], "coder": coders})[(coders != "") & codings["plan_id"].notna()]
+    pairs = pairs.drop_duplicates()  # a missing plan id has no group, as in groupby
+    result: dict[str, list[str]] = {}
+    for plan, coder in zip(pairs["plan_id"], pairs["coder"]):
+        result.setdefault(plan, []).append(coder)
+    return result
 
 
 def double_coded_plans(codings: pd.DataFrame, setting: CodingSetting) -> list[str]:
