@@ -63,6 +63,7 @@ envvars:
 # check, which costs more than these rules take.
 localrules:
     all,
+    compile,
     template,
     validate,
     sample,

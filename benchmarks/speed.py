@@ -1,7 +1,8 @@
 """How fast is the pipeline, on this machine? Measures and prints; asserts nothing.
 
 1. Cold build: copies the project (Snakefile, rules, config, data/raw, src, report without its
-   outputs, environment.yml) into a temporary folder and runs `python -m snakemake --cores N`
+   outputs, environment.yml; without __pycache__, so Numba's cache is empty and the build pays
+   the compile rule, as a fresh checkout does) into a temporary folder and runs `python -m snakemake --cores N`
    there with this interpreter; prints the total wall time and the time of each rule's jobs read
    from Snakemake's own log (its timestamps have a resolution of one second), and each rule's
    peak memory and longest job from the benchmark files its jobs write (logs/benchmarks/) beside
@@ -74,7 +75,7 @@ IGNORED = shutil.ignore_patterns("_output", "_figures", ".quarto", "__pycache__"
 STAGES = ["validate", "sample", "frequencies", "diversity", "tests", "findings", "stability", "figures", "report",
           "audit"]
 # Rules of the single build's log, in pipeline order (a stage may have several rules or jobs).
-LOGGED_RULES = ["validate", "sample", "frequencies", "diversity", "tests", "findings", "stability_chunk", "stability",
+LOGGED_RULES = ["compile", "validate", "sample", "frequencies", "diversity", "tests", "findings", "stability_chunk", "stability",
                 "figures", "report", "audit"]
 # The stage functions run_analysis calls, in its order.
 ANALYSIS_STAGES = ["run_validation", "run_sampling", "run_frequencies", "run_diversity", "run_tests", "run_findings"]

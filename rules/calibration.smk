@@ -51,6 +51,7 @@ rule calibration:
         # which the calibration imports: Snakemake 9.27 does not examine a job downstream of one
         # that re-runs, snakemake/snakemake#4166); the record above restores them.
         validated=ancient("data/derived/validated/provenance.json"),
+        compiled=COMPILED,
     output:
         calibration="data/derived/calibration/calibration.csv",
         datapackage="data/derived/calibration/datapackage.json",

@@ -100,6 +100,10 @@ def stage_code(command, documents=()):
         PACKAGE_DIR, command, tuple(documents), cache=".snakemake/rlp-code-deps.json"
     )
 
+# Written by the compile rule (rules/statistics.smk) once Numba's cache holds the Jonckheere-Terpstra
+# loop; among Snakemake's own files, since it describes the checkout's caches, not the data.
+COMPILED = ".snakemake/rlp-compiled-jonckheere.txt"
+
 # The coding-grid templates, one per language, part of the pipeline's outputs.
 TEMPLATES = {
     "fr": "data/derived/template/grille-de-codage.xlsx",

@@ -15,6 +15,7 @@ rule stability_chunk:
         provenance="data/derived/validated/provenance.json",
         sampled_plans="data/derived/sample/sampled_plans.csv",
         record="data/derived/sample/sampling_record.json",
+        compiled=COMPILED,
     output:
         "data/derived/stability/chunks/chunk-{chunk}.csv",
     log:

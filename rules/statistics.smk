@@ -1,3 +1,33 @@
+# The Jonckheere-Terpstra permutation loop (rlp_pipeline.stats.jonckheere) compiled once, before
+# the three jobs that run it (tests, the stability chunks, the calibration): they start together,
+# and in a fresh checkout each compiled it (about a second of CPU each); they then load it from
+# Numba's cache. Runs at the start of a build, beside validation. Its output only says that the
+# cache is ready (without the cache the jobs compile the loop themselves). Not ancient(): the
+# rule re-runs only when its code changes, which those jobs also run, so it never re-runs them
+# for nothing; through ancient() an edit of stats/jonckheere.py re-ran the compile rule and
+# nothing after it (Snakemake 9.27 does not examine the jobs downstream of one that re-runs,
+# snakemake/snakemake#4166; tests/test_pipeline.py's rebuild-scope test caught it).
+rule compile:
+    input:
+        code=stage_code("compile"),
+    output:
+        COMPILED,
+    log:
+        "logs/compile.log",
+    benchmark:
+        "logs/benchmarks/compile.tsv",
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    conda:
+        "../environment.yml"
+    message:
+        "Compiling the Jonckheere-Terpstra permutation loop (Numba) for the stages that run it"
+    shell:
+        "python -m rlp_pipeline --log {log} compile --out {output}"
+
+
 rule frequencies:
     input:
         code=stage_code("frequencies"),
@@ -75,6 +105,7 @@ rule tests:
         record="data/derived/sample/sampling_record.json",
         balance_tests="data/derived/sample/balance_tests.csv",
         per_plan="data/derived/diversity/per_plan.csv",
+        compiled=COMPILED,
     output:
         battery="data/derived/tests/battery.csv",
         distributions="data/derived/tests/distributions.csv",

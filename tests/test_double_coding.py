@@ -223,3 +223,30 @@ def test_analysed_mask_agrees_with_its_definition_row_by_row(rows, setting):
     expected_keep, expected_problem_rows = mask_by_definition(rows, setting)
     assert keep.tolist() == expected_keep
     assert sorted(p.line for p in problems) == expected_problem_rows
+
+
+def test_plan_coders_lists_each_plans_coders_in_order_of_first_appearance():
+    """Against a row-by-row reading: empty coders and rows without a plan id are skipped, each
+    plan's coders listed once in the order of their first row, the plans in the order of theirs."""
+    from hypothesis import given, settings, strategies as st
+
+    from rlp_pipeline.coding.double import plan_coders
+
+    def by_rows(codings: pd.DataFrame) -> dict:
+        result: dict = {}
+        for plan, coder in zip(codings["plan_id"], codings["coder"]):
+            if isinstance(plan, str) and str(coder) != "" and str(coder) not in result.setdefault(plan, []):
+                result[plan].append(str(coder))
+        return {plan: coders for plan, coders in result.items() if coders}
+
+    rows = st.lists(st.tuples(st.sampled_from(["RLP-1", "RLP-2", "RLP-3", "", None]),
+                              st.sampled_from(["AB", "EF", "", "reconciled"])), max_size=25)
+
+    @settings(max_examples=300, deadline=None)
+    @given(rows)
+    def check(pairs):
+        codings = pd.DataFrame(pairs, columns=["plan_id", "coder"], dtype=object)
+        found = plan_coders(codings)
+        assert found == by_rows(codings) and list(found) == list(by_rows(codings))
+
+    check()

@@ -326,6 +326,9 @@ REBUILD_SCOPE = {
     "stages/tests.py": AFTER_THE_TESTS | {"agreement"} | CALIBRATION,
     "stages/findings.py": AFTER_THE_TESTS | {"agreement"} | CALIBRATION,
     "stages/stability.py": {"stability_chunk", "stability", "figures", "report", "all"},
+    # The compiled Jonckheere-Terpstra loop: compiled again by its own rule, and run by the tests
+    # (so by the agreement stage, which imports them), the stability chunks and the calibration.
+    "stats/jonckheere.py": {"compile"} | AFTER_THE_TESTS | {"agreement"} | CALIBRATION,
     "stages/figures.py": {"figures", "report", "all"},
     "reporting/render.py": {"report", "all"},
     "stages/audit.py": {"audit", "all"},

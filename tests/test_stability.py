@@ -122,6 +122,34 @@ def test_compiled_permuted_jt_on_the_stage_permutations_and_a_real_size():
         assert np.array_equal(stability.permuted_jt_reference(codes, permutations, sizes, len(distinct)), expected)
 
 
+def test_the_tests_stage_and_the_stability_chunks_share_one_compiled_loop():
+    """The compile rule compiles the loop once for every stage (python -m rlp_pipeline compile):
+    the tests stage's call (shuffled codes) and the stability stage's (cached read-only
+    permutations) must give Numba the same argument types, or each job compiles its own. In a
+    fresh process, so that no other test's call adds a signature."""
+    import subprocess
+    import sys
+
+    script = (
+        "import numpy as np\n"
+        "from rlp_pipeline.stats import inference, jonckheere\n"
+        "from rlp_pipeline.stages.stability import permutation_indices\n"
+        "print(jonckheere.compile_loop())\n"
+        "inference.jonckheere_terpstra([np.array([1., 2, 3, 3]), np.array([2., 4, 4, 5]), np.array([3., 5, 6])],"
+        " seed=1, resamples=200)\n"
+        "jonckheere.permuted_jt(np.array([0, 1, 2, 1, 0, 2, 1]), permutation_indices(7, 100, 3), np.array([3, 4]), 3)\n"
+        "print(len(jonckheere._twice_j.signatures))\n"
+    )
+    import os
+
+    environment = os.environ | {"PYTHONPATH": str(REPO / "src")}
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO, timeout=300,
+                            env=environment)
+    assert result.returncode == 0, result.stderr
+    first, count = result.stdout.splitlines()
+    assert "compiled" in first and count == "1"
+
+
 def test_compiled_permuted_jt_rejects_codes_out_of_range():
     with pytest.raises(ValueError, match="codes must lie between 0 and width - 1"):
         stability.permuted_jt(np.array([0, 1, 5]), np.array([[0, 1, 2]], dtype=np.int32), np.array([1, 2]), 3)

@@ -213,6 +213,13 @@ def build_parser() -> argparse.ArgumentParser:
     skeleton.add_argument("export", type=Path, help="the .qdpx, .qde or .qdc file")
     skeleton.add_argument("--codebook", type=Path, default=Path("data/raw/codebook.yaml"), help="codebook YAML (default: %(default)s)")
 
+    compiled = commands.add_parser(
+        "compile", help="compile the Jonckheere-Terpstra permutation loop once (Numba), for the stages that run it",
+        description="Compile (or load from Numba's cache) the loop the tests, stability and calibration stages use "
+        "for the Jonckheere-Terpstra permutations, before they start: otherwise each of them compiles it.")
+    compiled.add_argument("--out", type=Path, default=None, help="file to write a line saying what was compiled (the "
+                          "workflow's record that the cache is ready; default: none)")
+
     schema_doc = commands.add_parser("schema-doc", help="print the Markdown documentation of the raw tables' schema")
     schema_doc.add_argument("--datapackage", type=Path, default=Path("data/raw/datapackage.yaml"), help="data package descriptor (default: %(default)s)")
     return parser
@@ -349,6 +356,14 @@ def run(arguments: argparse.Namespace) -> None:
             sys.stdout.write(skeleton_text(export, load_codebook(arguments.codebook)))
         finally:
             export.close()
+    elif arguments.command == "compile":
+        from .stats.jonckheere import compile_loop
+
+        message = compile_loop()
+        log.info("%s", message)
+        if arguments.out is not None:
+            arguments.out.parent.mkdir(parents=True, exist_ok=True)
+            arguments.out.write_text(message + "\n", encoding="utf-8")
     elif arguments.command == "schema-doc":
         from .io.datapackage import load_datapackage, schema_markdown
 

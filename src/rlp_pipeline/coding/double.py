@@ -59,14 +59,15 @@ class CodingSetting:
 
 def plan_coders(codings: pd.DataFrame) -> dict[str, list[str]]:
     """For each plan, its distinct non-empty coders in order of first appearance."""
-    # one pass over the distinct (plan, coder) pairs rather than one group per plan: a population
-    # of 100,000 plans has as many groups
-    pairs = codings[["plan_id", "coder"]].astype(str)
-    pairs = pairs[pairs["coder"] != ""].drop_duplicates()
-    coders: dict[str, list[str]] = {}
-    for plan, coder in zip(pairs["plan_id"].tolist(), pairs["coder"].tolist()):
-        coders.setdefault(plan, []).append(coder)
-    return coders
+    # One pass over the distinct (plan, coder) pairs, in row order: a groupby with a dictionary
+    # per plan cost a second of the calibration's twenty analyses.
+    coders = codings["coder"].astype(str)
+    pairs = pd.DataFrame({"plan_id": codings["plan_id"], "coder": coders})[(coders != "") & codings["plan_id"].notna()]
+    pairs = pairs.drop_duplicates()  # a missing plan id has no group, as in groupby
+    result: dict[str, list[str]] = {}
+    for plan, coder in zip(pairs["plan_id"], pairs["coder"]):
+        result.setdefault(plan, []).append(coder)
+    return result
 
 
 def double_coded_plans(codings: pd.DataFrame, setting: CodingSetting) -> list[str]:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import copy
 from collections import OrderedDict
+from dataclasses import replace
 
 from pathlib import Path
 from typing import Any
@@ -94,8 +95,11 @@ class _LineLoader(yaml.SafeLoader):
 # stage runs every stage twenty times in one process, each reading the codebook and the
 # registry again, and PyYAML's pure-Python parser took a quarter of its time. A file's bytes
 # decide its parse, so a changed file is parsed again; each caller gets its own deep copy (the
-# readers pop keys out of what they receive).
-_PARSED: OrderedDict[tuple[str, bytes], tuple[Any, list[Problem]]] = OrderedDict()
+# readers pop keys out of what they receive). Keyed by the bytes alone: the calibration copies
+# the codebook into each simulated population's folder, and the same bytes under another name
+# were parsed again (45 parses for 20 populations); the name only labels the problems, which are
+# given the caller's name on the way out.
+_PARSED: OrderedDict[bytes, tuple[Any, list[Problem]]] = OrderedDict()
 _PARSED_FILES = 8
 
 
@@ -120,14 +124,13 @@ def load_yaml_with_lines(path: Path, shown_as: str) -> tuple[Any, list[Problem]]
     except OSError as error:
         return None, [Problem(shown_as, None, None, None, f"a readable file ({error.strerror})",
                               "Check the file's permissions.")]
-    key = (shown_as, content)
-    if key not in _PARSED:
-        _PARSED[key] = _parse(content, shown_as)
+    if content not in _PARSED:
+        _PARSED[content] = _parse(content, "")
         while len(_PARSED) > _PARSED_FILES:
             _PARSED.popitem(last=False)
-    _PARSED.move_to_end(key)
-    document, problems = _PARSED[key]
-    return copy.deepcopy(document), list(problems)
+    _PARSED.move_to_end(content)
+    document, problems = _PARSED[content]
+    return copy.deepcopy(document), [replace(problem, file=shown_as) for problem in problems]
 
 
 def _parse(content: bytes, shown_as: str) -> tuple[Any, list[Problem]]:

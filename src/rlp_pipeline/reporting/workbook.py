@@ -23,9 +23,13 @@ import re
 import zipfile
 from pathlib import Path
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.writer.excel import ExcelWriter
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
+# openpyxl (and the numpy it imports) is imported where a workbook is built: the Snakefile reads
+# WORKBOOK_NAMES from this module at every start (rules/report.smk), and that import was a third
+# of what a no-op run costs beyond Snakemake's own start-up.
 
 from ..fmt import typeset
 from .column_labels import column_label
@@ -110,6 +114,9 @@ def table_title(derived: Path, key: str, language: str) -> str:
 
 def build_workbook(derived: Path, language: str, simulated: bool, tables: tuple[str, ...] = REPORT_TABLES) -> Workbook:
     """The workbook in memory: the contents sheet, then one sheet per table."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
     words = WORDS[language]
     book = Workbook()
     contents = book.active
@@ -151,6 +158,8 @@ def workbook_bytes(book: Workbook, date: str) -> bytes:
     """The .xlsx file's bytes, the same for the same workbook and date: the document's creation
     and modification dates are `date` (YYYY-MM-DD, the code version's), and every zip entry
     carries one fixed timestamp (openpyxl would stamp both with the clock)."""
+    from openpyxl.writer.excel import ExcelWriter
+
     stamp = datetime.datetime.strptime(date, "%Y-%m-%d") if re.fullmatch(r"\d{4}-\d{2}-\d{2}", date or "") \
         else datetime.datetime(2000, 1, 1)
     book.properties.created = book.properties.modified = stamp

@@ -35,10 +35,13 @@ def settings_problems(config_path: Path | str, schema_path: Path | str) -> list[
     if problems:
         return problems
     schema = load_yaml(schema_path, stage="settings check")
-    root = yaml.compose(config_path.read_text(encoding="utf-8-sig"), Loader=yaml.SafeLoader)
     validator = jsonschema.Draft202012Validator(schema)
+    errors = list(validator.iter_errors(strip_lines(document)))
+    # The lines of the keys, for the messages: composed only when there is something to report
+    # (a third parse of the file at every start otherwise).
+    root = yaml.compose(config_path.read_text(encoding="utf-8-sig"), Loader=yaml.SafeLoader) if errors else None
     found = []
-    for error in validator.iter_errors(strip_lines(document)):
+    for error in errors:
         keys = list(error.absolute_path)
         if error.validator == "additionalProperties" and isinstance(error.instance, dict):
             known = list((error.schema or {}).get("properties", {}))

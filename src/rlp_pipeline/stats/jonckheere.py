@@ -12,7 +12,12 @@ two array look-ups. The arithmetic is on integers (2J), so the result equals
 it, Hypothesis varying the groups, ties and permutations).
 
 Numba compiles the loop on its first call and keeps the machine code in ``__pycache__`` beside
-this file (``cache=True``), so later processes load it instead of compiling again.
+this file (``cache=True``), so later processes load it instead of compiling again. Numba
+compiles once per combination of argument types, a read-only array being another type than a
+writable one: every caller passes the same types (:func:`_narrowest` returns a read-only view),
+so that the tests stage, the stability chunks and the calibration share one compiled loop, which
+the workflow's ``compile`` rule builds once before them (:func:`compile_loop`): in a fresh
+checkout, the three jobs that start together each compiled it (about a second of CPU each).
 """
 
 from __future__ import annotations
@@ -61,9 +66,15 @@ def _twice_j(codes: np.ndarray, permutations: np.ndarray, ends: np.ndarray, widt
 
 def _narrowest(values: np.ndarray, largest: int) -> np.ndarray:
     """``values`` (0 .. largest) as the narrowest unsigned integers that hold them: the loop
-    reads 20,000 x n of them per call, four times fewer bytes as uint8 than as int32."""
+    reads 20,000 x n of them per call, four times fewer bytes as uint8 than as int32. Always a
+    read-only array (a view when needed, nothing copied), so that every caller gives the loop
+    the same argument types and one compiled version serves them all."""
     dtype = np.uint8 if largest < 2**8 else np.uint16 if largest < 2**16 else np.int64
-    return np.ascontiguousarray(values, dtype=dtype)
+    narrow = np.ascontiguousarray(values, dtype=dtype)
+    if narrow.flags.writeable:
+        narrow = narrow.view()
+        narrow.flags.writeable = False
+    return narrow
 
 
 def _twice_j_of(codes: np.ndarray, permutations: np.ndarray, sizes: np.ndarray, width: int,
@@ -107,3 +118,18 @@ def jt_of_shuffles(codes: np.ndarray, shuffled: np.ndarray, sizes: np.ndarray, w
     # Row r, position p holds shuffled[r, p] = identity[shuffled[r, p]]: the loop reads the codes directly.
     return _twice_j_of(np.arange(width, dtype=np.int64), _narrowest(shuffled, width - 1), sizes, width,
                        np.bincount(codes, minlength=width)) / 2.0
+
+
+def compile_loop() -> str:
+    """Compile the loop for the argument types of samples of up to 256 values (uint8
+    positions: the shipped data and most real studies), or load it from Numba's cache, by
+    running it once on a small sample; returns a line saying which Numba did it. Numba stores
+    the machine code in ``__pycache__`` beside this file, where the later processes find it."""
+    codes = np.array([0, 1, 1, 2], dtype=np.int64)
+    permutations = np.array([[0, 1, 2, 3], [3, 2, 1, 0]])
+    shuffled = jt_of_shuffles(codes, codes[permutations], np.array([2, 2]), 3)
+    permuted = permuted_jt(codes, permutations, np.array([2, 2]), 3)
+    if not np.array_equal(shuffled, permuted):  # pragma: no cover - a broken installation
+        raise RuntimeError("the compiled Jonckheere-Terpstra loop gives different J for the same permutations")
+    return (f"The Jonckheere-Terpstra loop is compiled (Numba {numba.__version__}, {len(_twice_j.signatures)} "
+            "argument signature) and kept in Numba's cache.")
