@@ -1163,7 +1163,7 @@ def run_report(project_dir: Path | str, derived_dir: Path | str, codebook_path: 
     RLP_CODEBOOK, the report's settings (authors, licence: config/report.yaml, by default beside
     the registry) through RLP_SETTINGS, and the renderer and code version for the provenance record
     through RLP_RENDERER and RLP_GIT_COMMIT. Real Quarto is used when installed (both languages at
-once: render.concurrent_profiles), else the fallback (one language after the other).
+once: render.concurrent_profiles), else the fallback (both at once too).
     Each language's results workbook (reporting.workbook) is written beside its documents.
     """
     project_dir = Path(project_dir)
@@ -1179,13 +1179,14 @@ once: render.concurrent_profiles), else the fallback (one language after the oth
         "RLP_GIT_COMMIT": git_commit(project_dir),
         "RLP_BUILD_DATE": commit_date(project_dir),
     })
-    files: list[str] = []
-    with ThreadPoolExecutor(max_workers=concurrent_profiles(prefer_quarto)) as pool:  # both at once under Quarto
-        results = list(pool.map(lambda language: render_project(project_dir, language, prefer_quarto), languages))
-    for language, result in zip(languages, results):
-        rendered = result["files"]
+    def render_language(language: str) -> list[str]:
+        rendered = render_project(project_dir, language, prefer_quarto)["files"]
         # the results workbook beside the language's documents, from the same derived tables
         folder = Path(next(f for f in rendered if f.endswith(".html"))).parent
-        files += rendered + [str(write_workbook(derived_dir, folder, language, os.environ["RLP_BUILD_DATE"]))]
+        return rendered + [str(write_workbook(derived_dir, folder, language, os.environ["RLP_BUILD_DATE"]))]
+
+    # the languages at once (render.concurrent_profiles); a failure is raised in language order
+    with ThreadPoolExecutor(max_workers=concurrent_profiles(prefer_quarto)) as pool:
+        files = [file for written in pool.map(render_language, languages) for file in written]
     log.info("Wrote %s", ", ".join(files))
     return files
