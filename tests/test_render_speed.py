@@ -2,12 +2,16 @@
 
 - escape_literal_less_than: Pandoc reads the same document from the escaped Markdown (checked
   against Pandoc itself on every construct where a backslash is not an escape).
+- Both languages rendered at once (reporting.document.run_report, render.publish_renders): a
+  failing language gives the error it gave alone, naming the .qmd line, and nothing is written.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -85,3 +89,82 @@ def test_escaping_is_idempotent():
     for sample in SAMPLES:
         once = rd.escape_literal_less_than(sample)
         assert rd.escape_literal_less_than(once) == once
+
+
+# ------------------------------------------------------------------ both languages at once
+FIXTURE = Path(__file__).parent / "fixtures" / "quarto_minimal"
+RLP_KEYS = ("RLP_DERIVED", "RLP_CODEBOOK", "RLP_REGISTRY", "RLP_SETTINGS", "RLP_REPORT_DIR", "RLP_RENDERER",
+            "RLP_GIT_COMMIT", "RLP_BUILD_DATE")
+
+
+@pytest.fixture()
+def tools():
+    for module in ("pypandoc", "typst", "nbclient", "ipykernel"):
+        pytest.importorskip(module)
+
+
+def fixture_report(tmp_path: Path, failing: tuple[str, ...], monkeypatch) -> Path:
+    """The minimal bilingual project, its second cell failing in the languages ``failing`` (with
+    the language as the error), a previous render of each language in place, and run_report's
+    environment restored afterwards; the workbooks (which need the pipeline's derived tables) are
+    stand-ins."""
+    from rlp_pipeline.reporting import document
+
+    root = tmp_path / "proj"
+    shutil.copytree(FIXTURE, root)
+    index = root / "index.qmd"
+    lines = index.read_text(encoding="utf-8").split("\n")
+    first = next(i for i, line in enumerate(lines) if line.startswith("```{python}"))
+    lines.insert(first, f"```{{python}}\nimport os\nif os.environ['QUARTO_PROFILE'] in {failing!r}:\n"
+                        "    raise ValueError(os.environ['QUARTO_PROFILE'])\n```\n")
+    index.write_text("\n".join(lines), encoding="utf-8")
+    for language in ("fr", "en"):
+        (root / "_output" / language).mkdir(parents=True)
+        (root / "_output" / language / "index.html").write_text("previous", encoding="utf-8")
+    for key in RLP_KEYS:
+        monkeypatch.setenv(key, "")
+
+    def workbook(derived, folder, language, date):
+        target = Path(folder) / f"book-{language}.xlsx"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(language, encoding="utf-8")
+        return target
+
+    monkeypatch.setattr(document, "write_workbook", workbook)
+    return root
+
+
+def outputs(root: Path) -> dict[str, str]:
+    """Every file under the project's output folder (work folders included), with its text if small."""
+    return {str(p.relative_to(root)): (p.read_text(encoding="utf-8") if p.stat().st_size < 100 else "...")
+            for p in sorted((root / "_output").rglob("*")) if p.is_file()}
+
+
+def run(root: Path) -> list[str]:
+    from rlp_pipeline.reporting.document import run_report
+
+    return run_report(root, root, root / "codebook.yaml", root / "findings.yaml", prefer_quarto=False)
+
+
+@pytest.mark.parametrize("failing, named", [(("en",), "en"), (("fr",), "fr"), (("fr", "en"), "fr")])
+def test_one_language_failing_names_its_line_and_nothing_is_written(tools, tmp_path, monkeypatch, failing, named):
+    root = fixture_report(tmp_path, failing, monkeypatch)
+    before = outputs(root)
+    line = next(i + 1 for i, text in enumerate((root / "index.qmd").read_text(encoding="utf-8").split("\n"))
+                if text.startswith("```{python}"))
+    with pytest.raises(rd.RenderError) as error:
+        run(root)
+    # the same message as a render of that language alone (the first language's when both fail)
+    assert str(error.value).startswith(f"{root / 'index.qmd'}:{line}: cell failed with ValueError: {named} (at line {line + 3})")
+    assert outputs(root) == before  # neither language's documents nor workbooks; no work folder left
+
+
+def test_both_languages_written_together_with_their_workbooks(tools, tmp_path, monkeypatch):
+    root = fixture_report(tmp_path, (), monkeypatch)
+    files = run(root)
+    assert sorted(Path(f).relative_to(root).as_posix() for f in files) == [
+        "_output/en/book-en.xlsx", "_output/en/index.html", "_output/en/index.pdf",
+        "_output/fr/book-fr.xlsx", "_output/fr/index.html", "_output/fr/index.pdf"]
+    assert sorted(outputs(root)) == sorted(str(Path(f).relative_to(root)) for f in files)
+    assert outputs(root)["_output/fr/book-fr.xlsx"] == "fr"
+    assert "Rapport minimal" in (root / "_output" / "fr" / "index.html").read_text(encoding="utf-8")

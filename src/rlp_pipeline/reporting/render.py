@@ -19,7 +19,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -814,8 +814,12 @@ def _process_runs(pid: int) -> bool:
     return True
 
 
-def render(project_dir: str | Path, profile: str, keep_intermediate: bool = False) -> dict:
-    """Render the project for one profile with the fallback renderer; files appear only if all succeed."""
+def render(project_dir: str | Path, profile: str, keep_intermediate: bool = False, publish: bool = True) -> dict:
+    """Render the project for one profile with the fallback renderer; files appear only if all succeed.
+
+    With ``publish=False`` the documents stay in their work folder (``result["work"]``) until
+    ``publish_render`` moves them into place or ``discard_render`` removes them, so that several
+    languages rendered at once appear only if every one succeeds (``publish_renders``)."""
     project_dir = Path(project_dir).resolve()
     config = load_config(project_dir, profile)
     project = config.get("project", {})
@@ -832,14 +836,49 @@ def render(project_dir: str | Path, profile: str, keep_intermediate: bool = Fals
             written += _render_file(project_dir / name, config, profile, work)
         if keep_intermediate:
             written += [work / f"{Path(n).stem}.typ" for n in sources if (work / f"{Path(n).stem}.typ").exists()]
-        outdir.mkdir(parents=True, exist_ok=True)
-        files = []
-        for path in written:
-            os.replace(path, outdir / path.name)
-            files.append(str(outdir / path.name))
-    finally:
+    except BaseException:
         shutil.rmtree(work, ignore_errors=True)
-    return {"renderer": f"fallback ({_versions()})", "files": files}
+        raise
+    result = {"renderer": f"fallback ({_versions()})", "files": [str(outdir / path.name) for path in written],
+              "work": str(work), "pending": [str(path) for path in written]}
+    return publish_render(result) if publish else result
+
+
+def publish_render(result: dict) -> dict:
+    """Move an unpublished render's documents (``render(..., publish=False)``) into their output
+    folder and remove its work folder; a render already in place (real Quarto's) is returned as it is."""
+    if "work" not in result:
+        return result
+    try:
+        for source, target in zip(result["pending"], result["files"]):
+            Path(target).parent.mkdir(parents=True, exist_ok=True)
+            os.replace(source, target)
+    finally:
+        shutil.rmtree(result["work"], ignore_errors=True)
+    return {"renderer": result["renderer"], "files": result["files"]}
+
+
+def discard_render(result: dict) -> None:
+    """Remove an unpublished render's work folder and documents (nothing of it is written)."""
+    if "work" in result:
+        shutil.rmtree(result["work"], ignore_errors=True)
+
+
+def publish_renders(jobs: list, others: list = ()) -> list[dict]:
+    """Wait for every render of ``jobs`` (futures of ``render_project(..., publish=False)``, one a
+    language) and for the futures ``others`` (work that must succeed too, e.g. the workbooks); if
+    all succeeded, move the documents into place and return the renders' results in order; else
+    discard every render and raise the first failure in the order of ``jobs`` then ``others`` (the
+    error the renders one after the other would have raised first), so that no document of a failed
+    run is written by the fallback. (Real Quarto's renders move their documents into place themselves.)"""
+    wait([*jobs, *others])
+    failure = next((job.exception() for job in [*jobs, *others] if job.exception() is not None), None)
+    if failure is not None:
+        for job in jobs:
+            if job.exception() is None:
+                discard_render(job.result())
+        raise failure
+    return [publish_render(job.result()) for job in jobs]
 
 
 def quarto_available() -> bool:
@@ -988,11 +1027,12 @@ def notebook_project(copy: Path, sources: list[str]) -> None:
             path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
 
-def render_project(project_dir: str | Path, profile: str, prefer_quarto: bool = True) -> dict:
-    """Render with real Quarto when it is installed (and preferred), else with the fallback."""
+def render_project(project_dir: str | Path, profile: str, prefer_quarto: bool = True, publish: bool = True) -> dict:
+    """Render with real Quarto when it is installed (and preferred), else with the fallback (whose
+    documents stay unpublished with ``publish=False``: see ``render``)."""
     if prefer_quarto and quarto_available():
         return render_with_quarto(project_dir, profile)
-    result = render(project_dir, profile)
+    result = render(project_dir, profile, publish=publish)
     log.info("rendered %s (profile %s) with %s", project_dir, profile, result["renderer"])
     return result
 
