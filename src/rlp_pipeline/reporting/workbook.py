@@ -22,10 +22,12 @@ import math
 import re
 import zipfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.writer.excel import ExcelWriter
+# openpyxl (0.2 s of imports) is imported where a workbook is built: the report's kernels (through
+# reporting.document) and Snakemake's parsing of the rules import this module for its names only.
+if TYPE_CHECKING:
+    from openpyxl import Workbook
 
 from ..fmt import typeset
 from .column_labels import column_label
@@ -110,6 +112,9 @@ def table_title(derived: Path, key: str, language: str) -> str:
 
 def build_workbook(derived: Path, language: str, simulated: bool, tables: tuple[str, ...] = REPORT_TABLES) -> Workbook:
     """The workbook in memory: the contents sheet, then one sheet per table."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
     words = WORDS[language]
     book = Workbook()
     contents = book.active
@@ -155,6 +160,8 @@ def workbook_bytes(book: Workbook, date: str) -> bytes:
         else datetime.datetime(2000, 1, 1)
     book.properties.created = book.properties.modified = stamp
     book.properties.creator = book.properties.lastModifiedBy = "rlp-pipeline"
+    from openpyxl.writer.excel import ExcelWriter
+
     raw = io.BytesIO()
     with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
         ExcelWriter(book, archive).save()
