@@ -138,7 +138,7 @@ def escape_literal_less_than(markdown: str) -> str:
     """The Markdown with each ``<`` that can only be text written ``\\<``, which Pandoc reads to the
     same document, about four times faster: Pandoc tries every unescaped ``<`` as raw HTML by
     tokenising the rest of the document up to the next tag, so the report's fifty « p < 0,001 »
-    made reading it cost about 1 s of a language's 1.2 s (Pandoc 3.9; tests/test_render.py
+    made reading it cost about 1 s of a language's 1.2 s (Pandoc 3.9; tests/test_render_speed.py
     compares the documents Pandoc reads with and without this change).
 
     Only plain text changes: fenced code blocks, code spans, and whole paragraphs that hold math,
@@ -740,8 +740,9 @@ def _typst(typ: Path, pdf: Path, mainfont: str | None, qmd: Path) -> None:
 
     # matplotlib's DejaVu fonts: no system font needed (found without importing matplotlib, 0.2 s)
     spec = importlib.util.find_spec("matplotlib")
-    fonts = [str(Path(folder) / "mpl-data" / "fonts" / "ttf") for folder in (spec.submodule_search_locations or [])
-             if (Path(folder) / "mpl-data" / "fonts" / "ttf").is_dir()][:1] if spec else []
+    folders = [Path(folder) / "mpl-data" / "fonts" / "ttf" for folder in (spec.submodule_search_locations or [])] \
+        if spec else []
+    fonts = [str(folder) for folder in folders if folder.is_dir()][:1]
     if mainfont and mainfont not in typst.Fonts(include_system_fonts=False, font_paths=fonts).families():
         raise RenderError(f"{qmd}: font '{mainfont}' is neither embedded in typst nor in matplotlib's DejaVu fonts")
     stamp = {"timestamp": int(os.environ["SOURCE_DATE_EPOCH"])} if "SOURCE_DATE_EPOCH" in os.environ else {}
