@@ -895,9 +895,10 @@ def concurrent_profiles(prefer_quarto: bool = True) -> int:
     two cores (report stage alone, Nov 2026), the code of commit b7b1057 took 6.2 and 6.3 s with
     both languages at once against 11.7 and 11.3 s one after the other (load 2.4-2.8; an earlier
     measurement, 11.4 against 11.1 s, was presumably taken while other work held the second core),
-    and this code 3.7-6.5 s against 5.5-6.9 s (load 3.3-3.7); on one core (taskset) 7.0 and 6.7 s
-    against 6.8 and 7.2 s, the same within the noise, for 0.2-0.4 s more CPU. The report rule
-    declares ``threads: 2`` accordingly."""
+    and this code 3.6 s against 4.8 s at load 2 (3.7-6.5 against 5.5-6.9 s at load 3.3-3.7); on one
+    core (taskset) 6.7 and 6.6 s against 6.5 and 6.6 s at load 1.5 (7.0 and 6.7 against 6.8 and
+    7.2 s at load 3), the same within the noise, for 0.1-0.4 s more CPU. The report rule declares
+    ``threads: 2`` accordingly."""
     return 2
 
 
