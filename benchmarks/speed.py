@@ -377,23 +377,24 @@ def report_documents(built: Path, work: Path) -> None:
     timed = run_child("report", built, [], work / "report.json")
     if timed is None:
         return
-    print(f"  report stage per document: the stage run once more in the staged copy, {timed['seconds']:.1f} s in all")
-    print(f"  ({timed['renderer']}):")
+    print(f"  report stage per document: the stage run once more in the staged copy, {timed['seconds']:.1f} s wall,"
+          f" {timed['cpu']:.1f} s CPU (user + system, its kernels and Pandoc included), {timed['load']}")
+    print(f"  ({timed['renderer']}; the languages at once, each one's steps timed in its own threads):")
     for language, parts in timed["languages"].items():
         if "kernel" not in parts:
-            print(f"    {language}: {parts['total']:.1f} s for its HTML and its PDF together (real Quarto, not split;"
-                  " both languages at once)")
+            print(f"    {language}: {parts['total']:.1f} s for its HTML and its PDF together (real Quarto, not split)")
     fallback = {language: parts for language, parts in timed["languages"].items() if "kernel" in parts}
     if not fallback:
         return
-    print("    a language's kernel and cells serve both its documents: HTML = kernel + cells + Pandoc to HTML;")
-    print("    PDF = Pandoc to Typst + Typst to PDF (plus the kernel and cells if it were rendered alone)")
+    print("    a language's kernel and cells serve both its documents; then Pandoc writes the HTML while")
+    print("    Pandoc and Typst write the PDF (both at once), so its total is about kernel + cells + the longer of")
+    print("    pandoc html and pandoc typst + typst; the workbooks are written meanwhile")
     print(f"    {'language':8} {'kernel s':>9} {'cells s':>8} {'pandoc html s':>14} {'pandoc typst s':>15} "
-          f"{'typst s':>8} {'HTML s':>7} {'PDF s':>6}")
+          f"{'typst s':>8} {'total s':>8}")
     for language, parts in fallback.items():
-        steps = [parts.get(name, 0.0) for name in ("kernel", "cells", "pandoc html", "pandoc typst", "typst")]
+        steps = [parts.get(name, 0.0) for name in ("kernel", "cells", "pandoc html", "pandoc typst", "typst", "total")]
         print(f"    {language:8} {steps[0]:9.2f} {steps[1]:8.2f} {steps[2]:14.2f} {steps[3]:15.2f} {steps[4]:8.2f} "
-              f"{sum(steps[:3]):7.2f} {sum(steps[3:]):6.2f}")
+              f"{steps[5]:8.2f}")
     for language, parts in fallback.items():
         slowest = ", ".join(f"{'the setup cell' if line is None else f'line {line}'} {seconds:.2f} s"
                             for line, seconds in parts["slowest cells"])
@@ -451,9 +452,12 @@ def report_only(built: Path, work: Path) -> None:
 
 def child_report(folder: Path, result: Path, label: str = "") -> None:
     """Subprocess: rlp_pipeline.reporting.document.run_report in a built copy (folder), as the report rule
-    runs it, with timers around the fallback renderer's steps (starting and stopping the Jupyter
-    kernel, each cell, Pandoc to HTML, Pandoc to Typst, Typst to PDF), or around each language's
-    quarto render when real Quarto is installed."""
+    runs it (the languages at once), with timers around the fallback renderer's steps of each
+    language (starting and stopping the Jupyter kernel, each cell, Pandoc to HTML, Pandoc to Typst,
+    Typst to PDF), or around each language's quarto render when real Quarto is installed; and the
+    stage's CPU time (user + system, of this process and its finished children)."""
+    import threading
+
     os.chdir(folder)
     source = str(folder / "src")
     sys.path.insert(0, source)
@@ -464,67 +468,81 @@ def child_report(folder: Path, result: Path, label: str = "") -> None:
     from rlp_pipeline.reporting import render
     from rlp_pipeline.reporting import document as report
 
-    languages: dict[str, dict] = {}
-    parts: dict = {}  # seconds per step, for the language being rendered
-    cell_times: list[tuple[int, float]] = []
+    languages: dict[str, dict] = {}  # seconds per step, per language
+    lock = threading.Lock()
+    works: dict[str, str] = {}  # a render's work folder -> its language (Typst's arguments name no language)
 
-    def clock(step, function):
-        """The function, adding its duration to parts[step] (step may depend on the arguments)."""
+    def add(language, step, seconds):
+        with lock:
+            parts = languages.setdefault(language, {})
+            parts[step] = parts.get(step, 0.0) + seconds
+
+    def clock(step, language, function):
+        """The function, adding its duration to languages[language(args)][step(args)]."""
         def wrapper(*args, **kwargs):
             started = time.perf_counter()
             try:
                 return function(*args, **kwargs)
             finally:
-                name = step(args) if callable(step) else step
-                parts[name] = parts.get(name, 0.0) + time.perf_counter() - started
+                add(language(args), step(args) if callable(step) else step, time.perf_counter() - started)
         return wrapper
 
-    def render_language(project_dir, profile, *args, **kwargs):
-        if render.concurrent_profiles(prefer_quarto) > 1:  # languages rendered at once: each one's total only
-            started = time.perf_counter()
-            value = original_render_project(project_dir, profile, *args, **kwargs)
-            languages[profile] = {"total": time.perf_counter() - started}
-            progress(f"report {profile}: {languages[profile]['total']:.1f} s (the languages at once)")
-            return value
-        parts.clear()
-        cell_times.clear()
-        value = clock("total", original_render_project)(project_dir, profile, *args, **kwargs)
-        if "execute" in parts:  # the fallback renderer: what is not a cell is the kernel's start and stop
-            parts["kernel"] = parts.pop("execute") - parts.get("cells", 0.0)
-            parts["slowest cells"] = sorted(cell_times, key=lambda item: -item[1])[:3]
-        languages[profile] = dict(parts)
-        progress(f"report {profile}: {parts['total']:.1f} s")
-        return value
+    def render_file(qmd, config, profile, work, *args, **kwargs):
+        works[str(work)] = profile
+        return original_render_file(qmd, config, profile, work, *args, **kwargs)
 
-    def execute(cells, *args, **kwargs):
-        lines = [None] + [cell[0] for cell in cells]  # cell 0 is the renderer's setup cell
+    local = threading.local()  # the language whose cells this thread runs (nbclient runs them in the caller's thread)
 
-        def execute_cell(client, cell, index, *more, **options):
-            started = time.perf_counter()
-            try:
-                return original_execute_cell(client, cell, index, *more, **options)
-            finally:
-                seconds = time.perf_counter() - started
-                parts["cells"] = parts.get("cells", 0.0) + seconds
-                cell_times.append((lines[index], seconds))
-
-        nbclient.NotebookClient.execute_cell = execute_cell
+    def execute_cell(client, cell, index, *more, **options):
+        started = time.perf_counter()
         try:
-            return original_execute(cells, *args, **kwargs)
+            return original_execute_cell(client, cell, index, *more, **options)
         finally:
-            nbclient.NotebookClient.execute_cell = original_execute_cell
+            if getattr(local, "timings", None) is not None:
+                local.timings.append((local.lines[index], time.perf_counter() - started))
 
-    original_execute, original_execute_cell = render._execute, nbclient.NotebookClient.execute_cell
-    original_render_project = report.render_project
-    render._execute = clock("execute", execute)
-    render._pandoc = clock(lambda args: "pandoc html" if "html5" in args[0] else "pandoc typst", render._pandoc)
-    render._typst = clock("typst", render._typst)
+    def execute(cells, qmd, profile, *args, **kwargs):
+        local.lines = [None] + [cell[0] for cell in cells]  # cell 0 is the renderer's setup cell
+        local.timings = []
+        started = time.perf_counter()
+        try:
+            return original_execute(cells, qmd, profile, *args, **kwargs)
+        finally:
+            total = time.perf_counter() - started
+            cells_seconds = sum(seconds for _, seconds in local.timings)
+            add(profile, "cells", cells_seconds)
+            add(profile, "kernel", total - cells_seconds)  # what is not a cell: the kernel's start and stop
+            with lock:
+                languages[profile]["slowest cells"] = sorted(local.timings, key=lambda item: -item[1])[:3]
+            local.timings = None
+
+    def render_language(project_dir, profile, *args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return original_render_project(project_dir, profile, *args, **kwargs)
+        finally:
+            add(profile, "total", time.perf_counter() - started)
+            progress(f"report {profile}: {languages[profile]['total']:.1f} s (the languages at once)")
+
+    original_execute, original_render_file = render._execute, render._render_file
+    original_render_project, original_execute_cell = report.render_project, nbclient.NotebookClient.execute_cell
+    nbclient.NotebookClient.execute_cell = execute_cell
+    render._execute = execute
+    render._render_file = render_file
+    render._pandoc = clock(lambda args: "pandoc html" if "html5" in args[0] else "pandoc typst",
+                           lambda args: args[2]["RLP_PROFILE"], render._pandoc)
+    render._typst = clock("typst", lambda args: works.get(str(Path(args[0]).parent), "?"), render._typst)
     report.render_project = render_language
     prefer_quarto = label != "fallback"  # --child-label fallback: the fallback even where Quarto is installed
     started = time.perf_counter()
     report.run_report(Path("report"), Path("data/derived"), Path("data/raw/codebook.yaml"), Path("config/findings.yaml"),
                       prefer_quarto=prefer_quarto)
-    result.write_text(json.dumps({"seconds": time.perf_counter() - started, "languages": languages,
+    seconds = time.perf_counter() - started
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+    if "kernel" not in next(iter(languages.values()), {}):  # real Quarto: each language's total only
+        languages = {language: {"total": parts["total"]} for language, parts in languages.items()}
+    result.write_text(json.dumps({"seconds": seconds, "cpu": cpu, "load": load(), "languages": languages,
                                   "renderer": report.renderer_description(prefer_quarto)}))
 
 

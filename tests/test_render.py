@@ -261,7 +261,7 @@ def test_check_supported_ignores_code_and_allows_plain_pandoc():
 
 def test_render_project_falls_back_and_logs(monkeypatch, caplog, tmp_path):
     monkeypatch.setattr(rd.shutil, "which", lambda name: None)
-    monkeypatch.setattr(rd, "render", lambda d, p: {"renderer": "fallback (stub)", "files": []})
+    monkeypatch.setattr(rd, "render", lambda d, p, **options: {"renderer": "fallback (stub)", "files": []})
     with caplog.at_level(logging.INFO, logger="rlp_pipeline.reporting.render"):
         result = rd.render_project(FIXTURE, "fr")
     assert not rd.quarto_available()

@@ -18,6 +18,7 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
@@ -29,7 +30,7 @@ import pandas as pd
 from ..codebook import Codebook, load_codebook
 from ..registry import Registry, load_registry
 from ..fmt import format_count, format_interval, format_number, format_p, format_percent, typeset
-from .render import concurrent_profiles, escape_markdown, render_project, renderer_description
+from .render import concurrent_profiles, escape_markdown, publish_renders, render_project, renderer_description
 from ..safety.text import breakable_markdown
 from . import claims
 from .front_matter import FrontMatter, availability, load_front_matter, title_page
@@ -1162,9 +1163,9 @@ def run_report(project_dir: Path | str, derived_dir: Path | str, codebook_path: 
     The code cells find the derived tables and the codebook through RLP_DERIVED and
     RLP_CODEBOOK, the report's settings (authors, licence: config/report.yaml, by default beside
     the registry) through RLP_SETTINGS, and the renderer and code version for the provenance record
-    through RLP_RENDERER and RLP_GIT_COMMIT. Real Quarto is used when installed (both languages at
-once: render.concurrent_profiles), else the fallback (one language after the other).
-    Each language's results workbook (reporting.workbook) is written beside its documents.
+    through RLP_RENDERER and RLP_GIT_COMMIT. Real Quarto is used when installed, else the
+    fallback; both render the languages at once (render.concurrent_profiles). Each language's
+    results workbook (reporting.workbook) is written beside its documents.
     """
     project_dir = Path(project_dir)
     renderer = renderer_description(prefer_quarto)
@@ -1179,13 +1180,20 @@ once: render.concurrent_profiles), else the fallback (one language after the oth
         "RLP_GIT_COMMIT": git_commit(project_dir),
         "RLP_BUILD_DATE": commit_date(project_dir),
     })
-    files: list[str] = []
-    with ThreadPoolExecutor(max_workers=concurrent_profiles(prefer_quarto)) as pool:  # both at once under Quarto
-        results = list(pool.map(lambda language: render_project(project_dir, language, prefer_quarto), languages))
-    for language, result in zip(languages, results):
-        rendered = result["files"]
-        # the results workbook beside the language's documents, from the same derived tables
-        folder = Path(next(f for f in rendered if f.endswith(".html"))).parent
-        files += rendered + [str(write_workbook(derived_dir, folder, language, os.environ["RLP_BUILD_DATE"]))]
+    # The languages at once (render.concurrent_profiles), and meanwhile each language's results
+    # workbook, from the same derived tables, in a staging folder. The fallback's documents are
+    # moved into place only when every language has succeeded (render.publish_renders); the
+    # workbooks then go beside them.
+    date = os.environ["RLP_BUILD_DATE"]
+    with tempfile.TemporaryDirectory(prefix="rlp-workbooks-") as staging, \
+            ThreadPoolExecutor(max_workers=concurrent_profiles(prefer_quarto)) as pool, \
+            ThreadPoolExecutor(max_workers=1) as books_pool:
+        renders = [pool.submit(render_project, project_dir, language, prefer_quarto, False) for language in languages]
+        books = [books_pool.submit(write_workbook, derived_dir, Path(staging) / language, language, date)
+                 for language in languages]
+        files = []
+        for result, book in zip(publish_renders(renders, books), books):
+            folder = Path(next(f for f in result["files"] if f.endswith(".html"))).parent
+            files += result["files"] + [str(shutil.move(book.result(), folder / book.result().name))]
     log.info("Wrote %s", ", ".join(files))
     return files

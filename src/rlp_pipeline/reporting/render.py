@@ -11,6 +11,7 @@ differently under real Quarto fails loudly instead of silently.
 from __future__ import annotations
 
 import base64
+import importlib.util
 import logging
 import os
 import re
@@ -18,6 +19,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -118,6 +120,80 @@ def escape_markdown(text: Any) -> str:
     cross-reference or shortcode syntax in it can take effect. Returns inline text."""
     text = re.sub(r"[ \t\r\n\f\v]+", " ", str(text)).strip()  # keeps no-break spaces
     return re.sub(r"([!-/:-@\[-`{-~])", r"\\\1", text)
+
+
+# A "<" that can only be text: followed by white space (no-break spaces included), a digit or "=",
+# it cannot open raw HTML, a comment or an autolink; not already after a backslash.
+LITERAL_LT = re.compile(r"(?<!\\)<(?=[\s\d=])")
+# Paragraphs left as they are: math ($), raw TeX (\begin, \emph{...}), raw HTML or autolinks
+# (<a, </, <!--, <?), an escaped backtick (code spans would pair differently), an indented line
+# (maybe code), a title block.
+UNTOUCHED_PARAGRAPH = re.compile(r"\$|\\[A-Za-z`]|<[A-Za-z/!?]|^(?: {4}|\t)|\A%", re.MULTILINE)
+# Raw HTML whose content is not Markdown, or a YAML block, both of which may span blank lines:
+# from there on, nothing changes.
+VERBATIM = re.compile(r"<!--|<(?:pre|script|style|textarea)\b|\A---[ \t]*\n", re.IGNORECASE)
+
+
+def escape_literal_less_than(markdown: str) -> str:
+    """The Markdown with each ``<`` that can only be text written ``\\<``, which Pandoc reads to the
+    same document, about four times faster: Pandoc tries every unescaped ``<`` as raw HTML by
+    tokenising the rest of the document up to the next tag, so the report's fifty « p < 0,001 »
+    made reading it cost about 1 s of a language's 1.2 s (Pandoc 3.9; tests/test_render_speed.py
+    compares the documents Pandoc reads with and without this change).
+
+    Only plain text changes: fenced code blocks, code spans, and whole paragraphs that hold math,
+    raw TeX, raw HTML or an indented line are left as they are, and everything from an HTML
+    comment, a <pre>/<script>/<style>/<textarea> or a YAML block on (they may span paragraphs)."""
+    out: list[str] = []
+    paragraph: list[str] = []
+    fence: tuple[str, int] | None = None
+    verbatim = False
+
+    def flush() -> None:
+        nonlocal verbatim
+        text = "\n".join(paragraph)
+        paragraph.clear()
+        verbatim = verbatim or bool(VERBATIM.search(text))
+        out.append(text if verbatim or UNTOUCHED_PARAGRAPH.search(text) else _escape_outside_code(text))
+
+    for line in markdown.split("\n"):
+        opening = FENCE.match(line)
+        if fence is not None:  # inside a fenced code block: kept as it is, up to its closing fence
+            out.append(line)
+            if opening and opening.group(2)[0] == fence[0] and len(opening.group(2)) >= fence[1] and not opening.group(3):
+                fence = None
+        elif opening and not (opening.group(2)[0] == "`" and "`" in opening.group(3)):
+            if paragraph:
+                flush()
+            fence = (opening.group(2)[0], len(opening.group(2)))
+            out.append(line)
+        elif line.strip():
+            paragraph.append(line)
+        else:
+            if paragraph:
+                flush()
+            out.append(line)
+    if paragraph:
+        flush()
+    return "\n".join(out)
+
+
+def _escape_outside_code(text: str) -> str:
+    """A paragraph's literal ``<`` escaped (LITERAL_LT) outside its code spans: a run of n
+    backticks opens a span that the next run of exactly n closes; a run that nothing closes keeps
+    the rest of the paragraph as it is."""
+    pieces, start = [], 0
+    runs = list(re.finditer(r"`+", text))
+    k = 0
+    while k < len(runs):
+        opening = runs[k]
+        closing = next((j for j in range(k + 1, len(runs)) if len(runs[j].group()) == len(opening.group())), None)
+        pieces.append(LITERAL_LT.sub(r"\\<", text[start:opening.start()]))
+        if closing is None:
+            return "".join(pieces) + text[opening.start():]
+        pieces.append(text[opening.start():runs[closing].end()])
+        start, k = runs[closing].end(), closing + 1
+    return "".join(pieces) + LITERAL_LT.sub(r"\\<", text[start:])
 
 
 # ---------------------------------------------------------------------------------------- parsing
@@ -365,7 +441,9 @@ def _run_cells(nb, qmd: Path, profile: str, lines: list[int | None], folder: Pat
 
     # no timing metadata on the cells: Quarto would turn it into attributes of a wrapping block,
     # and a raw Typst `#set document(...)` is refused inside a block
-    client = NotebookClient(nb, kernel_name="python3", timeout=600, record_timing=False,
+    # the kernel is stopped at once when its cells have run (their outputs are all received): a
+    # graceful stop waited 0.1-0.5 s for it, and would only let atexit hooks of the cells' code run
+    client = NotebookClient(nb, kernel_name="python3", timeout=600, record_timing=False, shutdown_kernel="immediate",
                             extra_arguments=["--IPKernelApp.log_level=ERROR"],
                             resources={"metadata": {"path": str(folder or qmd.parent)}})
     env = {**os.environ, "QUARTO_PROFILE": profile}
@@ -571,7 +649,11 @@ def _render_file(qmd: Path, config: dict, profile: str, work: Path) -> list[Path
         # IPython drops, so that a traceback's "line k" is the .qmd's line (cell fence + k)
         kernel = re.sub(r"^(\s*\n)+", lambda m: "#\n" * m.group(0).count("\n"), "\n".join(body))
         cells.append((line, *_cell_options(line, body)[:2], kernel))
-    setup = "%matplotlib inline\n%config InlineBackend.figure_formats = ['png']"
+    # Figures inline as PNG, as `%matplotlib inline` makes them, without importing matplotlib
+    # before a cell does (0.4 s of the kernel's start, and its shutdown, when no cell draws): the
+    # inline backend, chosen by MPLBACKEND, sets itself up when a cell imports matplotlib.
+    setup = ("__import__('os').environ['MPLBACKEND'] = 'module://matplotlib_inline.backend_inline'\n"
+             "%config InlineBackend.figure_formats = ['png']")
     if execute.get("warning", True) is False:
         setup += "\nimport warnings\nwarnings.filterwarnings('ignore')"
     outputs = _execute(cells, qmd, profile, setup) if cells else []
@@ -585,7 +667,8 @@ def _render_file(qmd: Path, config: dict, profile: str, work: Path) -> list[Path
             k += 1
         else:
             chunks.append(item[4] if item[0] == "code" else item[2])
-    markdown = "\n".join(chunks) + "\n"
+    # the same document, read about four times faster by Pandoc (escape_literal_less_than)
+    markdown = escape_literal_less_than("\n".join(chunks) + "\n")
     env = {"RLP_PROFILE": profile, "RLP_BASEDIR": str(qmd.parent),
            "RLP_FIG_TITLE": str(xref.get("fig-title", "Figure")), "RLP_TBL_TITLE": str(xref.get("tbl-title", "Table")),
            "RLP_DELIM": str(xref.get("title-delim", words["title-delim"])),
@@ -595,39 +678,50 @@ def _render_file(qmd: Path, config: dict, profile: str, work: Path) -> list[Path
     (work / "filter.lua").write_text(LUA_FILTER, encoding="utf-8")
     docmeta = {k: meta[k] for k in ("title", "subtitle", "date", "author", "lang", "region") if k in meta}
     formats = meta.get("format") or {"html": {}}
-    written = []
-    for fmt, opts in formats.items():
-        opts = opts or {}
-        fmeta = dict(docmeta, **{k: opts[k] for k in ("papersize", "margin", "mainfont", "fontsize",
-                                                       "section-numbering") if k in opts})
-        (work / "meta.yaml").write_text(yaml.safe_dump(fmeta, allow_unicode=True), encoding="utf-8")
-        args = ["-f", "markdown", "-s", "--metadata-file", str(work / "meta.yaml"), "--lua-filter",
-                str(work / "filter.lua"), "--resource-path", str(qmd.parent)]
-        if opts.get("toc"):
-            args += ["--toc", f"--toc-depth={int(opts.get('toc-depth', 3))}", "-V", f"toc-title={words['toc']}"]
-        if fmt == "html":
-            (work / "callout.html").write_text(CALLOUT_CSS, encoding="utf-8")
-            # no line wrapping inside the text (as Quarto): a phrase from the data stays on one source line
-            args += ["-t", "html5", "--wrap=none", "--embed-resources", "--include-in-header", str(work / "callout.html")]
-            args += ["--number-sections"] if opts.get("number-sections") else []
-            if opts.get("css"):
-                css = qmd.parent / opts["css"]
-                if not css.exists():
-                    raise RenderError(f"{qmd}: css file not found: {css}")
-                args += ["--css", str(css)]
-            target = work / f"{qmd.stem}.html"
-            _pandoc(args + ["-o", str(target)], markdown, env, qmd, qmd.parent)
-            # one main landmark; code in tables breaks only after / _ . (reporting.code_breaks)
-            target.write_text(table_code_breaks(main_landmark(target.read_text(encoding="utf-8"))), encoding="utf-8")
-        else:
-            (work / "header.typ").write_text(TYPST_HEADER, encoding="utf-8")
-            typ = work / f"{qmd.stem}.typ"
-            args += ["-t", "typst", "--include-in-header", str(work / "header.typ"), "-o", str(typ)]
-            _pandoc(args, markdown, env, qmd, qmd.parent)
-            target = work / f"{qmd.stem}.pdf"
-            _typst(typ, target, opts.get("mainfont"), qmd)
-        written.append(target)
-    return written
+    # The formats at once: each is a Pandoc process, then Typst (which releases the GIL) for the
+    # PDF, so the HTML is written while the PDF is compiled. A failure is reported for the first
+    # format in order, as when they were written one after the other; the pool waits for both.
+    with ThreadPoolExecutor(max_workers=len(formats)) as pool:
+        jobs = [pool.submit(_write_format, fmt, opts or {}, docmeta, markdown, env, qmd, work, words)
+                for fmt, opts in formats.items()]
+        return [job.result() for job in jobs]
+
+
+def _write_format(fmt: str, opts: dict, docmeta: dict, markdown: str, env: dict, qmd: Path, work: Path,
+                  words: dict) -> Path:
+    """One format of a .qmd's document from its Markdown: Pandoc with the Lua filter to HTML (then
+    one main landmark and code breaks), or to Typst and Typst to PDF. Returns the file written in
+    ``work``."""
+    fmeta = dict(docmeta, **{k: opts[k] for k in ("papersize", "margin", "mainfont", "fontsize",
+                                                   "section-numbering") if k in opts})
+    metafile = work / f"meta-{fmt}.yaml"  # one per format: the formats are written at once
+    metafile.write_text(yaml.safe_dump(fmeta, allow_unicode=True), encoding="utf-8")
+    args = ["-f", "markdown", "-s", "--metadata-file", str(metafile), "--lua-filter",
+            str(work / "filter.lua"), "--resource-path", str(qmd.parent)]
+    if opts.get("toc"):
+        args += ["--toc", f"--toc-depth={int(opts.get('toc-depth', 3))}", "-V", f"toc-title={words['toc']}"]
+    if fmt == "html":
+        (work / "callout.html").write_text(CALLOUT_CSS, encoding="utf-8")
+        # no line wrapping inside the text (as Quarto): a phrase from the data stays on one source line
+        args += ["-t", "html5", "--wrap=none", "--embed-resources", "--include-in-header", str(work / "callout.html")]
+        args += ["--number-sections"] if opts.get("number-sections") else []
+        if opts.get("css"):
+            css = qmd.parent / opts["css"]
+            if not css.exists():
+                raise RenderError(f"{qmd}: css file not found: {css}")
+            args += ["--css", str(css)]
+        target = work / f"{qmd.stem}.html"
+        _pandoc(args + ["-o", str(target)], markdown, env, qmd, qmd.parent)
+        # one main landmark; code in tables breaks only after / _ . (reporting.code_breaks)
+        target.write_text(table_code_breaks(main_landmark(target.read_text(encoding="utf-8"))), encoding="utf-8")
+        return target
+    (work / "header.typ").write_text(TYPST_HEADER, encoding="utf-8")
+    typ = work / f"{qmd.stem}.typ"
+    args += ["-t", "typst", "--include-in-header", str(work / "header.typ"), "-o", str(typ)]
+    _pandoc(args, markdown, env, qmd, qmd.parent)
+    target = work / f"{qmd.stem}.pdf"
+    _typst(typ, target, opts.get("mainfont"), qmd)
+    return target
 
 
 def main_landmark(html: str) -> str:
@@ -644,13 +738,11 @@ def main_landmark(html: str) -> str:
 def _typst(typ: Path, pdf: Path, mainfont: str | None, qmd: Path) -> None:
     import typst
 
-    fonts: list[str] = []
-    try:
-        import matplotlib
-
-        fonts.append(str(Path(matplotlib.get_data_path()) / "fonts" / "ttf"))  # DejaVu, no system font needed
-    except ImportError:
-        pass
+    # matplotlib's DejaVu fonts: no system font needed (found without importing matplotlib, 0.2 s)
+    spec = importlib.util.find_spec("matplotlib")
+    folders = [Path(folder) / "mpl-data" / "fonts" / "ttf" for folder in (spec.submodule_search_locations or [])] \
+        if spec else []
+    fonts = [str(folder) for folder in folders if folder.is_dir()][:1]
     if mainfont and mainfont not in typst.Fonts(include_system_fonts=False, font_paths=fonts).families():
         raise RenderError(f"{qmd}: font '{mainfont}' is neither embedded in typst nor in matplotlib's DejaVu fonts")
     stamp = {"timestamp": int(os.environ["SOURCE_DATE_EPOCH"])} if "SOURCE_DATE_EPOCH" in os.environ else {}
@@ -723,8 +815,12 @@ def _process_runs(pid: int) -> bool:
     return True
 
 
-def render(project_dir: str | Path, profile: str, keep_intermediate: bool = False) -> dict:
-    """Render the project for one profile with the fallback renderer; files appear only if all succeed."""
+def render(project_dir: str | Path, profile: str, keep_intermediate: bool = False, publish: bool = True) -> dict:
+    """Render the project for one profile with the fallback renderer; files appear only if all succeed.
+
+    With ``publish=False`` the documents stay in their work folder (``result["work"]``) until
+    ``publish_render`` moves them into place or ``discard_render`` removes them, so that several
+    languages rendered at once appear only if every one succeeds (``publish_renders``)."""
     project_dir = Path(project_dir).resolve()
     config = load_config(project_dir, profile)
     project = config.get("project", {})
@@ -741,14 +837,49 @@ def render(project_dir: str | Path, profile: str, keep_intermediate: bool = Fals
             written += _render_file(project_dir / name, config, profile, work)
         if keep_intermediate:
             written += [work / f"{Path(n).stem}.typ" for n in sources if (work / f"{Path(n).stem}.typ").exists()]
-        outdir.mkdir(parents=True, exist_ok=True)
-        files = []
-        for path in written:
-            os.replace(path, outdir / path.name)
-            files.append(str(outdir / path.name))
-    finally:
+    except BaseException:
         shutil.rmtree(work, ignore_errors=True)
-    return {"renderer": f"fallback ({_versions()})", "files": files}
+        raise
+    result = {"renderer": f"fallback ({_versions()})", "files": [str(outdir / path.name) for path in written],
+              "work": str(work), "pending": [str(path) for path in written]}
+    return publish_render(result) if publish else result
+
+
+def publish_render(result: dict) -> dict:
+    """Move an unpublished render's documents (``render(..., publish=False)``) into their output
+    folder and remove its work folder; a render already in place (real Quarto's) is returned as it is."""
+    if "work" not in result:
+        return result
+    try:
+        for source, target in zip(result["pending"], result["files"]):
+            Path(target).parent.mkdir(parents=True, exist_ok=True)
+            os.replace(source, target)
+    finally:
+        shutil.rmtree(result["work"], ignore_errors=True)
+    return {"renderer": result["renderer"], "files": result["files"]}
+
+
+def discard_render(result: dict) -> None:
+    """Remove an unpublished render's work folder and documents (nothing of it is written)."""
+    if "work" in result:
+        shutil.rmtree(result["work"], ignore_errors=True)
+
+
+def publish_renders(jobs: list, others: list = ()) -> list[dict]:
+    """Wait for every render of ``jobs`` (futures of ``render_project(..., publish=False)``, one a
+    language) and for the futures ``others`` (work that must succeed too, e.g. the workbooks); if
+    all succeeded, move the documents into place and return the renders' results in order; else
+    discard every render and raise the first failure in the order of ``jobs`` then ``others`` (the
+    error the renders one after the other would have raised first), so that no document of a failed
+    run is written by the fallback. (Real Quarto's renders move their documents into place themselves.)"""
+    wait([*jobs, *others])
+    failure = next((job.exception() for job in [*jobs, *others] if job.exception() is not None), None)
+    if failure is not None:
+        for job in jobs:
+            if job.exception() is None:
+                discard_render(job.result())
+        raise failure
+    return [publish_render(job.result()) for job in jobs]
 
 
 def quarto_available() -> bool:
@@ -756,13 +887,19 @@ def quarto_available() -> bool:
 
 
 def concurrent_profiles(prefer_quarto: bool = True) -> int:
-    """How many language profiles to render at once: two under real Quarto, whose renders are
-    separate processes in separate temporary copies (Quarto's single-threaded Deno, Pandoc and Lua
-    filters leave the second core idle: one language's render is about 11 s of CPU, plus 2-3 s for
-    its kernel), one under the fallback, which gains nothing from a second one (measured on two
-    idle cores: both languages at once 11.4 s wall, one after the other 11.1 s). The report rule
-    declares ``threads: 2`` accordingly."""
-    return 2 if prefer_quarto and quarto_available() else 1
+    """How many language profiles to render at once: two, with either renderer. Under real Quarto,
+    renders are separate processes in separate temporary copies (Quarto's single-threaded Deno,
+    Pandoc and Lua filters leave the second core idle: one language's render is about 11 s of CPU,
+    plus 2-3 s for its kernel). Under the fallback, a language's work is in other processes (its
+    kernel, Pandoc) or in Typst, which releases the GIL, so threads do not serialise: measured on
+    two cores (report stage alone, Nov 2026), the code of commit b7b1057 took 6.2 and 6.3 s with
+    both languages at once against 11.7 and 11.3 s one after the other (load 2.4-2.8; an earlier
+    measurement, 11.4 against 11.1 s, was presumably taken while other work held the second core),
+    and this code 3.6 s against 4.8 s at load 2 (3.7-6.5 against 5.5-6.9 s at load 3.3-3.7); on one
+    core (taskset) 6.7 and 6.6 s against 6.5 and 6.6 s at load 1.5 (7.0 and 6.7 against 6.8 and
+    7.2 s at load 3), the same within the noise, for 0.1-0.4 s more CPU. The report rule declares
+    ``threads: 2`` accordingly."""
+    return 2
 
 
 def renderer_description(prefer_quarto: bool = True) -> str:
@@ -897,11 +1034,12 @@ def notebook_project(copy: Path, sources: list[str]) -> None:
             path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
 
-def render_project(project_dir: str | Path, profile: str, prefer_quarto: bool = True) -> dict:
-    """Render with real Quarto when it is installed (and preferred), else with the fallback."""
+def render_project(project_dir: str | Path, profile: str, prefer_quarto: bool = True, publish: bool = True) -> dict:
+    """Render with real Quarto when it is installed (and preferred), else with the fallback (whose
+    documents stay unpublished with ``publish=False``: see ``render``)."""
     if prefer_quarto and quarto_available():
         return render_with_quarto(project_dir, profile)
-    result = render(project_dir, profile)
+    result = render(project_dir, profile, publish=publish)
     log.info("rendered %s (profile %s) with %s", project_dir, profile, result["renderer"])
     return result
 

@@ -22,14 +22,14 @@ import math
 import re
 import zipfile
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
+# openpyxl (and the numpy it imports) is imported where a workbook is built: the Snakefile reads
+# WORKBOOK_NAMES from this module at every start (rules/report.smk), and the report's kernels import
+# it through reporting.document; that import was a third of what a no-op run costs beyond
+# Snakemake's own start-up.
 if TYPE_CHECKING:
     from openpyxl import Workbook
-# openpyxl (and the numpy it imports) is imported where a workbook is built: the Snakefile reads
-# WORKBOOK_NAMES from this module at every start (rules/report.smk), and that import was a third
-# of what a no-op run costs beyond Snakemake's own start-up.
 
 from ..fmt import typeset
 from .column_labels import column_label
@@ -164,6 +164,7 @@ def workbook_bytes(book: Workbook, date: str) -> bytes:
         else datetime.datetime(2000, 1, 1)
     book.properties.created = book.properties.modified = stamp
     book.properties.creator = book.properties.lastModifiedBy = "rlp-pipeline"
+
     raw = io.BytesIO()
     with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
         ExcelWriter(book, archive).save()
