@@ -24,6 +24,7 @@ from typing import Any, NamedTuple
 import yaml
 
 from .code_breaks import table_code_breaks
+from . import quarto_typst
 from .quarto_tables import TableConversionError, notebook_raw_tables
 
 log = logging.getLogger("rlp_pipeline.reporting.render")
@@ -802,6 +803,12 @@ def render_with_quarto(project_dir: str | Path, profile: str) -> dict:
         # Quarto runs the cells with QUARTO_PYTHON, else the first python3 on PATH: default to the
         # Python running the pipeline, which has the package and Jupyter installed.
         env = {**os.environ, "QUARTO_PYTHON": os.environ.get("QUARTO_PYTHON", sys.executable)}
+        # Quarto's PDFs compiled by the pinned typst package (tagged, alt text, fr-CA, the same
+        # bytes each build) instead of the Typst that comes with Quarto: reporting.quarto_typst
+        env["QUARTO_TYPST"] = str(quarto_typst.write_command(Path(temp)))
+        packages = quarto_typst.package_cache(shutil.which("quarto"))
+        if packages and not env.get("TYPST_PACKAGE_CACHE_PATH"):
+            env["TYPST_PACKAGE_CACHE_PATH"] = packages
         execute_notebooks(copy, sources, profile, project_dir)
         notebook_project(copy, sources)
         proc = subprocess.run(["quarto", "render", str(copy), "--profile", profile, "--no-execute"],
