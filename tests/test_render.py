@@ -356,7 +356,9 @@ def test_render_project_prefers_quarto_and_renders_outside_the_project(monkeypat
     result = rd.render_project(root, "en")
     assert [c[3:] for c in calls if c[:2] == ["quarto", "render"]] == [["--profile", "en", "--no-execute"]]
     assert not [c for c in calls if c[:2] == ["quarto", "convert"]]  # the notebook is written without Quarto
-    assert result["renderer"] == "quarto 1.6.40"
+    from importlib.metadata import version
+
+    assert result["renderer"] == f"quarto 1.6.40 (typst {version('typst')})"  # the Typst of its PDFs
     assert sorted(Path(f).name for f in result["files"]) == ["index.html", "index.pdf"]
     assert (root / "_output" / "en" / "index.html").read_text() == "index.html"
     assert pdf_catalog_language(root / "_output" / "en" / "index.pdf") == "en"  # the profile's lang (no region)
@@ -611,7 +613,7 @@ def test_both_renderers_print_the_same_numbers_in_the_pdf(both_renderers, langua
     found = {}
     for renderer in ("fallback", "quarto"):
         text = flat(pdf_text(both_renderers[renderer]["folder"] / "_output" / language / "index.pdf"))
-        renderer_name = re.compile(r"fallback \(pandoc [^)]*\)|quarto \d[\d.]*")  # the provenance row
+        renderer_name = re.compile(r"fallback \(pandoc [^)]*\)|quarto \d[\d.]* \(typst [^)]*\)")  # the provenance row
         # numbers with decimals: the statistics (whole numbers include page numbers, which depend on layout)
         found[renderer] = sorted(n for n in numbers(renderer_name.sub("", text)) if re.search(r"\d[.,]\d", n))
     assert found["quarto"] == found["fallback"] and len(found["quarto"]) > 300

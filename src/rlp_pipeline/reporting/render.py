@@ -770,8 +770,16 @@ def renderer_description(prefer_quarto: bool = True) -> str:
     """Which renderer render_project will use, with its versions (for the build log and the
     report's provenance record)."""
     if prefer_quarto and quarto_available():
-        return "quarto " + subprocess.run(["quarto", "--version"], capture_output=True, text=True).stdout.strip()
+        return quarto_description(subprocess.run(["quarto", "--version"], capture_output=True, text=True).stdout.strip())
     return f"fallback ({_versions()})"
+
+
+def quarto_description(version: str) -> str:
+    """Real Quarto's name for the provenance record: its version, and the Typst that compiles its
+    PDFs (the pinned typst package, not Quarto's own: reporting.quarto_typst)."""
+    from importlib.metadata import version as package_version
+
+    return f"quarto {version} (typst {package_version('typst')})"
 
 
 def quarto_warnings(log_text: str) -> list[str]:
@@ -831,7 +839,7 @@ def render_with_quarto(project_dir: str | Path, profile: str) -> dict:
                         declare_pdf_language(produced, pdf_language(config.get("lang", "en"), config.get("region")))
                     shutil.move(produced, target)
                     files.append(str(target))
-    return {"renderer": f"quarto {version}", "files": files, "warnings": warnings}
+    return {"renderer": quarto_description(version), "files": files, "warnings": warnings}
 
 
 def qmd_notebook(text: str):
