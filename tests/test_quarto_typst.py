@@ -6,6 +6,7 @@ does not understand by name; report Typst's warnings where render.quarto_warning
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -121,7 +122,8 @@ def test_a_typst_error_names_the_file_and_stops(command, tmp_path):
 
 @pytest.mark.parametrize("argv,message", [
     (["watch", "a.typ"], "unsupported command 'watch'"),
-    (["compile", "--pdf-standard", "a-2b", "a.typ", "a.pdf"], "unsupported option '--pdf-standard'"),
+    (["compile", "--jobs", "2", "a.typ", "a.pdf"], "unsupported option '--jobs'"),
+    (["compile", "--input", "novalue", "a.typ", "a.pdf"], "--input 'novalue': expected KEY=VALUE"),
     (["compile", "a.typ", "--root"], "option --root needs a value"),
     (["compile"], "expected INPUT and OUTPUT, got []"),
     (["compile", "a.typ", "b.pdf", "c.pdf"], "expected INPUT and OUTPUT, got ['a.typ', 'b.pdf', 'c.pdf']"),
@@ -134,9 +136,26 @@ def test_command_lines_it_does_not_understand_are_refused_by_name(argv, message,
 
 def test_compile_arguments_as_quarto_writes_them():
     assert qt.compile_arguments(["compile", "--root=/r", "in.typ", "--font-path", "/f1", "--font-path=/f2", "out.pdf"]) == \
-        {"input": "in.typ", "output": "out.pdf", "root": "/r", "font_paths": ["/f1", "/f2"]}
-    assert qt.compile_arguments(["c", "dir/in.typ"]) == {"input": "dir/in.typ", "output": "dir/in.pdf", "root": None,
-                                                         "font_paths": []}
+        {"input": "in.typ", "output": "out.pdf", "root": "/r", "font_paths": ["/f1", "/f2"], "inputs": {},
+         "pdf_standards": []}
+    assert qt.compile_arguments(["c", "dir/in.typ", "--input", "k=a=b", "--pdf-standard", "a-2b,ua-1"]) == \
+        {"input": "dir/in.typ", "output": "dir/in.pdf", "root": None, "font_paths": [], "inputs": {"k": "a=b"},
+         "pdf_standards": ["a-2b", "ua-1"]}
+
+
+def test_pdf_standard_and_inputs_reach_typst(command, tmp_path):
+    """A later Quarto's pdf-standard option (--pdf-standard) gives a PDF/A file; --input is sys.inputs."""
+    folder = project(tmp_path / "archival", DOCUMENT + '#sys.inputs.at("note", default: "none")\n')
+    done = subprocess.run([str(command), "compile", "--pdf-standard", "a-2b", "--input", "note=bonjour",
+                           str(folder / "index.typ"), str(folder / "index.pdf")], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    pdf = (folder / "index.pdf").read_bytes()
+    assert b"<pdfaid:part>2</pdfaid:part>" in pdf and b"<pdfaid:conformance>B</pdfaid:conformance>" in pdf
+    plain = project(tmp_path / "plain")
+    assert quarto_compile(command, plain).returncode == 0 and b"pdfaid" not in (plain / "index.pdf").read_bytes()
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", str(folder / "index.pdf"), "-"], capture_output=True, text=True).stdout
+        assert "bonjour" in text
 
 
 def test_packages_come_from_typst_variables_or_the_quarto_kit(tmp_path):

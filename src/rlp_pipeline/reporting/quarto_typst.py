@@ -10,7 +10,8 @@ say 0.8 or later); ``write_command`` writes a small command for it into a render
 folder, which runs ``main`` below with the pipeline's Python.
 
 What Quarto asks of that command (quarto-cli src/core/typst.ts): ``typst --version``, and
-``typst compile [--root DIR] INPUT [--font-path DIR]... OUTPUT``. The fonts are Quarto's (given
+``typst compile [--root DIR] INPUT [--font-path DIR]... OUTPUT`` (``--pdf-standard`` and
+``--input`` are also taken, as the typst command line takes them). The fonts are Quarto's (given
 with --font-path) and matplotlib's DejaVu fonts (as the fallback's ``render._typst``), never the
 machine's own, so that the PDF does not depend on what fonts a machine has. Typst packages
 (``@preview/...``, e.g. the Font Awesome package of Quarto's callouts) come from
@@ -29,7 +30,8 @@ import shlex
 import sys
 from pathlib import Path
 
-USAGE = "usage: typst --version | typst compile [--root DIR] [--font-path DIR]... INPUT [OUTPUT]"
+USAGE = ("usage: typst --version | typst compile [--root DIR] [--font-path DIR]... [--input KEY=VALUE]... "
+         "[--pdf-standard STANDARDS] INPUT [OUTPUT]")
 
 
 class UsageError(ValueError):
@@ -37,25 +39,35 @@ class UsageError(ValueError):
 
 
 def compile_arguments(argv: list[str]) -> dict:
-    """The input, output, root and font folders of a ``compile`` command line as Quarto writes it
-    (``--option value`` or ``--option=value``; the output defaults to the input with .pdf, as for
-    the typst command line). Any other option is refused by name rather than ignored: a PDF built
-    without an option Quarto asked for would be silently wrong."""
+    """The input, output, root, font folders, ``sys.inputs`` and PDF standards of a ``compile``
+    command line as Quarto writes it (``--option value`` or ``--option=value``; the output defaults
+    to the input with .pdf, as for the typst command line). Quarto 1.6-1.8 give --root and
+    --font-path; later versions may add --pdf-standard (their ``pdf-standard`` option), taken as
+    the typst command line takes it (comma-separated, repeatable). Any other option is refused by
+    name rather than ignored: a PDF built without an option Quarto asked for would be silently
+    wrong."""
     if not argv or argv[0] not in ("compile", "c"):
         raise UsageError(f"unsupported command {' '.join(argv[:1]) or '(none)'!r}; {USAGE}")
-    found: dict = {"root": None, "font_paths": [], "positional": []}
+    found: dict = {"root": None, "font_paths": [], "inputs": {}, "pdf_standards": [], "positional": []}
     args = iter(argv[1:])
     for arg in args:
         key, equals, value = arg.partition("=")
-        if key in ("--root", "--font-path"):
+        if key in ("--root", "--font-path", "--input", "--pdf-standard"):
             if not equals:
                 value = next(args, None)
                 if value is None:
                     raise UsageError(f"option {key} needs a value; {USAGE}")
             if key == "--root":
                 found["root"] = value
-            else:
+            elif key == "--font-path":
                 found["font_paths"] += [path for path in value.split(os.pathsep) if path]
+            elif key == "--pdf-standard":
+                found["pdf_standards"] += [standard for standard in value.split(",") if standard]
+            else:
+                name, is_pair, text = value.partition("=")
+                if not is_pair or not name:
+                    raise UsageError(f"--input {value!r}: expected KEY=VALUE; {USAGE}")
+                found["inputs"][name] = text
         elif arg.startswith("-") and arg != "-":
             raise UsageError(f"unsupported option {arg!r}; {USAGE}")
         else:
@@ -64,7 +76,8 @@ def compile_arguments(argv: list[str]) -> dict:
         raise UsageError(f"expected INPUT and OUTPUT, got {found['positional']}; {USAGE}")
     source = found["positional"][0]
     target = found["positional"][1] if len(found["positional"]) == 2 else str(Path(source).with_suffix(".pdf"))
-    return {"input": source, "output": target, "root": found["root"], "font_paths": found["font_paths"]}
+    return {"input": source, "output": target, "root": found["root"], "font_paths": found["font_paths"],
+            "inputs": found["inputs"], "pdf_standards": found["pdf_standards"]}
 
 
 def font_paths(given: list[str]) -> list[str]:
@@ -115,6 +128,10 @@ def main(argv: list[str], env: dict | None = None) -> int:
     except UsageError as exc:
         print(f"error: typst (rlp_pipeline): {exc}", file=sys.stderr)
         return 2
+    if args["inputs"]:
+        options["sys_inputs"] = args["inputs"]
+    if args["pdf_standards"]:
+        options["pdf_standards"] = args["pdf_standards"]
     try:
         _, warnings = typst.compile_with_warnings(args["input"], output=args["output"], root=args["root"],
                                                   font_paths=font_paths(args["font_paths"]),
