@@ -797,7 +797,9 @@ def render_with_quarto(project_dir: str | Path, profile: str) -> dict:
     Each document's cells run once for all its formats (Quarto runs them once per format): in the
     copy, each .qmd becomes a notebook (``qmd_notebook``), one kernel runs its cells
     (``execute_notebooks``), and ``quarto render --no-execute`` writes every format from the
-    executed notebooks (``notebook_project``). Quarto's warnings are logged and returned (a clean
+    executed notebooks (``notebook_project``). Its PDFs are compiled by the pinned typst package
+    (QUARTO_TYPST points at reporting.quarto_typst's command, written into the temporary folder),
+    as the fallback's are. Quarto's warnings, Typst's included, are logged and returned (a clean
     report has none)."""
     project_dir = Path(project_dir).resolve()
     config = load_config(project_dir, profile, validate=False)
