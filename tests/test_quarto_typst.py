@@ -168,3 +168,21 @@ def test_packages_come_from_typst_variables_or_the_quarto_kit(tmp_path):
     (tmp_path / "typst-packages").mkdir()
     assert qt.package_cache(str(tmp_path / "bin" / "quarto")) == str(tmp_path / "typst-packages")
     assert qt.package_cache(None) is None
+
+
+def test_without_the_typst_package_it_says_so_in_plain_words(monkeypatch, capsys, tmp_path):
+    """A Python without the typst package: Quarto's version check and the compile both get one
+    error line naming the Python and what to install, not a traceback."""
+    import importlib.metadata
+    import sys
+
+    def missing(name):
+        raise importlib.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(importlib.metadata, "version", missing)
+    assert qt.main(["--version"], env={}) == 2
+    assert capsys.readouterr().err.startswith(f"error: typst (rlp_pipeline): the typst Python package is not installed for {sys.executable}")
+    monkeypatch.setitem(sys.modules, "typst", None)  # import typst then raises ImportError
+    assert qt.main(["compile", str(tmp_path / "a.typ"), str(tmp_path / "a.pdf")], env={}) == 2
+    err = capsys.readouterr().err
+    assert "the typst Python package is not installed" in err and "requirements.txt" in err and "Traceback" not in err

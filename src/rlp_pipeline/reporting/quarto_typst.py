@@ -113,20 +113,29 @@ def compile_options(env: dict) -> dict:
 def main(argv: list[str], env: dict | None = None) -> int:
     """Run one Typst command as Quarto asks it (see the module's docstring); returns the exit code.
     Errors go to stderr as one "error: ..." message (Quarto shows it and stops)."""
-    import typst
-
     env = os.environ if env is None else env
     if argv[:1] in (["--version"], ["-V"]):
-        from importlib.metadata import version
+        from importlib.metadata import PackageNotFoundError, version
 
-        # Quarto reads the version from "typst X.Y.Z" at the start of the line
-        print(f"typst {version('typst')} (the typst Python package, run by rlp_pipeline.reporting.quarto_typst)")
+        try:
+            # Quarto reads the version from "typst X.Y.Z" at the start of the line
+            print(f"typst {version('typst')} (the typst Python package, run by rlp_pipeline.reporting.quarto_typst)")
+        except PackageNotFoundError:  # Quarto then says it needs the Typst CLI
+            print(f"error: typst (rlp_pipeline): the typst Python package is not installed for {sys.executable}",
+                  file=sys.stderr)
+            return 2
         return 0
     try:
         args = compile_arguments(argv)
         options = compile_options(env)
     except UsageError as exc:
         print(f"error: typst (rlp_pipeline): {exc}", file=sys.stderr)
+        return 2
+    try:
+        import typst
+    except ImportError:
+        print(f"error: typst (rlp_pipeline): the typst Python package is not installed for {sys.executable}; "
+              "install the version requirements.txt pins (pip install -r requirements.txt)", file=sys.stderr)
         return 2
     if args["inputs"]:
         options["sys_inputs"] = args["inputs"]
