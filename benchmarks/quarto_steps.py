@@ -57,7 +57,11 @@ sys.exit(code)
 
 
 def write_wrapper(folder: Path, name: str, real: str, log: Path) -> Path:
-    """A wrapper command for one tool (see WRAPPER), run with this Python."""
+    """A wrapper command for one tool (see WRAPPER), run with this Python. A wrapper never wraps
+    itself (it would start itself again and again)."""
+    if Path(real).resolve() == (folder / name).resolve():
+        raise SystemExit(f"quarto_steps: the {name} to time is one of this run's wrappers ({real}); unset the "
+                         "QUARTO_* variable that points at it")
     script = folder / f"{name}.py"
     script.write_text(WRAPPER.format(real=real, log=str(log), name=name), encoding="utf-8")
     command = folder / name
