@@ -26,6 +26,7 @@ from typing import Any, NamedTuple
 import yaml
 
 from .code_breaks import table_code_breaks
+from . import quarto_typst
 from .quarto_tables import TableConversionError, notebook_raw_tables
 
 log = logging.getLogger("rlp_pipeline.reporting.render")
@@ -906,8 +907,16 @@ def renderer_description(prefer_quarto: bool = True) -> str:
     """Which renderer render_project will use, with its versions (for the build log and the
     report's provenance record)."""
     if prefer_quarto and quarto_available():
-        return "quarto " + subprocess.run(["quarto", "--version"], capture_output=True, text=True).stdout.strip()
+        return quarto_description(subprocess.run(["quarto", "--version"], capture_output=True, text=True).stdout.strip())
     return f"fallback ({_versions()})"
+
+
+def quarto_description(version: str) -> str:
+    """Real Quarto's name for the provenance record: its version, and the Typst that compiles its
+    PDFs (the pinned typst package, not Quarto's own: reporting.quarto_typst)."""
+    from importlib.metadata import version as package_version
+
+    return f"quarto {version} (typst {package_version('typst')})"
 
 
 def quarto_warnings(log_text: str) -> list[str]:
@@ -925,7 +934,9 @@ def render_with_quarto(project_dir: str | Path, profile: str) -> dict:
     Each document's cells run once for all its formats (Quarto runs them once per format): in the
     copy, each .qmd becomes a notebook (``qmd_notebook``), one kernel runs its cells
     (``execute_notebooks``), and ``quarto render --no-execute`` writes every format from the
-    executed notebooks (``notebook_project``). Quarto's warnings are logged and returned (a clean
+    executed notebooks (``notebook_project``). Its PDFs are compiled by the pinned typst package
+    (QUARTO_TYPST points at reporting.quarto_typst's command, written into the temporary folder),
+    as the fallback's are. Quarto's warnings, Typst's included, are logged and returned (a clean
     report has none)."""
     project_dir = Path(project_dir).resolve()
     config = load_config(project_dir, profile, validate=False)
@@ -939,6 +950,12 @@ def render_with_quarto(project_dir: str | Path, profile: str) -> dict:
         # Quarto runs the cells with QUARTO_PYTHON, else the first python3 on PATH: default to the
         # Python running the pipeline, which has the package and Jupyter installed.
         env = {**os.environ, "QUARTO_PYTHON": os.environ.get("QUARTO_PYTHON", sys.executable)}
+        # Quarto's PDFs compiled by the pinned typst package (tagged, alt text, fr-CA, the same
+        # bytes each build) instead of the Typst that comes with Quarto: reporting.quarto_typst
+        env["QUARTO_TYPST"] = str(quarto_typst.write_command(Path(temp)))
+        packages = quarto_typst.package_cache(shutil.which("quarto"))
+        if packages and not env.get("TYPST_PACKAGE_CACHE_PATH"):
+            env["TYPST_PACKAGE_CACHE_PATH"] = packages
         execute_notebooks(copy, sources, profile, project_dir)
         notebook_project(copy, sources)
         proc = subprocess.run(["quarto", "render", str(copy), "--profile", profile, "--no-execute"],
@@ -961,7 +978,7 @@ def render_with_quarto(project_dir: str | Path, profile: str) -> dict:
                         declare_pdf_language(produced, pdf_language(config.get("lang", "en"), config.get("region")))
                     shutil.move(produced, target)
                     files.append(str(target))
-    return {"renderer": f"quarto {version}", "files": files, "warnings": warnings}
+    return {"renderer": quarto_description(version), "files": files, "warnings": warnings}
 
 
 def qmd_notebook(text: str):
