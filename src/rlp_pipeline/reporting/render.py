@@ -890,8 +890,8 @@ def quarto_available() -> bool:
 def concurrent_profiles(prefer_quarto: bool = True) -> int:
     """How many language profiles to render at once: two, with either renderer. Under real Quarto,
     renders are separate processes in separate temporary copies (Quarto's single-threaded Deno,
-    Pandoc and Lua filters leave the second core idle: one language's render is about 11 s of CPU,
-    plus 2-3 s for its kernel). Under the fallback, a language's work is in other processes (its
+    Pandoc and Lua filters leave the second core idle: one language's `quarto render` is about 8
+    CPU-seconds, plus 2-3 s for its kernel; benchmarks/quarto_steps.py). Under the fallback, a language's work is in other processes (its
     kernel, Pandoc) or in Typst, which releases the GIL, so threads do not serialise: measured on
     two cores (report stage alone, Nov 2026), the code of commit b7b1057 took 6.2 and 6.3 s with
     both languages at once against 11.7 and 11.3 s one after the other (load 2.4-2.8; an earlier

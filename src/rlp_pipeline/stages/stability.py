@@ -35,6 +35,7 @@ import json
 import logging
 import math
 import time
+import warnings
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -603,7 +604,10 @@ def sample_verdicts(registry: Registry, frame: Frame, members: np.ndarray, recor
             [np.ones(len(members), dtype=bool) if o.descriptive else (p_adj[:, i] < registry.alpha)
              for i, o in enumerate(comps)])
         tested = [i for i, o in enumerate(comps) if not o.descriptive]
-        with np.errstate(all="ignore"):
+        # a redraw where no tested component could be tested has no deciding p-value (NaN), which
+        # is an outcome here, not a warning for the build log
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
             deciding = np.nanmax(p_adj[:, tested], axis=1) if tested else np.full(len(members), np.nan)
         finding = findings_by_id[fid]
         quantifier = [spec["kind"] in QUANTIFIER_KINDS for spec in finding.components]
