@@ -9,6 +9,7 @@ from pathlib import Path
 import yaml
 
 from rlp_pipeline.stages import diversity
+from rlp_pipeline.stats import DEFAULT_RAREFACTION_SIZE
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -29,4 +30,4 @@ def test_the_default_rarefaction_size_is_the_configured_one():
     numbers of the alternative samples would not be those of the real sample."""
     configured = yaml.safe_load((REPO / "config" / "config.yaml").read_text(encoding="utf-8"))["statistics"]["rarefaction_size"]
     default = inspect.signature(diversity.per_plan_table).parameters["rarefaction_size"].default
-    assert default == configured == 4
+    assert default == configured == DEFAULT_RAREFACTION_SIZE

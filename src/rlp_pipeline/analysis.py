@@ -19,10 +19,11 @@ from .stages.frequencies import run_frequencies
 from .stages.sample import run_sampling
 from .stages.tests import run_components, run_tests
 from .stages.validate import run_validation
+from .stats import DEFAULT_RAREFACTION_SIZE
 
 
 def run_analysis(codebook: Path | str, datapackage: Path | str, registry: Path | str, derived: Path | str,
-                 sampling: dict[str, Any], statistics_seed: int, rarefaction_size: int = 4) -> pd.DataFrame:
+                 sampling: dict[str, Any], statistics_seed: int, rarefaction_size: int = DEFAULT_RAREFACTION_SIZE) -> pd.DataFrame:
     """Run validation, sampling, frequencies, diversity, tests and findings into `derived`;
     return the findings table. `rarefaction_size` is the diversity stage's
     (``statistics.rarefaction_size`` in the pipeline)."""
@@ -38,7 +39,7 @@ def run_analysis(codebook: Path | str, datapackage: Path | str, registry: Path |
 
 
 def run_verdicts(codebook: Path | str, datapackage: Path | str, registry: Path | str, derived: Path | str,
-                 sampling: dict[str, Any], statistics_seed: int, rarefaction_size: int = 4) -> pd.DataFrame:
+                 sampling: dict[str, Any], statistics_seed: int, rarefaction_size: int = DEFAULT_RAREFACTION_SIZE) -> pd.DataFrame:
     """The findings table of :func:`run_analysis`, computing only what its verdicts rest on:
     validation, sampling and the per-plan measures (stages.diversity.run_per_plan) as the stages
     write them, then the findings' components (stages.tests.run_components) and their verdicts

@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 from .problems import InputError, os_error_message
+from .stats import DEFAULT_RAREFACTION_SIZE
 
 EXIT_INPUT_PROBLEM = 1
 
@@ -68,7 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
         stage.add_argument("--codebook", type=Path, default=Path("data/raw/codebook.yaml"), help="codebook YAML (default: %(default)s)")
         stage.add_argument("--out", type=Path, default=Path(f"data/derived/{name}"), help="output folder (default: %(default)s)")
         if name == "diversity":
-            stage.add_argument("--rarefaction-size", type=int, default=4,
+            stage.add_argument("--rarefaction-size", type=int, default=DEFAULT_RAREFACTION_SIZE,
                                help="coded passages every plan's diversity is rarefied to (default: %(default)s)")
 
     tests = commands.add_parser(
@@ -94,7 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     calibration.add_argument("--fraction", type=float, default=0.40, help="sampling fraction (default: %(default)s)")
     calibration.add_argument("--stratify-by", default=None, help="column for proportional stratification (default: none)")
     calibration.add_argument("--balance-resamples", type=int, default=1000, help="Monte Carlo redraws of the balance test per run (default: %(default)s)")
-    calibration.add_argument("--rarefaction-size", type=int, default=4,
+    calibration.add_argument("--rarefaction-size", type=int, default=DEFAULT_RAREFACTION_SIZE,
                              help="coded passages every plan's diversity is rarefied to, as in the diversity stage (default: %(default)s)")
     calibration.add_argument("--simulations", type=int, default=20, help="simulated populations per scenario (default: %(default)s)")
     calibration.add_argument("--seed", type=int, required=True, help="statistics seed (from config/config.yaml)")
@@ -127,7 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
         stage.add_argument("--method", choices=("auto", "redraw", "bootstrap"), default="auto",
                            help="redraw from the frame, bootstrap the sample, or auto: redraw when every plan of the frame is coded (default: %(default)s)")
         stage.add_argument("--statistics-seed", type=int, required=True, help="seed of the tests stage (permutation and Monte Carlo p-values)")
-        stage.add_argument("--rarefaction-size", type=int, default=4,
+        stage.add_argument("--rarefaction-size", type=int, default=DEFAULT_RAREFACTION_SIZE,
                            help="coded passages every plan's diversity is rarefied to, as in the diversity stage (default: %(default)s)")
         if name == "stability-chunk":
             stage.add_argument("--chunk", type=int, required=True, help="which chunk to compute, 0 to chunks - 1")

@@ -44,6 +44,7 @@ from ..io.outputs import csv_bytes, json_bytes, write_outputs
 from ..registry import Registry, load_registry
 from .tests import derived_seed
 from ..simulate import load_simulation_parameters, mobilisation_variant, write_population
+from ..stats import DEFAULT_RAREFACTION_SIZE
 
 LOGGER = logging.getLogger("rlp_pipeline.calibration")
 STAGE = "calibration"
@@ -64,7 +65,7 @@ def run_seed(seed: int, scenario: str, run: int) -> int:
 
 def simulate_verdicts(codebook_path: Path, datapackage_path: Path, registry_path: Path, simulation_path: Path,
                       sampling: Mapping[str, Any], scenario: str, simulations: int, seed: int,
-                      rarefaction_size: int = 4) -> dict[str, Counter]:
+                      rarefaction_size: int = DEFAULT_RAREFACTION_SIZE) -> dict[str, Counter]:
     """Verdict counts per finding over `simulations` populations simulated under a scenario, each
     analysed as the pipeline analyses the real sample (same rarefaction size)."""
     codebook = load_codebook(codebook_path)
@@ -119,7 +120,7 @@ def calibration_table(registry: Registry, counts: Mapping[str, Mapping[str, Coun
 
 def run_calibration(codebook_path: Path | str, datapackage_path: Path | str, registry_path: Path | str,
                     simulation_path: Path | str, sampling: Mapping[str, Any], simulations: int, seed: int,
-                    out_dir: Path | str, simulated: bool = True, rarefaction_size: int = 4) -> pd.DataFrame:
+                    out_dir: Path | str, simulated: bool = True, rarefaction_size: int = DEFAULT_RAREFACTION_SIZE) -> pd.DataFrame:
     """The stage: simulate, analyse and count under both scenarios; write calibration.csv and
     its data package."""
     codebook_path, datapackage_path = Path(codebook_path), Path(datapackage_path)

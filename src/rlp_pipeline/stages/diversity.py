@@ -36,6 +36,7 @@ from ..io.outputs import csv_bytes, json_bytes, write_outputs
 from ..plan_tables import AnalysedSample, coding_counts, plan_use, read_analysed_sample
 from ..problems import display_path
 from ..stats.hill import hill_table
+from ..stats import DEFAULT_RAREFACTION_SIZE
 
 LOGGER = logging.getLogger("rlp_pipeline.stages.diversity")
 
@@ -147,7 +148,7 @@ def _complexity_of(sample: AnalysedSample, strategies: list[str], ranks: np.ndar
     return number.astype("int64"), mean, highest
 
 
-def per_plan_table(sample: AnalysedSample, codebook: Codebook, rarefaction_size: int = 4) -> pd.DataFrame:
+def per_plan_table(sample: AnalysedSample, codebook: Codebook, rarefaction_size: int = DEFAULT_RAREFACTION_SIZE) -> pd.DataFrame:
     """One row per analysed plan: counts, diversity indices (observed, and Hill numbers rarefied
     to `rarefaction_size` passages) and complexity of its strategies."""
     statuses = codebook.ids("statuses")
@@ -221,7 +222,7 @@ def summary_table(per_plan: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
 
 
 def run_diversity(sample_dir: Path | str, codebook_path: Path | str, out_dir: Path | str,
-                  rarefaction_size: int = 4) -> None:
+                  rarefaction_size: int = DEFAULT_RAREFACTION_SIZE) -> None:
     """Compute the per-plan number, diversity and complexity of strategies and their summaries.
 
     Reads the sampling stage's folder (`sample_dir`: sampled_plans.csv, codings.csv,
@@ -250,7 +251,7 @@ def run_diversity(sample_dir: Path | str, codebook_path: Path | str, out_dir: Pa
 
 
 def run_per_plan(sample_dir: Path | str, codebook_path: Path | str, out_dir: Path | str,
-                 rarefaction_size: int = 4) -> Path:
+                 rarefaction_size: int = DEFAULT_RAREFACTION_SIZE) -> Path:
     """Only per_plan.csv of :func:`run_diversity` (the same table, written the same way), for the
     calibration: the tests' components read the per-plan measures, not the summaries. Returns its path."""
     sample = read_analysed_sample(sample_dir)
