@@ -62,7 +62,7 @@ rule report:
         "logs/report.log",
     benchmark:
         "logs/benchmarks/report.tsv",
-    # both renderers render the two languages at once (rlp_pipeline.reporting.render.concurrent_profiles)
+    # both renderers render the two languages at once (rlp_pipeline.reporting.render.CONCURRENT_PROFILES)
     threads: 2
     resources:
         # two Quarto renders and two kernels at once peaked at 875 MB (process tree, Nov 2026)

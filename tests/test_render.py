@@ -367,21 +367,52 @@ def test_render_project_prefers_quarto_and_renders_outside_the_project(monkeypat
     assert result["warnings"] == ["WARN: Something odd"]
 
 
-def test_a_failed_quarto_render_names_the_project_and_keeps_the_previous_documents(monkeypatch, tmp_path):
+def stub_quarto(monkeypatch, tmp_path: Path, language: str, quarto_render) -> Path:
+    """The fixture project with a previous HTML document of `language` in place, and a stand-in
+    `quarto` (version 1.8.27) whose `quarto render` is `quarto_render(args)`; returns the project."""
     monkeypatch.setattr(rd.shutil, "which", lambda name: "/usr/bin/quarto")
     root = project(tmp_path)
-    (root / "_output" / "fr").mkdir(parents=True)
-    (root / "_output" / "fr" / "index.html").write_text("previous")
+    (root / "_output" / language).mkdir(parents=True)
+    (root / "_output" / language / "index.html").write_text("previous")
+    monkeypatch.setattr(rd.subprocess, "run", lambda args, **kwargs: quarto_render(args) if args[:2] == ["quarto", "render"]
+                        else subprocess.CompletedProcess(args, 0, stdout="1.8.27\n"))
+    return root
 
-    def fake_run(args, **kwargs):
-        if args[:2] == ["quarto", "render"]:
-            return subprocess.CompletedProcess(args, 1, stdout="", stderr="ERROR: cell failed at line 12\n")
-        return subprocess.CompletedProcess(args, 0, stdout="1.8.27\n")
 
-    monkeypatch.setattr(rd.subprocess, "run", fake_run)
+def test_a_failed_quarto_render_names_the_project_and_keeps_the_previous_documents(monkeypatch, tmp_path):
+    root = stub_quarto(monkeypatch, tmp_path, "fr", lambda args: subprocess.CompletedProcess(
+        args, 1, stdout="", stderr="ERROR: cell failed at line 12\n"))
     with pytest.raises(rd.RenderError, match=r"quarto render --profile fr failed:\nERROR: cell failed at line 12"):
         rd.render_project(root, "fr")
     assert (root / "_output" / "fr" / "index.html").read_text() == "previous"
+
+
+def test_an_unpublished_quarto_render_waits_until_published_or_discarded(monkeypatch, tmp_path):
+    """With publish=False, real Quarto's documents wait in a work folder beside the output folder,
+    as the fallback's do, so that run_report writes the languages only when all succeeded
+    (render.publish_renders): the previous documents stay until publish_render moves the new ones
+    into place; discard_render leaves them as they were. Quarto's warnings are kept."""
+    def quarto_render(args):
+        out = Path(args[2]) / "_output" / "en"
+        out.mkdir(parents=True)
+        (out / "index.html").write_text("new")
+        blank_pdf(out / "index.pdf")
+        return subprocess.CompletedProcess(args, 0, stdout="", stderr="WARN: Something odd\n")
+
+    root = stub_quarto(monkeypatch, tmp_path, "en", quarto_render)
+    discarded = rd.render_project(root, "en", publish=False)
+    assert (root / "_output" / "en" / "index.html").read_text() == "previous"
+    rd.discard_render(discarded)
+    assert sorted(p.name for p in (root / "_output").rglob("*")) == ["en", "index.html"]
+    assert (root / "_output" / "en" / "index.html").read_text() == "previous"
+
+    pending = rd.render_project(root, "en", publish=False)
+    assert (root / "_output" / "en" / "index.html").read_text() == "previous"
+    published = rd.publish_render(pending)
+    assert (root / "_output" / "en" / "index.html").read_text() == "new"
+    assert sorted(Path(f).name for f in published["files"]) == ["index.html", "index.pdf"]
+    assert published["warnings"] == ["WARN: Something odd"] and "work" not in published
+    assert not list((root / "_output").glob(".render-*"))
 
 
 def test_a_failing_cell_under_quarto_names_the_qmd_line(tools, monkeypatch, tmp_path):

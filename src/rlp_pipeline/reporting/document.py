@@ -30,7 +30,7 @@ import pandas as pd
 from ..codebook import Codebook, load_codebook
 from ..registry import Registry, load_registry
 from ..fmt import format_count, format_interval, format_number, format_p, format_percent, typeset
-from .render import concurrent_profiles, escape_markdown, publish_renders, render_project, renderer_description
+from .render import CONCURRENT_PROFILES, escape_markdown, publish_renders, render_project, renderer_description
 from ..safety.text import breakable_markdown
 from . import claims
 from .front_matter import FrontMatter, availability, load_front_matter, title_page
@@ -1164,7 +1164,7 @@ def run_report(project_dir: Path | str, derived_dir: Path | str, codebook_path: 
     RLP_CODEBOOK, the report's settings (authors, licence: config/report.yaml, by default beside
     the registry) through RLP_SETTINGS, and the renderer and code version for the provenance record
     through RLP_RENDERER and RLP_GIT_COMMIT. Real Quarto is used when installed, else the
-    fallback; both render the languages at once (render.concurrent_profiles). Each language's
+    fallback; both render the languages at once (render.CONCURRENT_PROFILES). Each language's
     results workbook (reporting.workbook) is written beside its documents.
     """
     project_dir = Path(project_dir)
@@ -1180,13 +1180,13 @@ def run_report(project_dir: Path | str, derived_dir: Path | str, codebook_path: 
         "RLP_GIT_COMMIT": git_commit(project_dir),
         "RLP_BUILD_DATE": commit_date(project_dir),
     })
-    # The languages at once (render.concurrent_profiles), and meanwhile each language's results
-    # workbook, from the same derived tables, in a staging folder. The fallback's documents are
-    # moved into place only when every language has succeeded (render.publish_renders); the
-    # workbooks then go beside them.
+    # The languages at once (render.CONCURRENT_PROFILES), and meanwhile each language's results
+    # workbook, from the same derived tables, in a staging folder. The documents (either
+    # renderer's) are moved into place only when every language has succeeded
+    # (render.publish_renders); the workbooks then go beside them.
     date = os.environ["RLP_BUILD_DATE"]
     with tempfile.TemporaryDirectory(prefix="rlp-workbooks-") as staging, \
-            ThreadPoolExecutor(max_workers=concurrent_profiles(prefer_quarto)) as pool, \
+            ThreadPoolExecutor(max_workers=CONCURRENT_PROFILES) as pool, \
             ThreadPoolExecutor(max_workers=1) as books_pool:
         renders = [pool.submit(render_project, project_dir, language, prefer_quarto, False) for language in languages]
         books = [books_pool.submit(write_workbook, derived_dir, Path(staging) / language, language, date)

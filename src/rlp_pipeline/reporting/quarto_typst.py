@@ -80,17 +80,21 @@ def compile_arguments(argv: list[str]) -> dict:
             "inputs": found["inputs"], "pdf_standards": found["pdf_standards"]}
 
 
-def font_paths(given: list[str]) -> list[str]:
-    """The font folders Typst may use: those Quarto gives (its own fonts first: its template relies
-    on that order), then matplotlib's DejaVu fonts, which the figures use and which stand in for
-    glyphs missing from Typst's embedded fonts, as in the fallback renderer's PDFs."""
-    fonts = list(given)
-    # matplotlib's data folder without importing matplotlib (a tenth of a second per PDF)
+def matplotlib_fonts() -> list[str]:
+    """matplotlib's DejaVu font folder (empty without matplotlib), found without importing
+    matplotlib (a tenth of a second or more): the fonts the figures use, which stand in for glyphs
+    missing from Typst's embedded fonts in both renderers' PDFs."""
     spec = importlib.util.find_spec("matplotlib")
     if spec and spec.origin:
         folder = Path(spec.origin).parent / "mpl-data" / "fonts" / "ttf"
-        fonts += [str(folder)] if folder.is_dir() else []
-    return fonts
+        return [str(folder)] if folder.is_dir() else []
+    return []
+
+
+def font_paths(given: list[str]) -> list[str]:
+    """The font folders Typst may use: those Quarto gives (its own fonts first: its template relies
+    on that order), then matplotlib's DejaVu fonts, as in the fallback renderer's PDFs."""
+    return list(given) + matplotlib_fonts()
 
 
 def compile_options(env: dict) -> dict:

@@ -11,7 +11,6 @@ differently under real Quarto fails loudly instead of silently.
 from __future__ import annotations
 
 import base64
-import importlib.util
 import logging
 import os
 import re
@@ -739,11 +738,7 @@ def main_landmark(html: str) -> str:
 def _typst(typ: Path, pdf: Path, mainfont: str | None, qmd: Path) -> None:
     import typst
 
-    # matplotlib's DejaVu fonts: no system font needed (found without importing matplotlib, 0.2 s)
-    spec = importlib.util.find_spec("matplotlib")
-    folders = [Path(folder) / "mpl-data" / "fonts" / "ttf" for folder in (spec.submodule_search_locations or [])] \
-        if spec else []
-    fonts = [str(folder) for folder in folders if folder.is_dir()][:1]
+    fonts = quarto_typst.matplotlib_fonts()  # DejaVu: no system font needed
     if mainfont and mainfont not in typst.Fonts(include_system_fonts=False, font_paths=fonts).families():
         raise RenderError(f"{qmd}: font '{mainfont}' is neither embedded in typst nor in matplotlib's DejaVu fonts")
     stamp = {"timestamp": int(os.environ["SOURCE_DATE_EPOCH"])} if "SOURCE_DATE_EPOCH" in os.environ else {}
@@ -816,6 +811,15 @@ def _process_runs(pid: int) -> bool:
     return True
 
 
+def work_folder(outdir: Path) -> Path:
+    """A new folder beside ``outdir`` (``.render-<pid>-*``, on the same file system, so that its
+    documents are moved into place at once) where a render's documents wait until they are
+    published; those of killed renders are removed first."""
+    outdir.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_work_folders(outdir.parent)
+    return Path(tempfile.mkdtemp(prefix=f".render-{os.getpid()}-", dir=outdir.parent))
+
+
 def render(project_dir: str | Path, profile: str, keep_intermediate: bool = False, publish: bool = True) -> dict:
     """Render the project for one profile with the fallback renderer; files appear only if all succeed.
 
@@ -827,9 +831,7 @@ def render(project_dir: str | Path, profile: str, keep_intermediate: bool = Fals
     project = config.get("project", {})
     outdir = (project_dir / project.get("output-dir", ".")).resolve()
     sources = project.get("render") or [p.name for p in sorted(project_dir.glob("*.qmd"))]
-    outdir.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale_work_folders(outdir.parent)
-    work = Path(tempfile.mkdtemp(prefix=f".render-{os.getpid()}-", dir=outdir.parent))
+    work = work_folder(outdir)
     try:
         written = []
         for name in sources:
@@ -848,7 +850,7 @@ def render(project_dir: str | Path, profile: str, keep_intermediate: bool = Fals
 
 def publish_render(result: dict) -> dict:
     """Move an unpublished render's documents (``render(..., publish=False)``) into their output
-    folder and remove its work folder; a render already in place (real Quarto's) is returned as it is."""
+    folder and remove its work folder; a render already in place is returned as it is."""
     if "work" not in result:
         return result
     try:
@@ -857,7 +859,7 @@ def publish_render(result: dict) -> dict:
             os.replace(source, target)
     finally:
         shutil.rmtree(result["work"], ignore_errors=True)
-    return {"renderer": result["renderer"], "files": result["files"]}
+    return {key: value for key, value in result.items() if key not in ("work", "pending")}
 
 
 def discard_render(result: dict) -> None:
@@ -872,7 +874,7 @@ def publish_renders(jobs: list, others: list = ()) -> list[dict]:
     all succeeded, move the documents into place and return the renders' results in order; else
     discard every render and raise the first failure in the order of ``jobs`` then ``others`` (the
     error the renders one after the other would have raised first), so that no document of a failed
-    run is written by the fallback. (Real Quarto's renders move their documents into place themselves.)"""
+    run is written, with either renderer."""
     wait([*jobs, *others])
     failure = next((job.exception() for job in [*jobs, *others] if job.exception() is not None), None)
     if failure is not None:
@@ -887,20 +889,13 @@ def quarto_available() -> bool:
     return shutil.which("quarto") is not None
 
 
-def concurrent_profiles(prefer_quarto: bool = True) -> int:
-    """How many language profiles to render at once: two, with either renderer. Under real Quarto,
-    renders are separate processes in separate temporary copies (Quarto's single-threaded Deno,
-    Pandoc and Lua filters leave the second core idle: one language's `quarto render` is about 8
-    CPU-seconds, plus 2-3 s for its kernel; benchmarks/quarto_steps.py). Under the fallback, a language's work is in other processes (its
-    kernel, Pandoc) or in Typst, which releases the GIL, so threads do not serialise: measured on
-    two cores (report stage alone, Nov 2026), the code of commit b7b1057 took 6.2 and 6.3 s with
-    both languages at once against 11.7 and 11.3 s one after the other (load 2.4-2.8; an earlier
-    measurement, 11.4 against 11.1 s, was presumably taken while other work held the second core),
-    and this code 3.6 s against 4.8 s at load 2 (3.7-6.5 against 5.5-6.9 s at load 3.3-3.7); on one
-    core (taskset) 6.7 and 6.6 s against 6.5 and 6.6 s at load 1.5 (7.0 and 6.7 against 6.8 and
-    7.2 s at load 3), the same within the noise, for 0.1-0.4 s more CPU. The report rule declares
-    ``threads: 2`` accordingly."""
-    return 2
+# How many language profiles are rendered at once: two, with either renderer. Real Quarto's
+# renders are separate processes (single-threaded Deno, Pandoc and Lua filters); the fallback's
+# work is in other processes (a kernel, Pandoc) or in Typst, which releases the GIL, so its threads
+# do not serialise. Measured on two cores: the fallback's stage 3.6 s with both languages at once
+# against 4.8 s one after the other, and the same within the noise on one core (README, "The
+# fallback's speed"). The report rule declares ``threads: 2`` accordingly.
+CONCURRENT_PROFILES = 2
 
 
 def renderer_description(prefer_quarto: bool = True) -> str:
@@ -926,10 +921,11 @@ def quarto_warnings(log_text: str) -> list[str]:
             if re.search(r"\bWARN(ING)?\b", line) and "[IPKernelApp]" not in line]
 
 
-def render_with_quarto(project_dir: str | Path, profile: str) -> dict:
+def render_with_quarto(project_dir: str | Path, profile: str, publish: bool = True) -> dict:
     """Render one profile with real Quarto in a temporary copy of the project, then move the
     documents into the project's output folder: Quarto's caches (.quarto/, a .gitignore, copies of
     resources) stay out of the repository, and nothing is replaced unless the whole render succeeds.
+    With ``publish=False`` the documents wait in a work folder, as the fallback's do (``render``).
 
     Each document's cells run once for all its formats (Quarto runs them once per format): in the
     copy, each .qmd becomes a notebook (``qmd_notebook``), one kernel runs its cells
@@ -966,19 +962,25 @@ def render_with_quarto(project_dir: str | Path, profile: str) -> dict:
         warnings = quarto_warnings(output)
         for warning in warnings:
             log.warning("quarto (%s): %s", profile, warning)
-        outdir = project_dir / project.get("output-dir", ".")
-        outdir.mkdir(parents=True, exist_ok=True)
-        files = []
-        for name in sources:
-            for ext, fmt in ((".html", "html"), (".pdf", "typst")):
-                if fmt in config.get("format", {}):
-                    target = outdir / f"{Path(name).stem}{ext}"
-                    produced = copy / project.get("output-dir", ".") / target.name
-                    if fmt == "typst":
-                        declare_pdf_language(produced, pdf_language(config.get("lang", "en"), config.get("region")))
-                    shutil.move(produced, target)
-                    files.append(str(target))
-    return {"renderer": quarto_description(version), "files": files, "warnings": warnings}
+        outdir = (project_dir / project.get("output-dir", ".")).resolve()
+        work = work_folder(outdir)
+        files, pending = [], []
+        try:
+            for name in sources:
+                for ext, fmt in ((".html", "html"), (".pdf", "typst")):
+                    if fmt in config.get("format", {}):
+                        target = outdir / f"{Path(name).stem}{ext}"
+                        produced = copy / project.get("output-dir", ".") / target.name
+                        if fmt == "typst":
+                            declare_pdf_language(produced, pdf_language(config.get("lang", "en"), config.get("region")))
+                        pending.append(str(shutil.move(produced, work / target.name)))
+                        files.append(str(target))
+        except BaseException:
+            shutil.rmtree(work, ignore_errors=True)
+            raise
+    result = {"renderer": quarto_description(version), "files": files, "warnings": warnings,
+              "work": str(work), "pending": pending}
+    return publish_render(result) if publish else result
 
 
 def qmd_notebook(text: str):
@@ -1052,10 +1054,10 @@ def notebook_project(copy: Path, sources: list[str]) -> None:
 
 
 def render_project(project_dir: str | Path, profile: str, prefer_quarto: bool = True, publish: bool = True) -> dict:
-    """Render with real Quarto when it is installed (and preferred), else with the fallback (whose
-    documents stay unpublished with ``publish=False``: see ``render``)."""
+    """Render with real Quarto when it is installed (and preferred), else with the fallback; with
+    ``publish=False`` the documents stay unpublished (see ``render``)."""
     if prefer_quarto and quarto_available():
-        return render_with_quarto(project_dir, profile)
+        return render_with_quarto(project_dir, profile, publish=publish)
     result = render(project_dir, profile, publish=publish)
     log.info("rendered %s (profile %s) with %s", project_dir, profile, result["renderer"])
     return result
