@@ -14,6 +14,7 @@ rule agreement:
         "logs/agreement.log",
     benchmark:
         "logs/benchmarks/agreement.tsv",
+    priority: 45
     threads: 1
     resources:
         mem_mb=500,

@@ -12,6 +12,7 @@ rule audit:
         "logs/audit.log",
     benchmark:
         "logs/benchmarks/audit.tsv",
+    priority: 10
     threads: 1
     resources:
         mem_mb=1000,

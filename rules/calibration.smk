@@ -20,6 +20,7 @@ rule calibration_inputs:
     output:
         "data/derived/calibration/inputs.json",
     localrule: True
+    priority: 65
     threads: 1
     resources:
         mem_mb=100,
@@ -59,6 +60,7 @@ rule calibration:
         "logs/calibration.log",
     benchmark:
         "logs/benchmarks/calibration.tsv",
+    priority: 65
     threads: 1
     resources:
         mem_mb=1000,

@@ -28,7 +28,9 @@ else:
 
 # The report's languages (one Quarto profile each) and the figures drawn for it.
 LANGUAGES = ["fr", "en"]
-FIGURES = [
+# The figures drawn from the sample's tables (rule sample_figures, while the stability redraws
+# run), then those drawn from the stability stage's (rule figures): rlp_pipeline.stages.figures.PARTS.
+SAMPLE_FIGURES = [
     "objects",
     "strategies",
     "object_strategy",
@@ -36,8 +38,10 @@ FIGURES = [
     "strategies_per_plan_by_level",
     "diversity_by_level",
     "strategy_use_by_level",
-    "stability",
     "reliability",
+]
+STABILITY_FIGURES = [
+    "stability",
 ]
 # The Quarto sources: editing one re-renders only the report.
 REPORT_SOURCES = [

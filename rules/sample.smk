@@ -17,6 +17,7 @@ rule sample:
         "logs/sample.log",
     benchmark:
         "logs/benchmarks/sample.tsv",
+    priority: 90
     threads: 1
     resources:
         mem_mb=500,

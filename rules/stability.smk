@@ -22,6 +22,7 @@ rule stability_chunk:
         "logs/stability/chunk-{chunk}.log",
     benchmark:
         "logs/benchmarks/stability_chunk-{chunk}.tsv",
+    priority: 65
     threads: 1
     resources:
         mem_mb=1000,
@@ -72,6 +73,7 @@ rule stability:
         "logs/stability/merge.log",
     benchmark:
         "logs/benchmarks/stability.tsv",
+    priority: 50
     threads: 1
     resources:
         # measured peak 167 MB (the merge recomputes the actual sample through the fast path)

@@ -16,6 +16,7 @@ rule compile:
         "logs/compile.log",
     benchmark:
         "logs/benchmarks/compile.tsv",
+    priority: 95
     threads: 1
     resources:
         mem_mb=1000,
@@ -49,6 +50,7 @@ rule frequencies:
         "logs/frequencies.log",
     benchmark:
         "logs/benchmarks/frequencies.tsv",
+    priority: 45
     threads: 1
     resources:
         mem_mb=500,
@@ -80,6 +82,7 @@ rule diversity:
         "logs/diversity.log",
     benchmark:
         "logs/benchmarks/diversity.tsv",
+    priority: 80
     threads: 1
     resources:
         mem_mb=500,
@@ -117,6 +120,7 @@ rule tests:
         "logs/tests.log",
     benchmark:
         "logs/benchmarks/tests.tsv",
+    priority: 70
     threads: 1
     resources:
         mem_mb=1000,
@@ -150,6 +154,7 @@ rule findings:
         "logs/findings.log",
     benchmark:
         "logs/benchmarks/findings.tsv",
+    priority: 60
     threads: 1
     resources:
         mem_mb=500,

@@ -16,6 +16,7 @@ rule validate:
         "logs/validate.log",
     benchmark:
         "logs/benchmarks/validate.tsv",
+    priority: 100
     threads: 1
     resources:
         mem_mb=500,

@@ -24,7 +24,10 @@ from PIL import Image
 
 from rlp_pipeline.analysis import run_analysis
 from rlp_pipeline.codebook import load_codebook
-from rlp_pipeline.stages.figures import FIGURES, LANGUAGES, STABILITY_RECORD, TABLE_FILES, WORDS, build_figure, format_number, format_percent, png_bytes, read_tables, run_figures
+from rlp_pipeline.problems import InputError
+from rlp_pipeline.stages.figures import (FIGURES, LANGUAGES, PARTS, SAMPLE_INDEX, STABILITY_RECORD, TABLE_FILES, WORDS, build_figure,
+                                         figure_part, format_number, format_percent, part_figures, png_bytes, read_tables,
+                                         run_figures)
 from test_agreement_stage import write_agreement
 from test_stability_report import write_stability
 
@@ -253,3 +256,32 @@ def test_simulated_note_follows_the_sampling_record(derived: Path, figures_dir: 
             height, width = without.shape[:2]
             assert rows.min() > 0.9 * height and columns.min() > 0.75 * width, spec.id
             assert (without[-5:, -60:] == 255).all()  # the corner is blank without the note
+
+
+def test_the_two_parts_draw_the_same_files_as_one_run(derived: Path, figures_dir: Path, tmp_path: Path):
+    """The workflow draws the sample's figures while the redraws run, then the stability figure
+    (rules/report.smk): together the same PNGs and the same figures.json, byte for byte, as one
+    run; the sample's part reads no table of the stability stage."""
+    sample_only = tmp_path / "derived"
+    for name in {source for spec in part_figures("sample") for source in spec.sources} | {"sample/sampling_record.json"}:
+        (sample_only / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(derived / name, sample_only / name)
+    out = tmp_path / "figures"
+    run_figures(sample_only, CODEBOOK, out, part="sample")
+    assert not (out / "figures.json").exists()
+    assert [entry["id"] for entry in json.loads((out / SAMPLE_INDEX).read_text(encoding="utf-8"))] == [
+        spec.id for spec in part_figures("sample")]
+    run_figures(derived, CODEBOOK, out, part="stability")
+    assert (out / "figures.json").read_bytes() == (figures_dir / "figures.json").read_bytes()
+    for spec in FIGURES:
+        for language in LANGUAGES:
+            assert (out / spec.file(language)).read_bytes() == (figures_dir / spec.file(language)).read_bytes(), spec.id
+    assert {figure_part(spec) for spec in FIGURES} == set(PARTS)
+
+
+def test_the_stability_part_without_the_sample_part_says_what_to_run_first(derived: Path, tmp_path: Path):
+    with pytest.raises(InputError) as caught:
+        run_figures(derived, CODEBOOK, tmp_path / "figures", part="stability")
+    message = str(caught.value)
+    assert "parts/sample.json" in message and "figures --part sample" in message
+    assert not (tmp_path / "figures").exists()

@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.stats
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import REPO
 from rlp_pipeline.codebook import load_codebook
@@ -172,3 +174,15 @@ def test_not_testable_reason_is_passed_on():
 def test_codebook_labels_every_verdict_the_pipeline_can_give():
     assert set(CODEBOOK.ids("verdicts")) == set(VERDICTS) == {REPRODUCED, PARTLY, TREND, NOT_REPRODUCED, NOT_TESTABLE, OBSERVED}
     assert all(code.attributes.get("symbol") for code in CODEBOOK.codes("verdicts"))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(2, 5000).flatmap(lambda population: st.tuples(
+    st.just(population), st.integers(1, population)).flatmap(lambda pn: st.tuples(
+        st.just(pn[0]), st.just(pn[1]), st.integers(0, pn[1])))))
+def test_majority_test_is_scipy_hypergeom_sf_to_the_last_bit(drawn):
+    """majority_test calls the function behind scipy.stats.hypergeom.sf (no scipy.stats import
+    in the stability chunks): the same p-value."""
+    population, sample_size, count = drawn
+    assert majority_test(count, sample_size, population) == float(
+        scipy.stats.hypergeom.sf(count - 1, population, population // 2, sample_size))

@@ -852,3 +852,41 @@ def test_large_tables_use_the_sample_odds_ratio_with_woolfs_interval():
 def test_the_exact_p_value_is_only_computed_when_cochrans_rule_fails():
     large = inf.independence_test(np.array([[40, 30, 35, 45], [30, 40, 38, 31]]), seed=1)
     assert large["method"] == "Pearson chi-square" and large["p_value_exact"] is None
+
+
+# The stability chunks judge thousands of samples without importing scipy.stats (a third of a
+# second per process): the package then computes with the functions scipy.stats itself calls.
+# These keep the numbers equal, to the last bit, to scipy.stats' own.
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 60), min_size=2, max_size=4), min_size=2, max_size=4).filter(
+    lambda rows: len({len(row) for row in rows}) == 1))
+def test_pearson_chi_square_is_scipy_chi2_contingency_to_the_last_bit(rows):
+    table = np.array(rows)
+    if (table.sum(axis=0) == 0).any() or (table.sum(axis=1) == 0).any():
+        return
+    ours = inf.pearson_chi_square(table)
+    theirs = scipy.stats.chi2_contingency(table, correction=False)
+    assert ours["statistic"] == float(theirs.statistic)
+    assert ours["df"] == theirs.dof
+    assert ours["p_value"] == float(theirs.pvalue)
+    assert np.array_equal(ours["expected"], theirs.expected_freq)
+
+
+def test_binomial_tails_are_scipy_binom_to_the_last_bit():
+    for n in range(0, 120):
+        for k in range(-2, n + 3):
+            for p in (0.5, 0.2):
+                assert inf.binomial_cdf(k, n, p) == float(scipy.stats.binom.cdf(k, n, p))
+                assert inf.binomial_sf(k, n, p) == float(scipy.stats.binom.sf(k, n, p))
+
+
+def test_the_sign_test_is_scipy_binomtest_to_the_last_bit():
+    for n in range(1, 400):
+        for k in range(0, n + 1):
+            ours = inf.binomial_test(k, n)
+            assert ours["p_two_sided"] == scipy.stats.binomtest(k, n).pvalue, (k, n)
+            assert ours["p_greater"] == scipy.stats.binomtest(k, n, alternative="greater").pvalue, (k, n)
+    # another p0 goes through scipy.stats.binomtest itself
+    assert inf.binomial_test(3, 10, 0.2)["p_two_sided"] == scipy.stats.binomtest(3, 10, 0.2).pvalue

@@ -57,8 +57,11 @@ def test_generated_sentences_exist_in_both_languages():
 def test_the_workflow_expects_exactly_the_figures_the_figures_stage_draws():
     import ast
 
-    from rlp_pipeline.stages.figures import FIGURES
+    from rlp_pipeline.stages.figures import FIGURES, part_figures
 
     source = (REPO / "rules" / "common.smk").read_text(encoding="utf-8")
-    listed = ast.literal_eval(source.split("FIGURES = ", 1)[1].split("]", 1)[0] + "]")
-    assert listed == [spec.id for spec in FIGURES]
+    listed = {name: ast.literal_eval(source.split(f"\n{name} = ", 1)[1].split("]", 1)[0] + "]")
+              for name in ("SAMPLE_FIGURES", "STABILITY_FIGURES")}
+    assert listed["SAMPLE_FIGURES"] == [spec.id for spec in part_figures("sample")]
+    assert listed["STABILITY_FIGURES"] == [spec.id for spec in part_figures("stability")]
+    assert sorted(listed["SAMPLE_FIGURES"] + listed["STABILITY_FIGURES"]) == sorted(spec.id for spec in FIGURES)

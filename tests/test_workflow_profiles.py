@@ -16,7 +16,7 @@ from rlp_pipeline.workflow.resources import declared_resources
 from test_pipeline import copy_project
 
 RULES = {"validate", "template", "import", "sample", "frequencies", "diversity", "tests", "findings",
-         "stability_chunk", "stability", "agreement", "calibration_inputs", "calibration", "figures", "report", "audit",
+         "stability_chunk", "stability", "agreement", "calibration_inputs", "calibration", "sample_figures", "figures", "report", "audit",
          "compile"}
 
 

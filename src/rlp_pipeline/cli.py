@@ -156,6 +156,9 @@ def build_parser() -> argparse.ArgumentParser:
     figures.add_argument("--derived", type=Path, default=Path("data/derived"), help="derived data folder (default: %(default)s)")
     figures.add_argument("--codebook", type=Path, default=Path("data/raw/codebook.yaml"), help="codebook YAML (default: %(default)s)")
     figures.add_argument("--out", type=Path, default=Path("data/derived/figures"), help="output folder (default: %(default)s)")
+    figures.add_argument("--part", choices=("sample", "stability"), default=None,
+                         help="only the figures drawn from the sample's tables (their index in parts/sample.json), or "
+                              "then the stability figure, completing figures.json (default: all at once)")
 
     report = commands.add_parser("report", help="render the bilingual report (HTML and PDF, French and English)",
                                  description="Render report/ once per language with Quarto, or with the Pandoc + "
@@ -311,7 +314,7 @@ def run(arguments: argparse.Namespace) -> None:
     elif arguments.command == "figures":
         from .stages.figures import run_figures
 
-        run_figures(arguments.derived, arguments.codebook, arguments.out)
+        run_figures(arguments.derived, arguments.codebook, arguments.out, arguments.part)
     elif arguments.command == "report":
         from .reporting.document import run_report
 

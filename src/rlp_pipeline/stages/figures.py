@@ -909,16 +909,18 @@ def png_bytes(fig: Figure) -> bytes:
     return buffer.getvalue()
 
 
-def read_tables(derived_dir: Path | str) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
-    """The derived tables the figures use (by path relative to `derived_dir`) and the sampling record."""
+def read_tables(derived_dir: Path | str, names: Sequence[str] = TABLE_FILES,
+                records: Sequence[str] = (RECORD, STABILITY_RECORD)) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
+    """The derived tables `names` (paths relative to `derived_dir`) and the sampling record; every
+    file of `names` and `records` must exist (else one message listing the missing ones)."""
     derived_dir = Path(derived_dir)
-    missing = [name for name in TABLE_FILES + (RECORD, STABILITY_RECORD) if not (derived_dir / name).is_file()]
+    missing = [name for name in tuple(names) + tuple(records) if not (derived_dir / name).is_file()]
     if missing:
         raise InputError([Problem(display_path(derived_dir / name), None, None, None,
                                   "this file, written by an earlier stage (run the pipeline up to it first)")
                           for name in missing], stage="figures stage")
     tables = {name: pd.read_csv(derived_dir / name, keep_default_na=False, na_values=[""],
-                                dtype={"group_value": str}) for name in TABLE_FILES}
+                                dtype={"group_value": str}) for name in names}
     record = json.loads((derived_dir / RECORD).read_text(encoding="utf-8"))
     return tables, record
 
@@ -928,24 +930,40 @@ def read_stability_record(derived_dir: Path | str) -> dict[str, Any]:
     return json.loads((Path(derived_dir) / STABILITY_RECORD).read_text(encoding="utf-8"))
 
 
-def run_figures(derived_dir: Path | str, codebook_path: Path | str, out_dir: Path | str) -> None:
-    """Draw every figure of :data:`FIGURES` in French and English from the derived tables.
+# The figures drawn from the stability stage's tables wait for its redraws; the others only need
+# the sample's tables, so the workflow draws them in a job of their own while the redraws run
+# (rules/report.smk): the part drawn after the redraws, on the way to the report, is then one
+# figure instead of nine.
+PARTS = ("sample", "stability")
+# The index of the sample's figures (relative to the output folder), which the stability part
+# completes into figures.json.
+SAMPLE_INDEX = "parts/sample.json"
 
-    Reads only `derived_dir` (see :data:`TABLE_FILES`, the sampling record and the stability
-    record) and the codebook,
-    then writes into `out_dir`, all at once: ``fr/<id>.png``, ``en/<id>.png`` and
-    ``figures.json`` (id, files, captions, alt texts, source tables and drawing function of
-    every figure).
-    """
-    codebook = load_codebook(codebook_path)
-    tables, record = read_tables(derived_dir)
-    stability = read_stability_record(derived_dir)
-    # The stability stage redraws from the same data; either record saying "simulated" is enough.
-    simulated = bool(record["simulated"]) or bool(stability.get("simulated"))
-    out_dir = Path(out_dir)
+
+def figure_part(spec: FigureSpec) -> str:
+    """'stability' for a figure drawn from a table of the stability stage, else 'sample'."""
+    return "stability" if any(source.startswith("stability/") for source in spec.sources) else "sample"
+
+
+def part_figures(part: str | None) -> tuple[FigureSpec, ...]:
+    """The figures of one part (:data:`PARTS`), or all of them for None, in :data:`FIGURES` order."""
+    if part is not None and part not in PARTS:
+        raise ValueError(f"unknown part of the figures {part!r}; expected one of {', '.join(PARTS)}")
+    return tuple(spec for spec in FIGURES if part is None or figure_part(spec) == part)
+
+
+def draw_figures(specs: Sequence[FigureSpec], tables: Tables, record: Mapping[str, Any],
+                 stability: Mapping[str, Any] | None, codebook: Codebook,
+                 out_dir: Path) -> tuple[dict[Path, bytes], list[dict[str, Any]]]:
+    """The PNG bytes (by output path) and the index entries of `specs`, in both languages. A
+    figure of the stability part says "simulated" when the sampling record or the stability
+    record does (the redraws come from the same data; either is enough); the others follow the
+    sampling record, the provenance of the tables they are drawn from."""
     files: dict[Path, bytes] = {}
     entries = []
-    for spec in FIGURES:
+    for spec in specs:
+        redrawn = figure_part(spec) == "stability"
+        simulated = bool(record["simulated"]) or bool(redrawn and stability and stability.get("simulated"))
         for language in LANGUAGES:
             fig = build_figure(spec, tables, codebook, language, simulated)
             try:
@@ -955,7 +973,8 @@ def run_figures(derived_dir: Path | str, codebook_path: Path | str, out_dir: Pat
         entries.append({
             "id": spec.id,
             "files": {language: spec.file(language) for language in LANGUAGES},
-            "caption": {language: caption(spec.id, record, language, stability) for language in LANGUAGES},
+            "caption": {language: caption(spec.id, record, language, stability if redrawn else None)
+                        for language in LANGUAGES},
             "alt": {language: spec.alt(tables, codebook, language) for language in LANGUAGES},
             "sources": list(spec.sources),
             "function": spec.function,
@@ -963,7 +982,52 @@ def run_figures(derived_dir: Path | str, codebook_path: Path | str, out_dir: Pat
         })
         LOGGER.info("Figure %s: %s from %s.", spec.id, ", ".join(spec.file(language) for language in LANGUAGES),
                     ", ".join(spec.sources))
-    files[out_dir / "figures.json"] = json_bytes(entries)
+    return files, entries
+
+
+def read_sample_index(out_dir: Path) -> list[dict[str, Any]]:
+    """The entries the sample part wrote (:data:`SAMPLE_INDEX`), checked to be exactly its figures."""
+    path = out_dir / SAMPLE_INDEX
+    expected = [spec.id for spec in part_figures("sample")]
+    try:
+        entries = json.loads(path.read_text(encoding="utf-8"))
+        found = [entry["id"] for entry in entries]
+    except (OSError, ValueError, TypeError, KeyError):
+        found = None
+    if found != expected:
+        raise InputError([Problem(display_path(path), None, None, None,
+                                  f"the index of the figures {', '.join(expected)}, written by `figures --part "
+                                  "sample` (run it first)")], stage="figures stage")
+    return entries
+
+
+def run_figures(derived_dir: Path | str, codebook_path: Path | str, out_dir: Path | str,
+                part: str | None = None) -> None:
+    """Draw the figures of :data:`FIGURES` in French and English from the derived tables.
+
+    Reads only `derived_dir` (the tables the figures are drawn from, the sampling record and, for
+    the stability figure, the stability record) and the codebook, then writes into `out_dir`, all
+    at once: ``fr/<id>.png``, ``en/<id>.png`` and ``figures.json`` (id, files, captions, alt texts,
+    source tables and drawing function of every figure).
+
+    ``part="sample"`` draws only the figures that do not need the stability stage and writes
+    their index to :data:`SAMPLE_INDEX`; ``part="stability"`` then draws the others and writes
+    ``figures.json`` for all of them, the same file as one run with ``part=None``.
+    """
+    out_dir = Path(out_dir)
+    specs = part_figures(part)
+    codebook = load_codebook(codebook_path)
+    names = tuple(dict.fromkeys(source for spec in specs for source in spec.sources))
+    redraws = any(figure_part(spec) == "stability" for spec in specs)
+    tables, record = read_tables(derived_dir, names, (RECORD, STABILITY_RECORD) if redraws else (RECORD,))
+    earlier = read_sample_index(out_dir) if part == "stability" else []
+    stability = read_stability_record(derived_dir) if redraws else None
+    files, entries = draw_figures(specs, tables, record, stability, codebook, out_dir)
+    order = [spec.id for spec in FIGURES]
+    entries = sorted(earlier + entries, key=lambda entry: order.index(entry["id"]))
+    files[out_dir / (SAMPLE_INDEX if part == "sample" else "figures.json")] = json_bytes(entries)
     write_outputs(files)
-    LOGGER.info("Wrote %d figures in %d languages and figures.json to %s%s.", len(FIGURES), len(LANGUAGES),
-                display_path(out_dir), " (simulated data)" if simulated else "")
+    simulated = any(entry["simulated"] for entry in entries)
+    LOGGER.info("Wrote %d figures in %d languages and %s to %s%s.", len(specs), len(LANGUAGES),
+                SAMPLE_INDEX if part == "sample" else "figures.json", display_path(out_dir),
+                " (simulated data)" if simulated else "")

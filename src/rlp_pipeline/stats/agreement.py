@@ -249,7 +249,9 @@ def log_disagreement_interval(estimate: float, estimates: np.ndarray, clusters: 
     if estimate >= 1 or clusters < 2 or len(logs) < 2:
         return percentile_interval(defined, confidence)
     tail = (1 - confidence) / 2
-    critical = float(scipy.stats.t.ppf(1 - tail, clusters - 1)) * np.sqrt(clusters / (clusters - 1))
+    # Student's t quantile by the function behind scipy.stats.t.ppf (the same number, without
+    # importing scipy.stats: a third of a second of the agreement stage)
+    critical = float(scipy.special.stdtrit(clusters - 1, 1 - tail)) * np.sqrt(clusters / (clusters - 1))
     centre, spread = np.log1p(-estimate), critical * float(np.std(logs, ddof=1))
     return float(-np.expm1(centre + spread)), float(-np.expm1(centre - spread))
 

@@ -188,22 +188,28 @@ def cochran_rule(expected: np.ndarray) -> bool:
 def pearson_chi_square(table) -> dict:
     """Pearson's chi-square test of independence, WITHOUT continuity correction.
 
-    Computes ``X^2 = sum((O - E)^2 / E)`` with ``E = row total x column total / n`` through
-    ``scipy.stats.chi2_contingency(table, correction=False)``; ``df = (r - 1)(c - 1)`` and the
-    p-value is the upper tail of the chi-square distribution. Yates' correction is deliberately
-    off (scipy applies it to 2x2 tables by default): it makes the test conservative and would
-    make the statistic disagree with Cramer's V and with the formula quoted in the report.
+    Computes ``X^2 = sum((O - E)^2 / E)`` with ``E = row total x column total / n``; ``df = (r - 1)(c - 1)``
+    and the p-value is the upper tail of the chi-square distribution (``scipy.special.chdtrc``).
+    These are the operations of ``scipy.stats.chi2_contingency(table, correction=False)``, in its
+    order, so the numbers are the same to the last bit (tests/test_inference.py compares them, and
+    with published values); written out because the stability stage computes thousands of small
+    tables, where scipy.stats' argument handling took 30 times the arithmetic, and its import
+    another third of a second per process. Yates' correction is deliberately off (scipy applies
+    it to 2x2 tables by default): it makes the test conservative and would make the statistic
+    disagree with Cramer's V and with the formula quoted in the report.
 
     Returns ``dict(statistic, df, p_value, expected)``; raises :class:`NotTestable` when a row or
     column sums to zero or the table has fewer than two rows or columns.
     """
     counts = _testable_table(table)
-    result = scipy.stats.chi2_contingency(counts, correction=False)
+    expected = counts.sum(axis=1, keepdims=True) * counts.sum(axis=0, keepdims=True) / counts.sum()
+    df = (counts.shape[0] - 1) * (counts.shape[1] - 1)
+    statistic = float(((counts.astype(np.float64) - expected) ** 2 / expected).sum())
     return {
-        "statistic": float(result.statistic),
-        "df": int(result.dof),
-        "p_value": float(result.pvalue),
-        "expected": np.asarray(result.expected_freq, dtype=float),
+        "statistic": statistic,
+        "df": int(df),
+        "p_value": float(scipy.special.chdtrc(df, statistic)),
+        "expected": np.asarray(expected, dtype=float),
     }
 
 
@@ -1168,8 +1174,24 @@ def mcnemar_exact(b: int, c: int) -> dict:
     m = b + c
     if m == 0:
         return {"p_two_sided": 1.0, "p_b_greater": 1.0}
-    two_sided = min(1.0, 2.0 * float(scipy.stats.binom.cdf(min(b, c), m, 0.5)))
-    return {"p_two_sided": two_sided, "p_b_greater": float(scipy.stats.binom.sf(b - 1, m, 0.5))}
+    two_sided = min(1.0, 2.0 * binomial_cdf(min(b, c), m, 0.5))
+    return {"p_two_sided": two_sided, "p_b_greater": binomial_sf(b - 1, m, 0.5)}
+
+
+def binomial_cdf(k: int, n: int, p: float) -> float:
+    """P(X <= k) for X ~ Binomial(n, p), by the function ``scipy.stats.binom.cdf`` calls (Boost's,
+    a ufunc of scipy.special; the same number to the last bit, tests/test_inference.py): the
+    stability chunks judge thousands of samples with it and need not import scipy.stats."""
+    from scipy.special._ufuncs import _binom_cdf
+
+    return 0.0 if k < 0 else 1.0 if k >= n else float(_binom_cdf(k, n, p))
+
+
+def binomial_sf(k: int, n: int, p: float) -> float:
+    """P(X > k) for X ~ Binomial(n, p), as ``scipy.stats.binom.sf`` (see :func:`binomial_cdf`)."""
+    from scipy.special._ufuncs import _binom_sf
+
+    return 1.0 if k < 0 else 0.0 if k >= n else float(_binom_sf(k, n, p))
 
 
 def binomial_test(k: int, n: int, p0: float = 0.5) -> dict:
@@ -1178,12 +1200,23 @@ def binomial_test(k: int, n: int, p0: float = 0.5) -> dict:
     ``p_greater`` = P(X >= k) supports "probability above p0" (e.g. "the majority ..."), and
     ``p_two_sided`` sums the probabilities of all outcomes at most as likely as k (the method of
     R's ``binom.test``). Returns ``dict(p_greater, p_two_sided)``.
+
+    With p0 = 1/2 (the sign test) the distribution is symmetric, and the outcomes at most as likely
+    as k are the two tails beyond min(k, n - k): the p-values are then taken from the binomial
+    tail functions scipy.stats.binomtest itself calls (Boost's, ufuncs of scipy.special), summed
+    as it sums them, which gives its numbers to the last bit (tests/test_inference.py checks every
+    k of every n up to 400) without importing scipy.stats, a third of a second in each stability
+    chunk. Other p0 go through ``scipy.stats.binomtest``.
     """
     k, n = _whole(k, "k"), _whole(n, "n")
     if n == 0:
         raise NotTestable("no trials")
     if k > n:
         raise ValueError("k cannot exceed n")
+    if p0 == 0.5:
+        tail = min(k, n - k)
+        two_sided = 1.0 if 2 * k == n else min(1.0, binomial_cdf(tail, n, 0.5) + binomial_sf(n - tail - 1, n, 0.5))
+        return {"p_greater": binomial_sf(k - 1, n, 0.5), "p_two_sided": two_sided}
     return {
         "p_greater": float(scipy.stats.binomtest(k, n, p0, alternative="greater").pvalue),
         "p_two_sided": float(scipy.stats.binomtest(k, n, p0, alternative="two-sided").pvalue),
