@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from rlp_pipeline.codebook import load_codebook
 from rlp_pipeline.io.outputs import csv_bytes
 from rlp_pipeline.problems import InputError
-from rlp_pipeline.stages.sample import allocate_proportional, balance_table, balance_tests, draw_sample, pearson_chi_square, plan_keys, read_validated, run_sampling, sample_size
+from rlp_pipeline.stages.sample import allocate_proportional, balance_table, balance_tests, draw_sample, pearson_chi_square, plan_keys, read_validated, run_sampling, sample_positions, sample_size
 
 ROOT = Path(__file__).resolve().parents[1]
 CODEBOOK = ROOT / "data" / "raw" / "codebook.yaml"
@@ -467,3 +467,17 @@ def test_read_validated_reports_missing_files(tmp_path):
     with pytest.raises(InputError) as caught:
         read_validated(tmp_path / "validated")
     assert len(caught.value.problems) == 3
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(10, 60), st.sampled_from([0.1, 0.4, 0.5, 1]), st.integers(0, 10**6), st.booleans(),
+       st.randoms(use_true_random=False))
+def test_sample_positions_is_the_draw_of_draw_sample(size, fraction, seed, stratified, random):
+    """The stability stage draws its alternative samples with sample_positions: the same plans,
+    in the same rank order, as draw_sample on the same frame."""
+    plans = pd.DataFrame({"plan_id": [f"P{i:03d}" for i in random.sample(range(1000), size)],
+                          "mobilisation_level": [random.choice([1, 2, 3, 4]) for _ in range(size)]})
+    sample = draw_sample(plans, fraction, seed, "mobilisation_level" if stratified else None)
+    strata = plans["mobilisation_level"].tolist() if stratified else None
+    positions = sample_positions(plans["plan_id"].tolist(), fraction, seed, strata)
+    assert plans["plan_id"].iloc[positions].tolist() == sample.sort_values("sampling_rank")["plan_id"].tolist()

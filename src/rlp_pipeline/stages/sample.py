@@ -284,8 +284,33 @@ def allocate_proportional(stratum_sizes: Mapping[Any, int], n: int) -> dict[Any,
 
 def stratum_sizes(plans: pd.DataFrame, column: str) -> dict[Any, int]:
     """Number of plans of the frame in each value of `column`, in the values' sorted order."""
-    counts = Counter(plans[column].tolist())
+    return value_counts(plans[column].tolist())
+
+
+def value_counts(values: Sequence[Any]) -> dict[Any, int]:
+    """How many times each value occurs, in the values' sorted order."""
+    counts = Counter(values)
     return {value: counts[value] for value in sorted(counts)}
+
+
+def sample_positions(ids: Sequence[str], fraction: Any, seed: Any, strata: Sequence[Any] | None = None) -> list[int]:
+    """Positions (in ``ids``) of the sampled plans, smallest key first: the draw of
+    :func:`draw_sample` on checked inputs (unique ids, valid fraction and seed), without building
+    a table, for the stability stage, which draws a thousand alternative samples from one frame.
+    ``strata`` holds each plan's stratum (stratified draw) or is None."""
+    n = sample_size(len(ids), fraction)
+    keys = plan_keys(ids, seed)
+    by_key = sorted(range(len(ids)), key=lambda i: (keys[i], ids[i]))
+    if strata is None:
+        return by_key[:n]
+    allocation = allocate_proportional(value_counts(strata), n)
+    taken: Counter = Counter()
+    chosen = []
+    for position in by_key:
+        if taken[strata[position]] < allocation[strata[position]]:
+            chosen.append(position)
+            taken[strata[position]] += 1
+    return chosen
 
 
 def draw_sample(plans: pd.DataFrame, fraction: Any, seed: Any, stratify_by: str | None = None) -> pd.DataFrame:
@@ -303,20 +328,7 @@ def draw_sample(plans: pd.DataFrame, fraction: Any, seed: Any, stratify_by: str 
     duplicated = sorted({plan_id for plan_id, count in Counter(ids).items() if count > 1})
     if duplicated:
         raise ValueError(f"plan ids must be unique in the frame; repeated: {', '.join(duplicated)}")
-    n = sample_size(len(ids), fraction)
-    keys = plan_keys(ids, seed)
-    by_key = sorted(range(len(ids)), key=lambda i: (keys[i], ids[i]))
-    if stratify_by is None:
-        chosen = by_key[:n]
-    else:
-        values = plans[stratify_by].tolist()
-        allocation = allocate_proportional(stratum_sizes(plans, stratify_by), n)
-        taken: Counter = Counter()
-        chosen = []
-        for position in by_key:
-            if taken[values[position]] < allocation[values[position]]:
-                chosen.append(position)
-                taken[values[position]] += 1
+    chosen = sample_positions(ids, fraction, seed, None if stratify_by is None else plans[stratify_by].tolist())
     rank = {position: r for r, position in enumerate(chosen, start=1)}
     in_frame_order = sorted(chosen)
     sample = plans.iloc[in_frame_order].reset_index(drop=True)

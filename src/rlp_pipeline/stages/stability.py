@@ -8,9 +8,9 @@ often it would have been *reproduced*.
 Two designs, chosen from the data (``method: auto``) or forced in the config:
 
 - **redraw**: every plan of the frame has codings (as in the simulated data), so alternative
-  samples are drawn from the frame exactly as the real sample was (:func:`sampling.draw_sample`,
-  SHA-256 keys, same fraction and stratification), each with its own seed derived from the
-  master seed;
+  samples are drawn from the frame exactly as the real sample was (:func:`sample.sample_positions`,
+  the draw of :func:`sample.draw_sample`: SHA-256 keys, same fraction and stratification), each
+  with its own seed derived from the master seed;
 - **bootstrap**: only the sampled plans were coded (the usual real case), so each alternative
   sample is n plans drawn with replacement from the sample. The balance of the sample against
   the frame (finding M1) is a fixed fact of the actual draw and is not re-assessed.
@@ -57,7 +57,7 @@ from ..io.outputs import csv_bytes, json_bytes, write_outputs
 from ..plan_tables import AnalysedSample
 from ..problems import InputError, Problem, display_path
 from ..registry import DESCRIPTIVE_KINDS, QUANTIFIER_KINDS, Registry, load_registry
-from .sample import BALANCE_VARIABLES, _categories, _redrawn_counts, draw_sample, pearson_chi_square, read_validated
+from .sample import BALANCE_VARIABLES, _categories, _redrawn_counts, pearson_chi_square, read_validated, sample_positions
 from .tests import GROUPS, derived_seed, majority_test
 
 LOGGER = logging.getLogger("rlp_pipeline.stages.stability")
@@ -215,9 +215,10 @@ def choose_method(requested: str, frame: Frame, sampled_positions: np.ndarray) -
 def redraw_members(frame: Frame, record: Mapping[str, Any], seeds: Sequence[int]) -> np.ndarray:
     """Frame positions of each alternative sample drawn like the real one (rows: redraws, in
     frame order, the order the tests stage sees a sample in)."""
-    plans = frame.plans.assign(_position=np.arange(frame.size))
-    rows = [draw_sample(plans, record["fraction"], seed, record.get("stratify_by"))["_position"].to_numpy()
-            for seed in seeds]
+    ids = [str(plan_id) for plan_id in frame.plans["plan_id"].tolist()]
+    stratify_by = record.get("stratify_by")
+    strata = None if stratify_by is None else frame.plans[stratify_by].tolist()
+    rows = [np.sort(sample_positions(ids, record["fraction"], seed, strata)) for seed in seeds]
     return np.array(rows, dtype=np.int64).reshape(len(seeds), -1)
 
 
