@@ -85,3 +85,24 @@ def test_the_slurm_script_explains_its_usage_and_reports_status_without_root():
                             env={**os.environ, "RLP_SLURM_DIR": "/nonexistent/rlp-slurm"})
     assert status.returncode == 0
     assert "slurmctld does not run" in status.stderr and "slurmd does not run" in status.stderr
+
+
+def test_the_timers_left_at_the_end_of_a_run_are_cancelled():
+    """The Snakefile's onsuccess/onerror cancel Snakemake's job-rate timer, a non-daemon thread
+    that kept the process alive up to a second after the last job (rlp_pipeline.workflow.finish)."""
+    import threading
+    import time
+
+    from rlp_pipeline.workflow.finish import cancel_idle_timers
+
+    fired = threading.Event()
+    timer = threading.Timer(30, fired.set)
+    timer.start()
+    started = time.monotonic()
+    assert cancel_idle_timers() >= 1
+    timer.join(5)
+    assert not timer.is_alive() and not fired.is_set() and time.monotonic() - started < 5
+    assert cancel_idle_timers() == 0
+    snakefile = (REPO / "Snakefile").read_text(encoding="utf-8")
+    for handler in ("onsuccess:", "onerror:"):
+        assert snakefile.split(handler, 1)[1].split("\n\n\n", 1)[0].count("cancel_idle_timers()") == 1

@@ -1,1 +1,2 @@
-"""Helpers the Snakemake workflow calls while it is parsed (not during the stages' runs)."""
+"""Helpers the Snakemake process itself calls (while the workflow is parsed, or once its jobs
+have run), not the stages' jobs."""
