@@ -470,3 +470,61 @@ def test_whole_numbers_in_other_scripts_are_refused_not_a_crash(shipped, digits)
     lines[2] = with_cell(lines[2], 2, digits)
     (shipped / "plans.csv").write_text("".join(lines), encoding="utf-8")
     assert [(p.line, p.column, p.value) for p in refusal(shipped)] == [(3, "region", digits)]
+
+
+def _both_loaders(text: str):
+    """_parse with the fast loader (libyaml's parser under PyYAML's composer) and with the
+    pure-Python loader alone."""
+    from rlp_pipeline.io import yamlfile
+
+    fast = yamlfile._parse(text.encode("utf-8"), "f.yaml")
+    saved, yamlfile._FastLineLoader = yamlfile._FastLineLoader, None
+    try:
+        pure = yamlfile._parse(text.encode("utf-8"), "f.yaml")
+    finally:
+        yamlfile._FastLineLoader = saved
+    return fast, pure
+
+
+YAML_PIECES = ["a: 1\n", "b: [1, 2]\n", "c: {x: y}\n", "- 1\n", "  d: 2\n", "e: &x [1]\nf: *x\n", "a: 2\n", "g: 'q'\n",
+               "h: \"\\t\"\n", "i: |\n  text\n", "j: >\n  folded\n", "k: [\n", "]\n", "{\n", "l: @\n", "m: `\n", "n: %\n",
+               "--- \n", "...\n", "o: !!str 3\n", "p: !tag x\n", "q: \t1\n", "\tr: 1\n", "s: \x07\n", "t: \u0085\n",
+               "u: \ufeff\n", "v: 1: 2\n", "? w\n: 1\n", "<<: {a: 1}\n", "x: [[[[[1]]]]]\n", "y: 0x1F\n", "z: 1e3\n",
+               "# comment\n", "'k': v\n", "aa: -\n", "bb: ~\n", "cc: 2001-12-14\n", "dd: .inf\n", "ee: [a, b,]\n",
+               "ff: a\r\n", "gg: \u2028\n", "hh: é\n", "ii: !!binary aGk=\n", "jj: !!python/object x\n", "kk:\n",
+               "  - x\n", " - y\n", "ll: 'a\n", "mm: \"a\n", "nn: a # c\n", "oo: a#c\n", "&a pp: 1\n", "qq: *nope\n",
+               "%YAML 1.1\n", "rr: {a: 1, a: 2}\n", "ss: 1\n  tt: 2\n", ": x\n", "uu: [a: 1]\n", "vv: 012\n",
+               "ww: 0o12\n", "xx: yes\n", "yy: 1_000\n", "zz: \ud7ff\n", "-- a\n", "\n", " \n"]
+
+
+@pytest.mark.parametrize("loader", ["codebook.yaml", "findings.yaml", "config.yaml", "config.schema.yaml",
+                                    "datapackage.yaml", "simulation.yaml"])
+def test_the_fast_yaml_loader_reads_the_shipped_files_as_the_pure_python_one(loader):
+    path = next(p for p in [*(REPO / "config").glob("*.yaml"), *RAW.glob("*.yaml")] if p.name == loader)
+    fast, pure = _both_loaders(path.read_text(encoding="utf-8"))
+    assert fast == pure and fast[1] == []
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(YAML_PIECES), min_size=1, max_size=8))
+def test_the_fast_yaml_loader_accepts_and_refuses_what_the_pure_python_one_does(pieces):
+    """Every stage reads its YAML through libyaml's parser under PyYAML's composer (about five
+    times faster); anything it objects to is read again in pure Python, whose message users see.
+    So the two must agree on every file: same document, or the same problem (never a file the
+    fast loader accepts and the pure one would refuse)."""
+    fast, pure = _both_loaders("".join(pieces))
+    assert fast == pure
+
+
+def test_a_control_character_in_a_yaml_file_is_a_problem_with_its_line_not_a_traceback(tmp_path):
+    from rlp_pipeline.io.yamlfile import load_yaml_with_lines
+
+    path = tmp_path / "settings.yaml"
+    path.write_text("a: 1\nb: \x07\n", encoding="utf-8")
+    document, problems = load_yaml_with_lines(path, "settings.yaml")
+    assert document is None and len(problems) == 1
+    assert problems[0].line == 2 and "U+0007" in problems[0].expected and "control character" in problems[0].expected
