@@ -60,9 +60,9 @@ envvars:
 #
 # Each rule's `priority:` orders the jobs that are ready at the same time, so that the longest
 # chain to the documents never waits behind a job off it: diversity -> tests -> findings and the
-# stability chunks -> merge -> figures -> report first, and the calibration (long, needed by the
-# report) as soon as validation passed; the audit notebook, which no document waits for, fills
-# the cores left over. Measured by benchmarks/speed.py
+# stability chunks -> merge -> figures -> report first, and the calibration (the longest job,
+# needed by the report; after its one-line input record) as soon as validation passed; the audit
+# notebook, which no document waits for, fills the cores left over. Measured by benchmarks/speed.py
 # (the edit of one coding): without them the audit ran before the figures, 1.8 s of the chain.
 #
 # Short rules (a few seconds, little memory) run on the machine that runs Snakemake even when

@@ -20,7 +20,7 @@ rule calibration_inputs:
     output:
         "data/derived/calibration/inputs.json",
     localrule: True
-    priority: 65
+    priority: 100
     threads: 1
     resources:
         mem_mb=100,
@@ -60,7 +60,7 @@ rule calibration:
         "logs/calibration.log",
     benchmark:
         "logs/benchmarks/calibration.tsv",
-    priority: 65
+    priority: 75
     threads: 1
     resources:
         mem_mb=1000,
