@@ -22,7 +22,6 @@ Each refusal is a :class:`Problem` naming the file and the line.
 from __future__ import annotations
 
 import copy
-import re
 from collections import OrderedDict
 from dataclasses import replace
 
@@ -99,7 +98,7 @@ class _LineLoader(_Refusals, yaml.SafeLoader):
 # What libyaml accepts and PyYAML refuses (found by the Hypothesis test of
 # tests/test_hostile_inputs.py): a tab where PyYAML expects a token. A file holding one is read by
 # the pure-Python loader only.
-_FAST_LOADER_DIFFERS = re.compile("\t")
+_PURE_PYTHON_ONLY = "\t"
 
 if yaml.__with_libyaml__:
     class _FastLineLoader(_Refusals, yaml.composer.Composer, yaml.cyaml.CParser, yaml.constructor.SafeConstructor,
@@ -171,7 +170,7 @@ def _parse(content: bytes, shown_as: str) -> tuple[Any, list[Problem]]:
                               "Save the file as UTF-8.")]
     if not text.strip():
         return None, [Problem(shown_as, None, None, "", "a YAML document (the file is empty)")]
-    if _FastLineLoader is not None and not _FAST_LOADER_DIFFERS.search(text):
+    if _FastLineLoader is not None and _PURE_PYTHON_ONLY not in text:
         # A file the fast loader reads without objection is the document; anything it objects
         # to is read again by the pure-Python loader, whose message (line and wording) is the one
         # users have always seen.

@@ -27,7 +27,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import scipy  # scipy.stats loads on first use (lazy submodule): not in the stages that only import a helper
-from scipy.special._ufuncs import _hypergeom_sf  # scipy.stats.hypergeom.sf's own function (see majority_test)
 
 from ..stats import inference
 from ..codebook import Codebook, load_codebook
@@ -108,17 +107,10 @@ def majority_test(count: int, sample_size: int, population_size: int) -> float:
 
     Under simple random sampling without replacement the count in the sample is hypergeometric;
     the least favourable null is "exactly floor(N/2) plans have it", so p = P(X >= count).
-    Computed by the function behind ``scipy.stats.hypergeom.sf`` (Boost's hypergeometric tail,
-    a ufunc of scipy.special): the same number, without importing scipy.stats, which costs a
-    third of a second in each stability chunk (tests/test_tests.py keeps them equal).
+    The tail is :func:`inference.hypergeometric_sf`, scipy.stats.hypergeom.sf's number without
+    importing scipy.stats (tests/test_findings.py keeps them equal).
     """
-    at_most_half = population_size // 2
-    # P(X > count - 1), 1 and 0 outside the support as scipy.stats' wrapper gives them
-    if count - 1 < max(0, sample_size - (population_size - at_most_half)):
-        return 1.0
-    if count - 1 >= min(sample_size, at_most_half):
-        return 0.0
-    return float(_hypergeom_sf(count - 1, at_most_half, sample_size, population_size))
+    return inference.hypergeometric_sf(count - 1, population_size, population_size // 2, sample_size)
 
 
 # --------------------------------------------------------------------------------------------

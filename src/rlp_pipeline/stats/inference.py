@@ -1194,6 +1194,20 @@ def binomial_sf(k: int, n: int, p: float) -> float:
     return 1.0 if k < 0 else 0.0 if k >= n else float(_binom_sf(k, n, p))
 
 
+def hypergeometric_sf(k: int, population: int, successes: int, draws: int) -> float:
+    """P(X > k) for X the successes among ``draws`` taken without replacement from ``population``
+    items of which ``successes`` are successes, as ``scipy.stats.hypergeom.sf(k, population,
+    successes, draws)`` (the Boost function it calls, 1 and 0 outside the support as it gives
+    them; see :func:`binomial_cdf`)."""
+    from scipy.special._ufuncs import _hypergeom_sf
+
+    if k < max(0, draws - (population - successes)):
+        return 1.0
+    if k >= min(draws, successes):
+        return 0.0
+    return float(_hypergeom_sf(k, successes, draws, population))
+
+
 def binomial_test(k: int, n: int, p0: float = 0.5) -> dict:
     """Exact binomial test of H0: success probability = p0 (``scipy.stats.binomtest``).
 
