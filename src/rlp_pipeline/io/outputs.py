@@ -17,10 +17,12 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:  # pandas is imported where a table is written: the audit stage, which writes
+    import pandas as pd  # notebooks only, would otherwise pay its import (0.15 s) for nothing
 
 # Characters that make the csv module quote a cell (QUOTE_MINIMAL, comma delimiter, '\\n' line
 # terminator); a cell without any is written as it is.
@@ -49,6 +51,8 @@ def _csv_cells(table: pd.DataFrame) -> list[np.ndarray] | None:
     """Each column of the table as the text of its CSV cells, quoted as the csv module quotes
     them; None when pandas must write the table (no rows, a single column, whose empty cells the
     csv module quotes, a multi-level header, or a column of another kind)."""
+    import pandas as pd
+
     if len(table) == 0 or table.shape[1] < 2 or isinstance(table.columns, pd.MultiIndex):
         return None
     columns = []
@@ -63,6 +67,8 @@ def _csv_cells(table: pd.DataFrame) -> list[np.ndarray] | None:
 def _column_text(column: pd.Series) -> np.ndarray | None:
     """The strings pandas' ``to_csv`` gives the csv module for one column (missing values as
     empty cells), as an object array; None for a kind of column this does not cover."""
+    import pandas as pd
+
     kind = column.dtype.kind
     if isinstance(column.dtype, np.dtype) and kind in "iub":
         return column.to_numpy().astype(str).astype(object)

@@ -34,39 +34,86 @@ def _twice_j(codes: np.ndarray, permutations: np.ndarray, ends: np.ndarray, widt
     out = np.zeros(rows, np.int64)
     if groups < 2:
         return out  # one group: no pair of groups, J = 0
-    counts = np.zeros(width, np.int32)  # each code's count in the groups before the current one
-    score = np.zeros(width, np.int32)  # 2 x (earlier values below the code) + earlier values equal
-    for row in range(rows):
-        counts[:] = 0
-        twice = 0
-        for position in range(ends[0]):
-            counts[codes[permutations[row, position]]] += 1
-        start = ends[0]
+    # Four permutations at a time, each with its own counts and scores: consecutive values of one
+    # permutation often share a code, and each `counts[code] += 1` then waits for the previous
+    # one to be stored; four independent chains let the processor overlap them (about a third
+    # faster than one permutation at a time on the shipped data's sizes).
+    counts = np.zeros((4, width), np.int32)  # each code's count in the groups before the current one
+    score = np.zeros((4, width), np.int32)  # 2 x (earlier values below the code) + earlier values equal
+    first_end, last_start, last_end = ends[0], ends[groups - 2], ends[groups - 1]
+    whole = rows - rows % 4
+    for row in range(0, whole, 4):
+        p0, p1, p2, p3 = permutations[row], permutations[row + 1], permutations[row + 2], permutations[row + 3]
+        counts[:, :] = 0
+        t0 = t1 = t2 = t3 = 0
+        for position in range(first_end):
+            counts[0, codes[p0[position]]] += 1
+            counts[1, codes[p1[position]]] += 1
+            counts[2, codes[p2[position]]] += 1
+            counts[3, codes[p3[position]]] += 1
+        start = first_end
         for group in range(1, groups - 1):
             end = ends[group]
-            below = 0
-            for code in range(width):
-                seen = counts[code]
-                score[code] = 2 * below + seen
-                below += seen
+            _scores(counts, score, width)
             for position in range(start, end):
-                code = codes[permutations[row, position]]
-                twice += score[code]
-                counts[code] += 1
+                c0, c1, c2, c3 = codes[p0[position]], codes[p1[position]], codes[p2[position]], codes[p3[position]]
+                t0 += score[0, c0]
+                t1 += score[1, c1]
+                t2 += score[2, c2]
+                t3 += score[3, c3]
+                counts[0, c0] += 1
+                counts[1, c1] += 1
+                counts[2, c2] += 1
+                counts[3, c3] += 1
             start = end
         # The last group is scored against all the others without counting them: its values'
         # scores against the whole sample (score_all) less their scores among themselves, which
         # always add up to (size of the group)^2 (each pair of its values scores 2, each value
         # 1 against itself).
-        for position in range(start, ends[groups - 1]):
-            twice += score_all[codes[permutations[row, position]]]
+        for position in range(last_start, last_end):
+            t0 += score_all[codes[p0[position]]]
+            t1 += score_all[codes[p1[position]]]
+            t2 += score_all[codes[p2[position]]]
+            t3 += score_all[codes[p3[position]]]
+        out[row], out[row + 1], out[row + 2], out[row + 3] = (t0 - last_square, t1 - last_square,
+                                                              t2 - last_square, t3 - last_square)
+    for row in range(whole, rows):  # the last rows, one at a time (the same steps for one permutation)
+        permutation = permutations[row]
+        counts[0, :] = 0
+        twice = 0
+        for position in range(first_end):
+            counts[0, codes[permutation[position]]] += 1
+        start = first_end
+        for group in range(1, groups - 1):
+            end = ends[group]
+            _scores(counts[:1], score, width)
+            for position in range(start, end):
+                code = codes[permutation[position]]
+                twice += score[0, code]
+                counts[0, code] += 1
+            start = end
+        for position in range(last_start, last_end):
+            twice += score_all[codes[permutation[position]]]
         out[row] = twice - last_square
     return out
 
 
+@numba.njit(cache=True, nogil=True, inline="always")
+def _scores(counts: np.ndarray, score: np.ndarray, width: int) -> None:  # pragma: no cover - compiled
+    """Each code's score against the groups counted so far, for each permutation (row) of
+    ``counts``: 2 x (values below the code) + values equal to it."""
+    for row in range(counts.shape[0]):
+        below = 0
+        for code in range(width):
+            seen = counts[row, code]
+            score[row, code] = 2 * below + seen
+            below += seen
+
+
 def _narrowest(values: np.ndarray, largest: int) -> np.ndarray:
     """``values`` (0 .. largest) as the narrowest unsigned integers that hold them: the loop
-    reads 20,000 x n of them per call, four times fewer bytes as uint8 than as int32. Always a
+    reads 20,000 x n permutation entries per call, four times fewer bytes as uint8 than as int32,
+    and as many value codes, whose look-ups are about a fifth faster as uint8 than as int64. Always a
     read-only array (a view when needed, nothing copied), so that every caller gives the loop
     the same argument types and one compiled version serves them all."""
     dtype = np.uint8 if largest < 2**8 else np.uint16 if largest < 2**16 else np.int64
@@ -100,7 +147,7 @@ def permuted_jt(codes: np.ndarray, permutations: np.ndarray, sizes: np.ndarray, 
         raise ValueError(f"codes must lie between 0 and width - 1 = {width - 1}")
     # The rows are :func:`stability.permutation_indices` (positions 0 .. n - 1 by construction);
     # checking 20,000 x n of them on every call would cost as much as a tenth of the loop.
-    return _twice_j_of(codes, permutations, sizes, width, np.bincount(codes, minlength=width)) / 2.0
+    return _twice_j_of(_narrowest(codes, width - 1), permutations, sizes, width, np.bincount(codes, minlength=width)) / 2.0
 
 
 def jt_of_shuffles(codes: np.ndarray, shuffled: np.ndarray, sizes: np.ndarray, width: int) -> np.ndarray:
@@ -116,7 +163,7 @@ def jt_of_shuffles(codes: np.ndarray, shuffled: np.ndarray, sizes: np.ndarray, w
     if codes.size and (codes.min() < 0 or codes.max() >= width):
         raise ValueError(f"codes must lie between 0 and width - 1 = {width - 1}")
     # Row r, position p holds shuffled[r, p] = identity[shuffled[r, p]]: the loop reads the codes directly.
-    return _twice_j_of(np.arange(width, dtype=np.int64), _narrowest(shuffled, width - 1), sizes, width,
+    return _twice_j_of(_narrowest(np.arange(width), width - 1), _narrowest(shuffled, width - 1), sizes, width,
                        np.bincount(codes, minlength=width)) / 2.0
 
 
