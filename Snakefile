@@ -60,10 +60,13 @@ envvars:
 #
 # Each rule's `priority:` orders the jobs that are ready at the same time, so that the longest
 # chain to the documents never waits behind a job off it: diversity -> tests -> findings and the
-# stability chunks -> merge -> figures -> report first, and the calibration (the longest job,
-# needed by the report; after its one-line input record) as soon as validation passed; the audit
-# notebook, which no document waits for, fills the cores left over. Measured by benchmarks/speed.py
-# (the edit of one coding): without them the audit ran before the figures, 1.8 s of the chain.
+# stability chunks -> merge -> figures -> report first; the frequencies (a few tenths of a second)
+# before them, as the sample's figures, the other way to the report's figures, wait for them; the
+# calibration (the longest job, needed by the report; after its one-line input record) as soon as
+# validation passed; the audit notebook, which no document waits for, fills the cores left over.
+# Measured by benchmarks/speed.py (the edit of one coding): without them the audit ran before the
+# figures, 1.8 s of the chain; with the frequencies after the chunks, the sample's figures ended
+# half a second after the merge and the report waited for them.
 #
 # Short rules (a few seconds, little memory) run on the machine that runs Snakemake even when
 # the others go to a cluster (profiles/slurm): a cluster job waits for its turn and for a status

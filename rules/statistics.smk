@@ -50,7 +50,7 @@ rule frequencies:
         "logs/frequencies.log",
     benchmark:
         "logs/benchmarks/frequencies.tsv",
-    priority: 45
+    priority: 85
     threads: 1
     resources:
         mem_mb=500,
