@@ -147,7 +147,8 @@ def permuted_jt(codes: np.ndarray, permutations: np.ndarray, sizes: np.ndarray, 
         raise ValueError(f"codes must lie between 0 and width - 1 = {width - 1}")
     # The rows are :func:`stability.permutation_indices` (positions 0 .. n - 1 by construction);
     # checking 20,000 x n of them on every call would cost as much as a tenth of the loop.
-    return _twice_j_of(_narrowest(codes, width - 1), permutations, sizes, width, np.bincount(codes, minlength=width)) / 2.0
+    ties = np.bincount(codes, minlength=width)
+    return _twice_j_of(_narrowest(codes, width - 1), permutations, sizes, width, ties) / 2.0
 
 
 def jt_of_shuffles(codes: np.ndarray, shuffled: np.ndarray, sizes: np.ndarray, width: int) -> np.ndarray:
