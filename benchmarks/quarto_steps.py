@@ -1,7 +1,7 @@
 """Where real Quarto's time goes when the report stage renders one language. Measures and prints;
 asserts nothing.
 
-The report stage (rlp_pipeline.reporting.document.run_report) is run for one language with real
+The report stage (rlp_pipeline.stages.report.run_report) is run for one language with real
 Quarto, --runs times, in a copy of this checkout's src/ and report/ beside BUILT's data/ and
 config/ (BUILT is only read). Each tool Quarto starts is replaced by a small wrapper that runs the
 real one and writes down its CPU time (user + system): Pandoc (Quarto's main runs for the HTML and
@@ -87,7 +87,8 @@ def cpu(who: int = resource.RUSAGE_CHILDREN) -> float:
 def one_run(copy: Path, language: str, work: Path, real: dict[str, str]) -> dict:
     """The report stage for one language, with the tools wrapped (real: the tools Quarto would
     run, by name): CPU seconds per step."""
-    from rlp_pipeline.reporting import document, quarto_typst, render
+    from rlp_pipeline.reporting import quarto_typst, render
+    from rlp_pipeline.stages import report
 
     log = work / "tools.log"
     log.unlink(missing_ok=True)
@@ -116,8 +117,8 @@ def one_run(copy: Path, language: str, work: Path, real: dict[str, str]) -> dict
     before, started = cpu() + cpu(resource.RUSAGE_SELF), time.perf_counter()
     try:
         shutil.rmtree(copy / "report" / "_output", ignore_errors=True)
-        document.run_report(copy / "report", copy / "data" / "derived", copy / "data" / "raw" / "codebook.yaml",
-                            copy / "config" / "findings.yaml", languages=(language,))
+        report.run_report(copy / "report", copy / "data" / "derived", copy / "data" / "raw" / "codebook.yaml",
+                          copy / "config" / "findings.yaml", languages=(language,))
     finally:
         quarto_typst.write_command, render.subprocess.run = original_command, original_run
         os.environ.clear()

@@ -14,7 +14,7 @@
    `frequencies`, `diversity`, `tests`, `findings`, `stability`, `figures`, `report`, `audit`),
    so that each command builds exactly one more stage, and prints each command's raw time and
    its time net of Snakemake's start-up floor (part 2). Nothing is added to the rules. Last, the
-   report stage is run once more in that copy (its own code, rlp_pipeline.reporting.document.run_report, in
+   report stage is run once more in that copy (its own code, rlp_pipeline.stages.report.run_report, in
    a subprocess) with timers around the renderer's steps, to print what each of the four
    documents costs: with the fallback renderer, one Jupyter kernel per language runs the
    report's cells (shared by its HTML and its PDF), then Pandoc writes the HTML, and Pandoc and
@@ -464,7 +464,7 @@ def report_only(built: Path, work: Path) -> None:
 
 
 def child_report(folder: Path, result: Path, label: str = "") -> None:
-    """Subprocess: rlp_pipeline.reporting.document.run_report in a built copy (folder), as the report rule
+    """Subprocess: rlp_pipeline.stages.report.run_report in a built copy (folder), as the report rule
     runs it (the languages at once), with timers around the fallback renderer's steps of each
     language (starting and stopping the Jupyter kernel, each cell, Pandoc to HTML, Pandoc to Typst,
     Typst to PDF), or around each language's quarto render when real Quarto is installed; and the
@@ -479,7 +479,7 @@ def child_report(folder: Path, result: Path, label: str = "") -> None:
     import nbclient
 
     from rlp_pipeline.reporting import render
-    from rlp_pipeline.reporting import document as report
+    from rlp_pipeline.stages import report
 
     languages: dict[str, dict] = {}  # seconds per step, per language
     lock = threading.Lock()

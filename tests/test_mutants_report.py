@@ -250,7 +250,7 @@ def test_the_code_version_and_its_date_outside_and_inside_a_git_checkout(tmp_pat
     import re
     import subprocess
 
-    from rlp_pipeline.reporting.document import commit_date, git_commit
+    from rlp_pipeline.stages.report import commit_date, git_commit
 
     assert git_commit(tmp_path) == "unknown" and commit_date(tmp_path) == datetime.date.today().isoformat()
     assert re.fullmatch(r"[0-9a-f]{12}(-dirty)?", git_commit(REPO))
@@ -459,7 +459,7 @@ def test_the_code_versions_date_is_its_commits(tmp_path):
     import os
     import subprocess
 
-    from rlp_pipeline.reporting.document import commit_date
+    from rlp_pipeline.stages.report import commit_date
 
     env = {**os.environ, "GIT_AUTHOR_DATE": "2001-02-03T04:05:06Z", "GIT_COMMITTER_DATE": "2001-02-03T04:05:06Z",
            "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org", "GIT_COMMITTER_NAME": "t",

@@ -543,7 +543,7 @@ def render_report(root: Path, renderer: str, name: str = "") -> dict:
     import os
     import time
 
-    from rlp_pipeline.reporting.document import run_report
+    from rlp_pipeline.stages.report import run_report
 
     warnings: list[str] = []
 

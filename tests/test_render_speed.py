@@ -2,7 +2,7 @@
 
 - escape_literal_less_than: Pandoc reads the same document from the escaped Markdown (checked
   against Pandoc itself on every construct where a backslash is not an escape).
-- Both languages rendered at once (reporting.document.run_report, render.publish_renders): a
+- Both languages rendered at once (stages.report.run_report, render.publish_renders): a
   failing language gives the error it gave alone, naming the .qmd line, and nothing is written.
 """
 
@@ -108,7 +108,7 @@ def fixture_report(tmp_path: Path, failing: tuple[str, ...], monkeypatch) -> Pat
     the language as the error), a previous render of each language in place, and run_report's
     environment restored afterwards; the workbooks (which need the pipeline's derived tables) are
     stand-ins."""
-    from rlp_pipeline.reporting import document
+    from rlp_pipeline.stages import report
 
     root = tmp_path / "proj"
     shutil.copytree(FIXTURE, root)
@@ -130,7 +130,7 @@ def fixture_report(tmp_path: Path, failing: tuple[str, ...], monkeypatch) -> Pat
         target.write_text(language, encoding="utf-8")
         return target
 
-    monkeypatch.setattr(document, "write_workbook", workbook)
+    monkeypatch.setattr(report, "write_workbook", workbook)
     return root
 
 
@@ -141,7 +141,7 @@ def outputs(root: Path) -> dict[str, str]:
 
 
 def run(root: Path) -> list[str]:
-    from rlp_pipeline.reporting.document import run_report
+    from rlp_pipeline.stages.report import run_report
 
     return run_report(root, root, root / "codebook.yaml", root / "findings.yaml", prefer_quarto=False)
 

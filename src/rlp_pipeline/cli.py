@@ -316,7 +316,7 @@ def run(arguments: argparse.Namespace) -> None:
 
         run_figures(arguments.derived, arguments.codebook, arguments.out, arguments.part)
     elif arguments.command == "report":
-        from .reporting.document import run_report
+        from .stages.report import run_report
 
         run_report(arguments.project, arguments.derived, arguments.codebook, arguments.registry,
                    tuple(arguments.language or ("fr", "en")), prefer_quarto=not arguments.no_quarto)

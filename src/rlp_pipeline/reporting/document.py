@@ -10,16 +10,11 @@ so that it always shows as text, never as markup.
 
 from __future__ import annotations
 
-import datetime
 import functools
 import json
 import logging
-import os
 import re
 import shutil
-import subprocess
-import tempfile
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -30,12 +25,12 @@ import pandas as pd
 from ..codebook import Codebook, load_codebook
 from ..registry import Registry, load_registry
 from ..fmt import format_count, format_interval, format_number, format_p, format_percent, typeset
-from .render import CONCURRENT_PROFILES, escape_markdown, publish_renders, render_project, renderer_description
+from .render import escape_markdown
 from ..safety.text import breakable_markdown
 from . import claims
 from .front_matter import FrontMatter, availability, load_front_matter, title_page
 from .sources import check_source, file_link
-from .workbook import WORKBOOK_NAMES, write_workbook
+from .workbook import WORKBOOK_NAMES
 
 log = logging.getLogger("rlp_pipeline.reporting.document")
 
@@ -78,7 +73,6 @@ TEXT = {
             "tbl-substrategies": "Sous-stratégies : part des plans qui utilisent la stratégie",
             "tbl-status": "Part des plans qui appliquent déjà ou prévoient chaque stratégie",
             "tbl-diversity": "Nombre et diversité des stratégies par plan selon le groupe de mobilisation",
-            "tbl-battery": "Utilisation selon le groupe de mobilisation",
             "tbl-stability": "Stabilité des verdicts sur les échantillons alternatifs",
             "tbl-dictionary": "Tables dérivées",
             "tbl-provenance": "Provenance",
@@ -237,7 +231,6 @@ TEXT = {
             "tbl-substrategies": "Sub-strategies: share of the plans that use the strategy",
             "tbl-status": "Share of plans already applying or intending each strategy",
             "tbl-diversity": "Number and diversity of strategies per plan by mobilisation group",
-            "tbl-battery": "Use by mobilisation group",
             "tbl-stability": "Stability of the verdicts across alternative samples",
             "tbl-dictionary": "Derived tables",
             "tbl-provenance": "Provenance",
@@ -1130,70 +1123,3 @@ class Report:
         caption = self.text["captions"]["tbl-provenance"] + self.source_note(
             "validated/provenance.json", "sample/sampling_record.json", "stability/stability_record.json")
         return table_markdown(self.text["prov_head"], rows, caption, "tbl-provenance")
-
-
-def git_commit(folder: Path) -> str:
-    """The code version the report was built from (`git describe --always --dirty`), or
-    'unknown' outside a git checkout."""
-    try:
-        result = subprocess.run(["git", "describe", "--always", "--dirty", "--abbrev=12"], cwd=folder,
-                                capture_output=True, text=True, timeout=20)
-    except (OSError, subprocess.TimeoutExpired):
-        return "unknown"
-    return result.stdout.strip() if result.returncode == 0 and result.stdout.strip() else "unknown"
-
-
-def commit_date(folder: Path) -> str:
-    """The date of the code version (YYYY-MM-DD), so that the report's date does not change
-    from one rebuild to the next; today's date outside a git checkout."""
-    try:
-        result = subprocess.run(["git", "log", "-1", "--format=%cs"], cwd=folder, capture_output=True, text=True, timeout=20)
-        if result.returncode == 0 and result.stdout.strip():
-            return result.stdout.strip()
-    except (OSError, subprocess.TimeoutExpired):
-        pass
-    return datetime.date.today().isoformat()
-
-
-def run_report(project_dir: Path | str, derived_dir: Path | str, codebook_path: Path | str, registry_path: Path | str,
-               languages: tuple[str, ...] = ("fr", "en"), prefer_quarto: bool = True,
-               settings_path: Path | str | None = None) -> list[str]:
-    """The report stage: render the Quarto project once per language profile (HTML and PDF).
-
-    The code cells find the derived tables and the codebook through RLP_DERIVED and
-    RLP_CODEBOOK, the report's settings (authors, licence: config/report.yaml, by default beside
-    the registry) through RLP_SETTINGS, and the renderer and code version for the provenance record
-    through RLP_RENDERER and RLP_GIT_COMMIT. Real Quarto is used when installed, else the
-    fallback; both render the languages at once (render.CONCURRENT_PROFILES). Each language's
-    results workbook (reporting.workbook) is written beside its documents.
-    """
-    project_dir = Path(project_dir)
-    renderer = renderer_description(prefer_quarto)
-    log.info("Rendering the report (%s) with %s", ", ".join(languages), renderer)
-    os.environ.update({
-        "RLP_DERIVED": str(Path(derived_dir).resolve()),
-        "RLP_CODEBOOK": str(Path(codebook_path).resolve()),
-        "RLP_REGISTRY": str(Path(registry_path).resolve()),
-        "RLP_SETTINGS": str(Path(settings_path or Path(registry_path).parent / "report.yaml").resolve()),
-        "RLP_REPORT_DIR": str(project_dir.resolve()),
-        "RLP_RENDERER": renderer,
-        "RLP_GIT_COMMIT": git_commit(project_dir),
-        "RLP_BUILD_DATE": commit_date(project_dir),
-    })
-    # The languages at once (render.CONCURRENT_PROFILES), and meanwhile each language's results
-    # workbook, from the same derived tables, in a staging folder. The documents (either
-    # renderer's) are moved into place only when every language has succeeded
-    # (render.publish_renders); the workbooks then go beside them.
-    date = os.environ["RLP_BUILD_DATE"]
-    with tempfile.TemporaryDirectory(prefix="rlp-workbooks-") as staging, \
-            ThreadPoolExecutor(max_workers=CONCURRENT_PROFILES) as pool, \
-            ThreadPoolExecutor(max_workers=1) as books_pool:
-        renders = [pool.submit(render_project, project_dir, language, prefer_quarto, False) for language in languages]
-        books = [books_pool.submit(write_workbook, derived_dir, Path(staging) / language, language, date)
-                 for language in languages]
-        files = []
-        for result, book in zip(publish_renders(renders, books), books):
-            folder = Path(next(f for f in result["files"] if f.endswith(".html"))).parent
-            files += result["files"] + [str(shutil.move(book.result(), folder / book.result().name))]
-    log.info("Wrote %s", ", ".join(files))
-    return files
