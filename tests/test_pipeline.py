@@ -336,6 +336,7 @@ REBUILD_SCOPE = {
     "stats/jonckheere.py": {"compile"} | AFTER_THE_TESTS | AGREEMENT | CALIBRATION,
     "stages/figures.py": {"sample_figures", "figures", "report", "all"},
     "reporting/render.py": {"report", "all"},
+    "stages/report.py": {"report", "all"},
     "stages/audit.py": {"audit", "all"},
     "stats/agreement.py": AGREEMENT | {"figures", "report", "all"} | CALIBRATION,
     "reporting/claims.py": {"report", "all"},
