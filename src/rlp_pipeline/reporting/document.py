@@ -29,7 +29,7 @@ from .render import escape_markdown
 from ..safety.text import breakable_markdown
 from . import claims
 from .front_matter import FrontMatter, availability, load_front_matter, title_page
-from .sources import check_source, file_link
+from .sources import DERIVED_TITLES_FR, check_source, file_link
 from .workbook import WORKBOOK_NAMES
 
 log = logging.getLogger("rlp_pipeline.reporting.document")
@@ -343,43 +343,6 @@ TEXT = {
             "licences": "Code, data and report are under the {license} licence (file `LICENSE`).",
         },
     },
-}
-
-
-# The derived tables' titles in French, for the dictionary of the French report (their data
-# packages, written by the stages, carry the English titles the English report shows).
-DERIVED_TITLES_FR = {
-    "diversity/per_plan.csv": "Nombre, diversité et complexité des stratégies de chaque plan analysé",
-    "diversity/summary.csv": "Distribution de chaque mesure par plan, en tout et par niveau et groupe de mobilisation",
-    "findings/findings.csv": "Constats du document source et leurs verdicts",
-    "frequencies/objects.csv": "Objets de pérennité : plans qui nomment chaque objet",
-    "frequencies/strategies.csv": "Stratégies de pérennisation : plans qui utilisent chaque stratégie",
-    "frequencies/substrategies.csv": "Sous-stratégies : utilisation au sein de leur stratégie",
-    "frequencies/statuses.csv": "Statuts : plans dont des stratégies sont déjà appliquées ou seulement prévues",
-    "frequencies/strategy_status.csv": "Stratégies selon le statut : plans qui appliquent ou prévoient chaque stratégie",
-    "frequencies/object_strategy.csv": "Stratégies utilisées pour chaque objet",
-    "frequencies/by_level.csv": "Utilisation des objets, stratégies et sous-stratégies selon le niveau et le groupe de mobilisation",
-    "frequencies/analysed_plans.csv": "Les plans analysés",
-    "sample/sampled_plans.csv": "Les plans tirés",
-    "sample/codings.csv": "Passages codés des plans tirés",
-    "sample/sampled_without_codings.csv": "Plans tirés sans aucun passage codé",
-    "sample/balance.csv": "Échantillon et population selon le niveau de mobilisation et la région",
-    "sample/balance_tests.csv": "L'échantillon ressemble-t-il à un tirage au hasard dans le cadre ?",
-    "stability/stability.csv": "Stabilité de chaque constat sur les échantillons aléatoires alternatifs",
-    "stability/redraws.csv": "Verdict de chaque constat sur chaque échantillon alternatif",
-    "tests/battery.csv": "Mobilisation et utilisation de chaque objet, stratégie et sous-stratégie",
-    "tests/distributions.csv": "Nombres et diversité par plan selon le niveau et le groupe de mobilisation",
-    "tests/objects_within_plans.csv": "Objets nommés par les mêmes plans : Q de Cochran et comparaisons appariées",
-    "tests/components.csv": "Composantes de chaque constat : les tests qui décident des verdicts",
-    "validated/plans.csv": "Cadre d'échantillonnage, validé",
-    "validated/codings.csv": "Passages codés, validés",
-    "validated/double_coding.csv": "Codages indépendants des plans codés deux fois",
-    "agreement/dimensions.csv": "Accord entre codeurs par dimension du codage",
-    "agreement/codes.csv": "Accord entre codeurs par code",
-    "agreement/disagreements.csv": "Désaccords entre codeurs, à concilier",
-    "calibration/calibration.csv": "Calibration des verdicts sur des populations simulées : taux de faux « reproduit » et puissance",
-    "findings/robustness.csv": "Verdict de chaque constat sous chaque spécification déclarée dans le registre (robustesse)",
-    "tests/alternatives.csv": "Composantes des spécifications alternatives des constats (robustesse)",
 }
 
 

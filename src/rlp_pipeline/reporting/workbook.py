@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 from ..fmt import typeset
 from .column_labels import column_label
-from .sources import REPORT_TABLES
+from .sources import DERIVED_TITLES_FR, REPORT_TABLES
 
 # The workbook's file name beside each language's documents (report/_output/<language>/).
 WORKBOOK_NAMES = {"fr": "resultats.xlsx", "en": "results.xlsx"}
@@ -102,9 +102,7 @@ def read_csv(path: Path) -> tuple[list[str], list[list[str]]]:
 
 def table_title(derived: Path, key: str, language: str) -> str:
     """What a derived table holds, in the language: its data package's title (English), or the
-    report's French title (report.DERIVED_TITLES_FR)."""
-    from .document import DERIVED_TITLES_FR  # the report's words, one place
-
+    report's French title (sources.DERIVED_TITLES_FR)."""
     if language == "fr" and key in DERIVED_TITLES_FR:
         return DERIVED_TITLES_FR[key]
     folder, name = key.split("/", 1)
