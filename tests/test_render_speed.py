@@ -168,3 +168,31 @@ def test_both_languages_written_together_with_their_workbooks(tools, tmp_path, m
     assert sorted(outputs(root)) == sorted(str(Path(f).relative_to(root)) for f in files)
     assert outputs(root)["_output/fr/book-fr.xlsx"] == "fr"
     assert "Rapport minimal" in (root / "_output" / "fr" / "index.html").read_text(encoding="utf-8")
+
+
+def test_the_report_stage_imports_neither_pandas_nor_the_cells_helpers():
+    # The report stage's own process only starts the kernels, runs the renderers and writes the
+    # workbooks: importing pandas or reporting.document (the cells' helpers, which the kernels
+    # import) first delayed both kernels by 0.2 s.
+    import sys
+
+    probe = ("import sys, rlp_pipeline.stages.report, rlp_pipeline.reporting.workbook as w; "
+             "w.table_title(None, 'findings/findings.csv', 'fr'); "
+             "print([m for m in ('pandas', 'rlp_pipeline.reporting.document') if m in sys.modules])")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
+
+
+def test_a_render_kills_its_kernel_once_the_outputs_are_in(tools, tmp_path):
+    # render._stop_kernel kills the kernel and waits for it instead of nbclient's polling: the
+    # cells' outputs must all be there, and no kernel process left behind.
+    import os
+
+    qmd = tmp_path / "index.qmd"
+    qmd.write_text("", encoding="utf-8")
+    cells = [(3, {}, "", "import os\nprint(os.getpid())"), (7, {}, "", "print('last')")]
+    outputs = rd._execute(cells, qmd, "en", "x = 1")
+    pid = int(outputs[0][0]["text"])
+    assert [output["text"] for cell in outputs for output in cell] == [f"{pid}\n", "last\n"]
+    with pytest.raises(ProcessLookupError):  # ended and reaped, not a zombie
+        os.kill(pid, 0)

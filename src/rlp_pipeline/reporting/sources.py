@@ -67,7 +67,6 @@ DERIVED_TITLES_FR = {
 }
 
 
-
 def check_source(key: str) -> str:
     """A derived file a caption names, checked: one of REPORT_TABLES or a stage's JSON record.
     A table the report shows from a CSV missing from REPORT_TABLES would be missing from the
