@@ -719,7 +719,7 @@ def stability_part(arguments: argparse.Namespace, work: Path) -> None:
     record = json.loads((folder / "data" / "derived" / "stability" / "stability_record.json").read_text(encoding="utf-8"))
     redraws, chunks = record["redraws"], record["chunks"]
     print(f"  {redraws} alternative samples ({record['method']}; n = {record['sample_size']} of N = "
-          f"{record['population_size']}), every finding's components and verdict on each, in {chunks} chunk jobs "
+          f"{record['population_size']}), every finding's components and verdict on each, in {chunks} chunk job{'s' if chunks != 1 else ''} "
           f"on {arguments.cores} cores")
     print(f"  `snakemake --cores {arguments.cores} stability` (chunks and merge, Snakemake's start-up included): "
           f"{elapsed:.1f} s wall, {cpu:.1f} s CPU = {redraws / elapsed:.1f} redraws per second; goal: 1,000 in "
