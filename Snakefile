@@ -58,15 +58,15 @@ envvars:
 # and the time measured on the shipped data. Larger data may need more:
 # `--set-resources tests:mem_mb=4000`.
 #
-# Each rule's `priority:` orders the jobs that are ready at the same time, so that the longest
-# chain to the documents never waits behind a job off it: diversity -> tests -> findings and the
-# stability chunks -> merge -> figures -> report first; the frequencies (a few tenths of a second)
-# before them, as the sample's figures, the other way to the report's figures, wait for them; the
-# calibration (the longest job, needed by the report; after its one-line input record) as soon as
-# validation passed; the audit notebook, which no document waits for, fills the cores left over.
-# Measured by benchmarks/speed.py (the edit of one coding): without them the audit ran before the
-# figures, 1.8 s of the chain; with the frequencies after the chunks, the sample's figures ended
-# half a second after the merge and the report waited for them.
+# Each rule's `priority:` orders the jobs that are ready at the same time, so that the two chains
+# to the documents share the two cores evenly and never wait behind a job off them: the stability
+# chunk as soon as the sample is drawn (the longest job of an edit; the calibration, longer, after
+# validation in a cold build) -> merge -> stability figure; the frequencies -> diversity -> tests
+# -> findings -> the sample's figures on the other core; then figures.json and the report. The
+# audit notebooks, which no document waits for, run at the lowest CPU priority beside them
+# (rules/audit.smk). Measured by benchmarks/speed.py (the edit of one coding): with the
+# frequencies before the chunk, the chunk's chain ended half a second after the other and the
+# report waited for it.
 #
 # Short rules (a few seconds, little memory) run on the machine that runs Snakemake even when
 # the others go to a cluster (profiles/slurm): a cluster job waits for its turn and for a status

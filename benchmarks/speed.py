@@ -77,7 +77,7 @@ STAGES = ["validate", "sample", "frequencies", "diversity", "tests", "findings",
           "audit"]
 # Rules of the single build's log, in pipeline order (a stage may have several rules or jobs).
 LOGGED_RULES = ["compile", "validate", "sample", "frequencies", "diversity", "tests", "findings", "stability_chunk", "stability",
-                "figures", "report", "audit"]
+                "sample_figures", "stability_figures", "figures", "report", "audit"]
 # The stage functions run_analysis calls, in its order.
 ANALYSIS_STAGES = ["run_validation", "run_sampling", "run_frequencies", "run_diversity", "run_tests", "run_findings"]
 SAMPLING = {"fraction": 0.4, "seed": 20180517, "stratify_by": None, "balance_resamples": 10000}

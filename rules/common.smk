@@ -29,7 +29,8 @@ else:
 # The report's languages (one Quarto profile each) and the figures drawn for it.
 LANGUAGES = ["fr", "en"]
 # The figures drawn from the sample's tables (rule sample_figures, while the stability redraws
-# run), then those drawn from the stability stage's (rule figures): rlp_pipeline.stages.figures.PARTS.
+# run), then those drawn from the stability stage's (rule stability_figures):
+# rlp_pipeline.stages.figures.PARTS.
 SAMPLE_FIGURES = [
     "objects",
     "strategies",

@@ -1,8 +1,10 @@
 from rlp_pipeline.reporting.workbook import WORKBOOK_NAMES
 
-# The figures come in two jobs (rlp_pipeline.stages.figures.PARTS): those drawn from the
-# sample's tables while the stability redraws run, then the stability figure, which completes
-# figures.json; only the second lies between the redraws and the report.
+# The figures come in two jobs (rlp_pipeline.stages.figures.PARTS), each writing the index of its
+# own figures: those drawn from the sample's tables while the stability redraws run, and the
+# stability figure after them; `figures` then joins the two indexes into figures.json
+# (rlp_pipeline.stages.figures_index), so that the stability figure, on the way from the redraws
+# to the report, does not wait for the sample's figures.
 rule sample_figures:
     input:
         code=stage_code("figures"),
@@ -41,7 +43,7 @@ rule sample_figures:
         " --out data/derived/figures"
 
 
-rule figures:
+rule stability_figures:
     input:
         code=stage_code("figures"),
         codebook=config["codebook"],
@@ -49,18 +51,17 @@ rule figures:
         findings="data/derived/findings/findings.csv",
         stability="data/derived/stability/stability.csv",
         stability_record="data/derived/stability/stability_record.json",
-        sample_figures="data/derived/figures/parts/sample.json",
     output:
         figures=expand(
             "data/derived/figures/{language}/{figure}.png",
             language=LANGUAGES,
             figure=STABILITY_FIGURES,
         ),
-        index="data/derived/figures/figures.json",
+        index="data/derived/figures/parts/stability.json",
     log:
-        "logs/figures.log",
+        "logs/stability_figures.log",
     benchmark:
-        "logs/benchmarks/figures.tsv",
+        "logs/benchmarks/stability_figures.tsv",
     priority: 40
     threads: 1
     resources:
@@ -69,11 +70,34 @@ rule figures:
     conda:
         "../environment.yml"
     message:
-        "Drawing the stability figure in French and English; figures.json for all figures"
+        "Drawing the stability figure in French and English"
     shell:
         "python -m rlp_pipeline --log {log} figures --part stability"
         " --derived data/derived --codebook {input.codebook}"
         " --out data/derived/figures"
+
+
+rule figures:
+    input:
+        code=stage_code("figures-index"),
+        parts=[rules.sample_figures.output.index, rules.stability_figures.output.index],
+    output:
+        "data/derived/figures/figures.json",
+    log:
+        "logs/figures.log",
+    benchmark:
+        "logs/benchmarks/figures.tsv",
+    priority: 40
+    threads: 1
+    resources:
+        mem_mb=200,
+        runtime=1,
+    conda:
+        "../environment.yml"
+    message:
+        "Writing figures.json, the index of every figure, from the two parts' indexes"
+    shell:
+        "python -m rlp_pipeline --log {log} figures-index --figures data/derived/figures"
 
 
 rule report:
@@ -86,7 +110,8 @@ rule report:
         settings="config/report.yaml",
         derived=REPORT_INPUTS,
         figures=rules.figures.output,
-        sample_figures=rules.sample_figures.output,
+        sample_figures=rules.sample_figures.output.figures,
+        stability_figures=rules.stability_figures.output.figures,
     output:
         documents=expand(
             "report/_output/{language}/index.{extension}",

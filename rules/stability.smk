@@ -22,7 +22,7 @@ rule stability_chunk:
         "logs/stability/chunk-{chunk}.log",
     benchmark:
         "logs/benchmarks/stability_chunk-{chunk}.tsv",
-    priority: 65
+    priority: 87
     threads: 1
     resources:
         mem_mb=1000,

@@ -25,9 +25,10 @@ from PIL import Image
 from rlp_pipeline.analysis import run_analysis
 from rlp_pipeline.codebook import load_codebook
 from rlp_pipeline.problems import InputError
-from rlp_pipeline.stages.figures import (FIGURES, LANGUAGES, PARTS, SAMPLE_INDEX, STABILITY_RECORD, TABLE_FILES, WORDS, build_figure,
+from rlp_pipeline.stages.figures import (FIGURES, LANGUAGES, PARTS, STABILITY_RECORD, TABLE_FILES, WORDS, build_figure,
                                          figure_part, format_number, format_percent, part_figures, png_bytes, read_tables,
                                          run_figures)
+from rlp_pipeline.stages.figures_index import PART_INDEXES, run_figures_index
 from test_agreement_stage import write_agreement
 from test_stability_report import write_stability
 
@@ -259,19 +260,23 @@ def test_simulated_note_follows_the_sampling_record(derived: Path, figures_dir: 
 
 
 def test_the_two_parts_draw_the_same_files_as_one_run(derived: Path, figures_dir: Path, tmp_path: Path):
-    """The workflow draws the sample's figures while the redraws run, then the stability figure
-    (rules/report.smk): together the same PNGs and the same figures.json, byte for byte, as one
-    run; the sample's part reads no table of the stability stage."""
+    """The workflow draws the sample's figures while the redraws run and the stability figure
+    after them, each part with its own index, then joins the indexes (rules/report.smk): together
+    the same PNGs and the same figures.json, byte for byte, as one run; the sample's part reads no
+    table of the stability stage, and neither part needs the other."""
     sample_only = tmp_path / "derived"
     for name in {source for spec in part_figures("sample") for source in spec.sources} | {"sample/sampling_record.json"}:
         (sample_only / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(derived / name, sample_only / name)
     out = tmp_path / "figures"
+    run_figures(derived, CODEBOOK, out, part="stability")  # first: it does not wait for the other part
     run_figures(sample_only, CODEBOOK, out, part="sample")
     assert not (out / "figures.json").exists()
-    assert [entry["id"] for entry in json.loads((out / SAMPLE_INDEX).read_text(encoding="utf-8"))] == [
-        spec.id for spec in part_figures("sample")]
-    run_figures(derived, CODEBOOK, out, part="stability")
+    for part in PARTS:
+        index = json.loads((out / PART_INDEXES[part]).read_text(encoding="utf-8"))
+        assert [entry["id"] for entry in index["entries"]] == [spec.id for spec in part_figures(part)]
+        assert index["figures"] == [spec.id for spec in FIGURES]
+    run_figures_index(out)
     assert (out / "figures.json").read_bytes() == (figures_dir / "figures.json").read_bytes()
     for spec in FIGURES:
         for language in LANGUAGES:
@@ -279,9 +284,51 @@ def test_the_two_parts_draw_the_same_files_as_one_run(derived: Path, figures_dir
     assert {figure_part(spec) for spec in FIGURES} == set(PARTS)
 
 
-def test_the_stability_part_without_the_sample_part_says_what_to_run_first(derived: Path, tmp_path: Path):
+@pytest.fixture()
+def parts(derived: Path, tmp_path: Path) -> Path:
+    """A figures folder holding the two parts' indexes (and their figures)."""
+    out = tmp_path / "figures"
+    for part in PARTS:
+        run_figures(derived, CODEBOOK, out, part=part)
+    return out
+
+
+def test_the_index_without_a_part_says_which_command_writes_it(parts: Path):
+    (parts / PART_INDEXES["sample"]).unlink()
     with pytest.raises(InputError) as caught:
-        run_figures(derived, CODEBOOK, tmp_path / "figures", part="stability")
+        run_figures_index(parts)
     message = str(caught.value)
-    assert "parts/sample.json" in message and "figures --part sample" in message
-    assert not (tmp_path / "figures").exists()
+    assert "parts/sample.json" in message and "does not exist" in message and "figures --part sample" in message
+    assert not (parts / "figures.json").exists()
+
+
+@pytest.mark.parametrize("damage", ["not json", "a list", "an unknown id", "a figure twice", "a figure missing",
+                                    "other figures"])
+def test_a_damaged_part_index_stops_the_index_with_a_message_naming_it(parts: Path, damage: str):
+    path = parts / PART_INDEXES["stability"]
+    index = json.loads(path.read_text(encoding="utf-8"))
+    sample = json.loads((parts / PART_INDEXES["sample"]).read_text(encoding="utf-8"))
+    if damage == "not json":
+        path.write_text("{ half a file", encoding="utf-8")
+    elif damage == "a list":
+        path.write_text(json.dumps(index["entries"]), encoding="utf-8")
+    elif damage == "an unknown id":
+        index["entries"][0]["id"] = "no_such_figure"
+        path.write_text(json.dumps(index), encoding="utf-8")
+    elif damage == "a figure twice":
+        index["entries"].append(sample["entries"][0])
+        path.write_text(json.dumps(index), encoding="utf-8")
+    elif damage == "a figure missing":
+        index["entries"] = []
+        path.write_text(json.dumps(index), encoding="utf-8")
+    else:
+        index["figures"] = index["figures"][::-1]
+        path.write_text(json.dumps(index), encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        run_figures_index(parts)
+    message = str(caught.value)
+    assert "parts/stability.json" in message and "Nothing was written" in message, message
+    expected = {"a figure twice": "listed twice: objects", "a figure missing": "missing: stability",
+                "other figures": "the same list of figures"}
+    assert expected.get(damage, "figures --part stability") in message, message
+    assert not (parts / "figures.json").exists()

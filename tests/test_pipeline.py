@@ -105,8 +105,8 @@ def test_second_run_does_nothing_and_changing_codings_reruns_its_dependants(buil
     try:
         # Not the calibration: it runs after validation but never reads the codings (rules/calibration.smk).
         assert jobs_planned(built_project) == {"validate", "sample", "frequencies", "diversity", "tests", "findings",
-                                               "stability_chunk", "stability", "agreement", "sample_figures", "figures",
-                                               "report", "audit", "all"}
+                                               "stability_chunk", "stability", "agreement", "sample_figures",
+                                               "stability_figures", "figures", "report", "audit", "all"}
     finally:
         codings.write_text(original, encoding="utf-8")
     assert jobs_planned(built_project) == set()
@@ -120,8 +120,8 @@ def test_changing_the_seed_reruns_the_sample_and_what_follows_it_only(tmp_path):
     config.write_text(config.read_text().replace("seed: 20180517", "seed: 7").replace("redraws: 1000", "redraws: 40"))
     # The calibration uses the statistics seed (also replaced), not the sample.
     assert jobs_planned(project) == {"sample", "frequencies", "diversity", "tests", "findings", "stability_chunk", "stability",
-                                     "agreement", "calibration_inputs", "calibration", "sample_figures", "figures", "report",
-                                     "audit", "all"}
+                                     "agreement", "calibration_inputs", "calibration", "sample_figures", "stability_figures",
+                                     "figures", "report", "audit", "all"}
     assert snakemake(project).returncode == 0
     assert (project / "data/derived/sample/sampled_plans.csv").read_bytes() != first
 
@@ -309,13 +309,14 @@ def test_html_opens_offline_in_headless_chromium_without_console_errors(built_pr
 # and the rules downstream of those, nothing else. Written from the stages' data flow and the
 # modules' roles, not from the import graph the workflow computes (rlp_pipeline.workflow.code_deps).
 EVERYTHING = {"validate", "template", "sample", "frequencies", "diversity", "tests", "findings", "stability_chunk",
-              "stability", "agreement", "calibration_inputs", "calibration", "sample_figures", "figures", "report", "audit",
-              "all"}
+              "stability", "agreement", "calibration_inputs", "calibration", "sample_figures", "stability_figures", "figures",
+              "report", "audit", "all"}
 AFTER_THE_SAMPLE = EVERYTHING - {"validate", "template", "agreement"}
 # The stability stage recomputes every finding on each alternative sample: it runs the sample's,
 # the diversity's, the tests' and the findings' code itself.
 # The figures of the sample's tables (sample_figures) do not wait for the tests; the stability figure does.
-AFTER_THE_TESTS = {"tests", "findings", "stability_chunk", "stability", "figures", "report", "audit", "all"}
+AFTER_THE_TESTS = {"tests", "findings", "stability_chunk", "stability", "stability_figures", "figures", "report", "audit",
+                   "all"}
 # The calibration stage simulates populations and analyses each one completely (validation,
 # sample, frequencies, diversity, tests, findings), and its code re-runs the record of what it is
 # computed from (calibration_inputs) first; the agreement stage derives its seeds as the tests do
@@ -330,11 +331,13 @@ REBUILD_SCOPE = {
     "stages/diversity.py": {"diversity", "sample_figures"} | CALIBRATION | AFTER_THE_TESTS,
     "stages/tests.py": AFTER_THE_TESTS | AGREEMENT | CALIBRATION,
     "stages/findings.py": AFTER_THE_TESTS | AGREEMENT | CALIBRATION,
-    "stages/stability.py": {"stability_chunk", "stability", "figures", "report", "all"},
+    "stages/stability.py": {"stability_chunk", "stability", "stability_figures", "figures", "report", "all"},
     # The compiled Jonckheere-Terpstra loop: compiled again by its own rule, and run by the tests
     # (so by the agreement stage, which imports them), the stability chunks and the calibration.
     "stats/jonckheere.py": {"compile"} | AFTER_THE_TESTS | AGREEMENT | CALIBRATION,
-    "stages/figures.py": {"sample_figures", "figures", "report", "all"},
+    "stages/figures.py": {"sample_figures", "stability_figures", "figures", "report", "all"},
+    # The two parts write their indexes with it, and the rule `figures` joins them.
+    "stages/figures_index.py": {"sample_figures", "stability_figures", "figures", "report", "all"},
     "reporting/render.py": {"report", "all"},
     "stages/report.py": {"report", "all"},
     "stages/audit.py": {"audit", "all"},

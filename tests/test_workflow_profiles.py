@@ -16,8 +16,8 @@ from rlp_pipeline.workflow.resources import declared_resources
 from test_pipeline import copy_project
 
 RULES = {"validate", "template", "import", "sample", "frequencies", "diversity", "tests", "findings",
-         "stability_chunk", "stability", "agreement", "calibration_inputs", "calibration", "sample_figures", "figures", "report", "audit",
-         "compile"}
+         "stability_chunk", "stability", "agreement", "calibration_inputs", "calibration", "sample_figures", "stability_figures",
+         "figures", "report", "audit", "compile"}
 
 
 def bare_snakemake(project, *arguments, env=None):

@@ -157,8 +157,16 @@ def build_parser() -> argparse.ArgumentParser:
     figures.add_argument("--codebook", type=Path, default=Path("data/raw/codebook.yaml"), help="codebook YAML (default: %(default)s)")
     figures.add_argument("--out", type=Path, default=Path("data/derived/figures"), help="output folder (default: %(default)s)")
     figures.add_argument("--part", choices=("sample", "stability"), default=None,
-                         help="only the figures drawn from the sample's tables (their index in parts/sample.json), or "
-                              "then the stability figure, completing figures.json (default: all at once)")
+                         help="only the figures drawn from the sample's tables, or only the stability figure, each "
+                              "with its index in parts/<part>.json instead of figures.json, which figures-index "
+                              "then writes (default: all at once)")
+
+    figures_index = commands.add_parser(
+        "figures-index", help="write figures.json from the indexes of the two parts of the figures",
+        description="Join parts/sample.json and parts/stability.json (written by `figures --part sample` and "
+        "`figures --part stability`) into figures.json, the same file as one `figures` run drawing every figure.")
+    figures_index.add_argument("--figures", type=Path, default=Path("data/derived/figures"),
+                               help="the figures' folder (default: %(default)s)")
 
     report = commands.add_parser("report", help="render the bilingual report (HTML and PDF, French and English)",
                                  description="Render report/ once per language with Quarto, or with the Pandoc + "
@@ -315,6 +323,10 @@ def run(arguments: argparse.Namespace) -> None:
         from .stages.figures import run_figures
 
         run_figures(arguments.derived, arguments.codebook, arguments.out, arguments.part)
+    elif arguments.command == "figures-index":
+        from .stages.figures_index import run_figures_index
+
+        run_figures_index(arguments.figures)
     elif arguments.command == "report":
         from .stages.report import run_report
 

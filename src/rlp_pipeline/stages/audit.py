@@ -27,7 +27,10 @@ def execute_notebook(path: Path, derived_dir: Path, timeout: int = 600) -> nbfor
     os.environ["RLP_DERIVED"] = str(Path(derived_dir).resolve())
     # The kernel is stopped at once when the cells have run, as the report's renderer stops its own:
     # a graceful stop waited up to half a second for nothing.
-    NotebookClient(notebook, kernel_name="python3", timeout=timeout, record_timing=False,
+    # startup_timeout: the workflow runs this stage at the lowest CPU priority (rules/audit.smk),
+    # so on a machine kept busy by other jobs its kernel may take far longer than nbclient's 60 s
+    # to start; it is given as long as a cell.
+    NotebookClient(notebook, kernel_name="python3", timeout=timeout, startup_timeout=timeout, record_timing=False,
                    shutdown_kernel="immediate", resources={"metadata": {"path": str(path.parent)}}).execute()
     return notebook
 

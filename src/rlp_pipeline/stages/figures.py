@@ -53,6 +53,7 @@ from ..codebook import Codebook, load_codebook  # noqa: E402
 from ..io.outputs import json_bytes, write_outputs  # noqa: E402
 from ..problems import InputError, Problem, display_path  # noqa: E402
 from ..reporting import reliability_figure  # noqa: E402
+from .figures_index import INDEX, PART_INDEXES, part_index  # noqa: E402
 
 LOGGER = logging.getLogger("rlp_pipeline.stages.figures")
 
@@ -933,11 +934,9 @@ def read_stability_record(derived_dir: Path | str) -> dict[str, Any]:
 # The figures drawn from the stability stage's tables wait for its redraws; the others only need
 # the sample's tables, so the workflow draws them in a job of their own while the redraws run
 # (rules/report.smk): the part drawn after the redraws, on the way to the report, is then one
-# figure instead of nine.
-PARTS = ("sample", "stability")
-# The index of the sample's figures (relative to the output folder), which the stability part
-# completes into figures.json.
-SAMPLE_INDEX = "parts/sample.json"
+# figure instead of nine. Each part writes the index of its own figures, which the rule `figures`
+# joins into figures.json (rlp_pipeline.stages.figures_index).
+PARTS = tuple(PART_INDEXES)
 
 
 def figure_part(spec: FigureSpec) -> str:
@@ -985,22 +984,6 @@ def draw_figures(specs: Sequence[FigureSpec], tables: Tables, record: Mapping[st
     return files, entries
 
 
-def read_sample_index(out_dir: Path) -> list[dict[str, Any]]:
-    """The entries the sample part wrote (:data:`SAMPLE_INDEX`), checked to be exactly its figures."""
-    path = out_dir / SAMPLE_INDEX
-    expected = [spec.id for spec in part_figures("sample")]
-    try:
-        entries = json.loads(path.read_text(encoding="utf-8"))
-        found = [entry["id"] for entry in entries]
-    except (OSError, ValueError, TypeError, KeyError):
-        found = None
-    if found != expected:
-        raise InputError([Problem(display_path(path), None, None, None,
-                                  f"the index of the figures {', '.join(expected)}, written by `figures --part "
-                                  "sample` (run it first)")], stage="figures stage")
-    return entries
-
-
 def run_figures(derived_dir: Path | str, codebook_path: Path | str, out_dir: Path | str,
                 part: str | None = None) -> None:
     """Draw the figures of :data:`FIGURES` in French and English from the derived tables.
@@ -1010,9 +993,11 @@ def run_figures(derived_dir: Path | str, codebook_path: Path | str, out_dir: Pat
     at once: ``fr/<id>.png``, ``en/<id>.png`` and ``figures.json`` (id, files, captions, alt texts,
     source tables and drawing function of every figure).
 
-    ``part="sample"`` draws only the figures that do not need the stability stage and writes
-    their index to :data:`SAMPLE_INDEX`; ``part="stability"`` then draws the others and writes
-    ``figures.json`` for all of them, the same file as one run with ``part=None``.
+    ``part="sample"`` draws only the figures that do not need the stability stage,
+    ``part="stability"`` the others; each writes the index of its own figures
+    (:data:`figures_index.PART_INDEXES`) instead of ``figures.json``, which
+    :func:`figures_index.run_figures_index` then joins from the two, the same file as one run
+    with ``part=None``.
     """
     out_dir = Path(out_dir)
     specs = part_figures(part)
@@ -1020,14 +1005,14 @@ def run_figures(derived_dir: Path | str, codebook_path: Path | str, out_dir: Pat
     names = tuple(dict.fromkeys(source for spec in specs for source in spec.sources))
     redraws = any(figure_part(spec) == "stability" for spec in specs)
     tables, record = read_tables(derived_dir, names, (RECORD, STABILITY_RECORD) if redraws else (RECORD,))
-    earlier = read_sample_index(out_dir) if part == "stability" else []
     stability = read_stability_record(derived_dir) if redraws else None
     files, entries = draw_figures(specs, tables, record, stability, codebook, out_dir)
-    order = [spec.id for spec in FIGURES]
-    entries = sorted(earlier + entries, key=lambda entry: order.index(entry["id"]))
-    files[out_dir / (SAMPLE_INDEX if part == "sample" else "figures.json")] = json_bytes(entries)
+    if part is None:
+        index, content = INDEX, entries
+    else:
+        index, content = PART_INDEXES[part], part_index((spec.id for spec in FIGURES), entries)
+    files[out_dir / index] = json_bytes(content)
     write_outputs(files)
     simulated = any(entry["simulated"] for entry in entries)
-    LOGGER.info("Wrote %d figures in %d languages and %s to %s%s.", len(specs), len(LANGUAGES),
-                SAMPLE_INDEX if part == "sample" else "figures.json", display_path(out_dir),
-                " (simulated data)" if simulated else "")
+    LOGGER.info("Wrote %d figures in %d languages and %s to %s%s.", len(specs), len(LANGUAGES), index,
+                display_path(out_dir), " (simulated data)" if simulated else "")
