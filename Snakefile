@@ -19,18 +19,34 @@ min_version("9.0")
 # Read the settings with the project's safe YAML reader and check them against their schema
 # before Snakemake loads them: a broken or hostile config.yaml then stops the run with one
 # message naming the line; a lock left by a killed run gets one line saying what to run
-# (rlp_pipeline.safety.workflow).
+# (rlp_pipeline.safety.workflow). Both checks of the settings (this one, and Snakemake's
+# validate below, which also checks --config and fills in the defaults) are skipped when the
+# last successful run checked the same files, overrides and code (rlp_pipeline.workflow.settings_cache).
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
-from rlp_pipeline.safety.workflow import check_interrupted_run, check_settings
+from importlib.metadata import version as _version
 
-check_settings("config/config.yaml", "config/config.schema.yaml", workflow.config_settings.configfiles)
+from rlp_pipeline.safety.workflow import check_interrupted_run, check_settings
+from rlp_pipeline.workflow import settings_cache
+
+SETTINGS_SCHEMA = "config/config.schema.yaml"
+_settings_files = ["config/config.yaml", *workflow.config_settings.configfiles]
+_settings_fingerprint = settings_cache.settings_fingerprint(_settings_files, SETTINGS_SCHEMA, _version("jsonschema"))
+_settings_record = settings_cache.read_cache()
+if not settings_cache.files_checked_before(_settings_record, _settings_fingerprint):
+    check_settings("config/config.yaml", SETTINGS_SCHEMA, workflow.config_settings.configfiles)
 check_interrupted_run()
 
 
 configfile: "config/config.yaml"
 
 
-validate(config, "config/config.schema.yaml")
+_validated = settings_cache.validated_before(_settings_record, _settings_fingerprint, config)
+if _validated is None:
+    _given = settings_cache.as_json(config)
+    validate(config, SETTINGS_SCHEMA)
+    settings_cache.remember(_settings_fingerprint, _given, config)
+else:
+    config.update(_validated)
 
 # Jobs run `python -m rlp_pipeline ...`. Put the interpreter running Snakemake first on PATH and
 # the package's source on PYTHONPATH, so that jobs use the same installed libraries and the same

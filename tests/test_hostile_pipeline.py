@@ -101,6 +101,16 @@ def test_broken_or_hostile_settings_are_named_with_their_line(project, change, e
     assert expected in printed and "config/config.yaml, line " in printed
 
 
+def test_checks_remembered_from_a_good_run_do_not_let_a_bad_override_through(project):
+    """The copy's earlier runs left their settings check in .snakemake (rlp_pipeline.workflow.
+    settings_cache); an override it did not check is validated again (the file edits above are
+    too: they change the fingerprint)."""
+    assert (project / ".snakemake" / "rlp-settings-check.json").is_file()
+    result = snakemake(project, "--config", "nonsense=1", "--dry-run", VALIDATED)
+    printed = result.stdout + result.stderr
+    assert result.returncode != 0 and "'nonsense' was unexpected" in printed, printed
+
+
 def test_a_lock_left_by_a_killed_run_gets_one_line_saying_what_to_run(project):
     locks = project / ".snakemake" / "locks"
     locks.mkdir(parents=True, exist_ok=True)
