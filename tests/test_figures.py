@@ -284,13 +284,19 @@ def test_the_two_parts_draw_the_same_files_as_one_run(derived: Path, figures_dir
     assert {figure_part(spec) for spec in FIGURES} == set(PARTS)
 
 
-@pytest.fixture()
-def parts(derived: Path, tmp_path: Path) -> Path:
-    """A figures folder holding the two parts' indexes (and their figures)."""
-    out = tmp_path / "figures"
+@pytest.fixture(scope="module")
+def drawn_parts(derived: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A figures folder holding the two parts' figures and indexes, drawn once."""
+    out = tmp_path_factory.mktemp("parts") / "figures"
     for part in PARTS:
         run_figures(derived, CODEBOOK, out, part=part)
     return out
+
+
+@pytest.fixture()
+def parts(drawn_parts: Path, tmp_path: Path) -> Path:
+    """A copy of the two parts' folder for one test to damage."""
+    return Path(shutil.copytree(drawn_parts, tmp_path / "figures"))
 
 
 def test_the_index_without_a_part_says_which_command_writes_it(parts: Path):
