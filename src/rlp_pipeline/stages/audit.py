@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
+from typing import Mapping
 
 import nbformat
 from nbclient import NotebookClient
@@ -20,11 +21,25 @@ from ..io.outputs import write_outputs
 log = logging.getLogger("rlp_pipeline.stages.audit")
 
 
+# The thread counts Snakemake gives numerical libraries (its job's `threads`, rules/audit.smk).
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "GOTO_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                    "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
+
+
+def one_thread_where_zero(environment: Mapping[str, str]) -> dict[str, str]:
+    """The thread-count variables of `environment` that are "0", set to "1". The workflow runs
+    this stage with `threads: 0` (beside the other jobs, at the lowest priority) and Snakemake
+    exports a job's threads to these variables, where 0 is not a valid count (OpenMP warns,
+    OpenBLAS then uses every core)."""
+    return {name: "1" for name in THREAD_VARIABLES if environment.get(name) == "0"}
+
+
 def execute_notebook(path: Path, derived_dir: Path, timeout: int = 600) -> nbformat.NotebookNode:
     """Run every cell of a notebook in a fresh python3 kernel, in the notebook's folder, with
     RLP_DERIVED pointing at the derived tables; return the executed notebook."""
     notebook = nbformat.read(path, as_version=4)
     os.environ["RLP_DERIVED"] = str(Path(derived_dir).resolve())
+    os.environ.update(one_thread_where_zero(os.environ))
     # The kernel is stopped at once when the cells have run, as the report's renderer stops its own:
     # a graceful stop waited up to half a second for nothing.
     # startup_timeout: the workflow runs this stage at the lowest CPU priority (rules/audit.smk),
