@@ -1,4 +1,4 @@
-from rlp_pipeline.reporting.workbook import WORKBOOK_NAMES
+from rlp_pipeline.reporting.sources import WORKBOOK_NAMES
 
 # The figures come in two jobs (rlp_pipeline.stages.figures.PARTS), each writing the index of its
 # own figures: those drawn from the sample's tables while the stability redraws run, and the

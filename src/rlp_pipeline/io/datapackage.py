@@ -10,12 +10,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..codebook import Codebook, load_codebook
 from ..problems import InputError, Problem, display_path
 from ..safety.paths import outside_path_reason
 from .yamlfile import LINE_KEY, load_yaml_with_lines, strip_lines
+
+if TYPE_CHECKING:  # the codebook module is imported where it is loaded: the Snakefile reads the
+    from ..codebook import Codebook  # data package at every start (rlp_pipeline.safety.workflow)
 
 # The tables the pipeline needs, by resource name.
 REQUIRED_RESOURCES = ("plans", "codings")
@@ -221,6 +223,8 @@ def load_codebook_and_package(codebook_path: Path | str, datapackage_path: Path 
                               ) -> tuple[Codebook | None, DataPackage | None, list[Problem]]:
     """Load the codebook and the data package descriptor, collecting the problems of both (so
     that a user sees every problem of every file at once); None for a file that failed."""
+    from ..codebook import load_codebook
+
     problems: list[Problem] = []
     codebook = package = None
     try:

@@ -12,6 +12,12 @@ import os
 from pathlib import Path
 from urllib.parse import quote
 
+# The results workbook's file name beside each language's documents (report/_output/<language>/),
+# one sheet per table of REPORT_TABLES (reporting.workbook). Here, not in the workbook's module, so
+# that the Snakefile, which names it among the report's outputs (rules/report.smk), imports
+# nothing more at every start.
+WORKBOOK_NAMES = {"fr": "resultats.xlsx", "en": "results.xlsx"}
+
 # Derived tables (paths under data/derived/) the report's tables show, in the report's order.
 REPORT_TABLES = (
     "findings/findings.csv",

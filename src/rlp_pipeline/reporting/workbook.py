@@ -24,19 +24,17 @@ import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-# openpyxl (and the numpy it imports) is imported where a workbook is built: the Snakefile reads
-# WORKBOOK_NAMES from this module at every start (rules/report.smk), and the report's kernels import
-# it through reporting.document; that import was a third of what a no-op run costs beyond
-# Snakemake's own start-up.
+# openpyxl (and the numpy it imports) is imported where a workbook is built: the report's kernels
+# import this module through reporting.document (and the Snakefile once did, for WORKBOOK_NAMES,
+# now in reporting.sources); that import was a third of what a no-op run cost beyond Snakemake's
+# own start-up.
 if TYPE_CHECKING:
     from openpyxl import Workbook
 
 from ..fmt import typeset
 from .column_labels import column_label
-from .sources import DERIVED_TITLES_FR, REPORT_TABLES
+from .sources import DERIVED_TITLES_FR, REPORT_TABLES, WORKBOOK_NAMES
 
-# The workbook's file name beside each language's documents (report/_output/<language>/).
-WORKBOOK_NAMES = {"fr": "resultats.xlsx", "en": "results.xlsx"}
 # The words of the workbook's first sheet, one place per language.
 WORDS = {
     "fr": {"contents": "Sommaire", "title": "Résultats du rapport : tables dérivées",
