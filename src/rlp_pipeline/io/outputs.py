@@ -19,10 +19,12 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
-import numpy as np
-
-if TYPE_CHECKING:  # pandas is imported where a table is written: the audit stage, which writes
-    import pandas as pd  # notebooks only, would otherwise pay its import (0.15 s) for nothing
+# numpy and pandas are imported where a table is written: the audit stage, which writes
+# notebooks only, would otherwise pay pandas' import (0.15 s) for nothing, and the workflow's own
+# records (rlp_pipeline.workflow), written inside the Snakemake process, numpy's.
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
 
 # Characters that make the csv module quote a cell (QUOTE_MINIMAL, comma delimiter, '\\n' line
 # terminator); a cell without any is written as it is.
@@ -67,6 +69,7 @@ def _csv_cells(table: pd.DataFrame) -> list[np.ndarray] | None:
 def _column_text(column: pd.Series) -> np.ndarray | None:
     """The strings pandas' ``to_csv`` gives the csv module for one column (missing values as
     empty cells), as an object array; None for a kind of column this does not cover."""
+    import numpy as np
     import pandas as pd
 
     kind = column.dtype.kind
@@ -94,6 +97,8 @@ def _quoted(text: np.ndarray) -> np.ndarray:
     """The cells that need quotes, quoted by the csv module itself (so they are exactly what it
     writes), the others as they are. Most columns (codes, numbers) need none, which one search
     of their joined text shows."""
+    import numpy as np
+
     joined = "\x00".join(text)
     if not any(character in joined for character in _QUOTED_IF):
         return text

@@ -19,9 +19,7 @@ from __future__ import annotations
 
 import ast
 import json
-import os
 import re
-import tempfile
 from functools import lru_cache
 from pathlib import Path
 
@@ -248,11 +246,9 @@ def cached_code_dependencies(package_dir: str | Path, command: str, documents: t
         stored.update(package=package, answers={})
     files = code_dependencies(package_dir, command, documents)
     stored["answers"][key] = {"documents": current, "files": files}
-    # Written to a temporary file then renamed: cluster jobs read the Snakefile (and this file)
-    # at the same time, and must never see half a file.
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=cache.parent, prefix=cache.name, suffix=".tmp")
-    with os.fdopen(handle, "w", encoding="utf-8") as stream:
-        json.dump(stored, stream, sort_keys=True)
-    os.replace(temporary, cache)
+    # Written atomically: cluster jobs read the Snakefile (and this file) at the same time, and
+    # must never see half a file. Imported here: a run whose answers are all cached writes nothing.
+    from ..io.outputs import json_bytes, write_outputs
+
+    write_outputs({cache: json_bytes(stored)})
     return files

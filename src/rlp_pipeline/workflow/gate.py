@@ -12,16 +12,17 @@ settings), so any of them changed re-runs the record, and the record re-runs the
 ordinary edge. The record holds each input's SHA-256 and the settings, so it reads as what the
 result was computed from.
 
-Standard library only: the rule runs inside the Snakemake process (no Python start-up).
+Standard library and the package's atomic writer only: the rule runs inside the Snakemake
+process (no Python start-up).
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
-import os
 from pathlib import Path
 from typing import Any, Iterable, Mapping
+
+from ..io.outputs import json_bytes, write_outputs
 
 
 def file_digest(path: str | Path) -> str:
@@ -41,10 +42,5 @@ def input_record(paths: Iterable[str | Path], settings: Mapping[str, Any]) -> di
 
 def write_input_record(paths: Iterable[str | Path], settings: Mapping[str, Any], out: str | Path) -> None:
     """Write :func:`input_record` as JSON to `out` (sorted keys, so equal content gives equal
-    bytes), through a temporary file renamed into place so that no half-written record is left."""
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(input_record(paths, settings), indent=2, sort_keys=True) + "\n"
-    temporary = out.with_name(f".{out.name}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, out)
+    bytes), atomically (:func:`rlp_pipeline.io.outputs.write_outputs`): no half-written record."""
+    write_outputs({Path(out): json_bytes(input_record(paths, settings))})

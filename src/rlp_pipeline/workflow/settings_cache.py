@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -79,19 +77,15 @@ def validated_before(record: dict[str, Any], fingerprint: str, config: dict) -> 
 
 
 def remember(fingerprint: str, given: Any, validated: dict, cache: Path = CACHE) -> None:
-    """Record a successful check (atomically: concurrent runs never read half a file); settings
-    JSON cannot hold, or a cache that cannot be written, are left unrecorded."""
+    """Record a successful check (atomically, :func:`rlp_pipeline.io.outputs.write_outputs`:
+    concurrent runs never read half a file); settings JSON cannot hold, or a cache that cannot be
+    written, are left unrecorded."""
+    from ..io.outputs import json_bytes, write_outputs  # only when a check ran: not in a no-op
+
     validated = as_json(validated)
     if given is None or validated is None:
         return
     try:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=cache.parent, prefix=cache.name, suffix=".tmp")
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            json.dump({"fingerprint": fingerprint, "given": given, "validated": validated}, stream, sort_keys=True)
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(temporary, 0o666 & ~mask)  # as Snakemake's own records (mkstemp makes it private)
-        os.replace(temporary, cache)
+        write_outputs({cache: json_bytes({"fingerprint": fingerprint, "given": given, "validated": validated})})
     except OSError:
         pass
