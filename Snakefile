@@ -135,11 +135,19 @@ rule all:
 # among them. Our params are plain settings, recorded the same way without pandas, so pandas is
 # marked absent (None in sys.modules: importlib.util.find_spec then answers None) while the jobs
 # are planned, and importable again once they start; they run in their own processes anyway.
+# Snakemake decides once per run whether to use pandas for params, the first time it needs to:
+# when no job's params were compared (a fresh checkout, or code edited under every rule), that
+# was when the first job finished, after pandas was importable again, and the scheduler then
+# imported it before starting the next jobs. The decision is taken before pandas is released
+# (rlp_pipeline.workflow.finish.settle_params_recording).
 if "pandas" not in sys.modules:
     sys.modules["pandas"] = None
 
 
 onstart:
+    from rlp_pipeline.workflow.finish import settle_params_recording
+
+    settle_params_recording(workflow)
     if "pandas" in sys.modules and sys.modules["pandas"] is None:
         del sys.modules["pandas"]
 

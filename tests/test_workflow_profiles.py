@@ -87,6 +87,40 @@ def test_the_slurm_script_explains_its_usage_and_reports_status_without_root():
     assert "slurmctld does not run" in status.stderr and "slurmd does not run" in status.stderr
 
 
+def test_params_are_recorded_without_pandas_once_the_jobs_start(monkeypatch):
+    """The Snakefile's onstart has Snakemake decide how to record params while pandas is still
+    marked absent (rlp_pipeline.workflow.finish.settle_params_recording), so that the scheduler
+    does not import pandas after the first job of a cold build. The Snakemake internal it relies
+    on is checked on the pinned version: a renamed one fails here, not silently."""
+    import functools
+    import importlib.util
+    import inspect
+    import sys
+    from types import SimpleNamespace
+
+    from snakemake.persistence import PersistenceBase
+
+    from rlp_pipeline.workflow.finish import settle_params_recording
+
+    assert isinstance(inspect.getattr_static(PersistenceBase, "_serialize_param"), property)
+
+    class Recorder:  # Snakemake's decision, cached on first use as in PersistenceBase
+        @property
+        @functools.lru_cache()
+        def _serialize_param(self):
+            return "with pandas" if importlib.util.find_spec("pandas") is not None else "builtin"
+
+    workflow = SimpleNamespace(persistence=Recorder())
+    monkeypatch.setitem(sys.modules, "pandas", None)  # as the Snakefile marks it while planning
+    assert settle_params_recording(workflow)
+    monkeypatch.delitem(sys.modules, "pandas")  # released in onstart, after the call
+    assert workflow.persistence._serialize_param == "builtin"
+    assert not settle_params_recording(SimpleNamespace())
+    snakefile = (REPO / "Snakefile").read_text(encoding="utf-8")
+    onstart = snakefile.split("onstart:", 1)[1].split("\n\n\n", 1)[0]
+    assert onstart.index("settle_params_recording(workflow)") < onstart.index('del sys.modules["pandas"]')
+
+
 def test_the_timers_left_at_the_end_of_a_run_are_cancelled():
     """The Snakefile's onsuccess/onerror cancel Snakemake's job-rate timer, a non-daemon thread
     that kept the process alive up to a second after the last job (rlp_pipeline.workflow.finish)."""

@@ -1,7 +1,5 @@
 """Allow `python -m rlp_pipeline COMMAND ...`."""
 
-import sys
+from .cli import exit_without_teardown, main
 
-from .cli import main
-
-sys.exit(main())
+exit_without_teardown(main())

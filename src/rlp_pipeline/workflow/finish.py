@@ -1,4 +1,5 @@
-"""What the workflow does once its last job has finished (the Snakefile's onsuccess/onerror).
+"""What the workflow does around its jobs inside the Snakemake process (the Snakefile's onstart,
+onsuccess and onerror).
 
 Snakemake limits how many jobs it starts per second (``--max-jobs-per-timespan``, 100/1s by
 default): after each scheduling pass it starts a ``threading.Timer`` that wakes the scheduler a
@@ -23,3 +24,22 @@ def cancel_idle_timers() -> int:
     for timer in timers:
         timer.cancel()
     return len(timers)
+
+
+def settle_params_recording(workflow) -> bool:
+    """Make Snakemake choose now how it records the jobs' params, and return whether it could.
+
+    Snakemake records each job's params when the job finishes, with pandas if pandas can be
+    imported (to hash data frames), and decides which once per run, the first time it needs to
+    (``Persistence._serialize_param``, cached). While the jobs are planned, the Snakefile marks
+    pandas absent, so a decision taken then records them without pandas; this asks for it
+    before pandas is released at the start of the jobs, so that Snakemake never imports pandas
+    (0.2-0.3 s in the scheduler, between the first job and the next) to record plain settings.
+    Another Snakemake version may name things otherwise: then nothing is done (False), and at
+    worst pandas is imported as before."""
+    persistence = getattr(workflow, "persistence", None)
+    try:
+        getattr(persistence, "_serialize_param")
+    except Exception:  # pragma: no cover - depends on Snakemake's internals
+        return False
+    return persistence is not None and hasattr(type(persistence), "_serialize_param")
