@@ -18,7 +18,7 @@ import sys
 import threading
 from pathlib import Path
 
-from .problems import InputError, os_error_message
+from .problems import CheckFailed, InputError, os_error_message
 from .stats import DEFAULT_RAREFACTION_SIZE
 
 EXIT_INPUT_PROBLEM = 1
@@ -402,6 +402,9 @@ def main(argv: list[str] | None = None) -> int:
         run(arguments)
     except InputError as error:
         log.error("%s", error.report())
+        return EXIT_INPUT_PROBLEM
+    except CheckFailed as error:
+        log.error("%s", error)
         return EXIT_INPUT_PROBLEM
     except OSError as error:  # a full disk, a missing or unreadable file: a message, not a traceback
         log.error("%s", os_error_message(error))

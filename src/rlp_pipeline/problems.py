@@ -74,6 +74,12 @@ class InputError(Exception):
         return "\n".join(lines)
 
 
+class CheckFailed(Exception):
+    """Raised when one of the pipeline's own checks of its results fails (an audit notebook
+    whose recomputation disagrees with a derived table): the message says which check, where,
+    and what it found, in plain words; the command ends with exit status 1, without a traceback."""
+
+
 def os_error_message(error: OSError) -> str:
     """A plain one-paragraph message for a failure to read or write a file (full disk, missing
     file, no permission), naming the file and what to do, instead of a traceback."""

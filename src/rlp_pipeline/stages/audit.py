@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from pathlib import Path
 from typing import Mapping
 
 import nbformat
 from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
 from ..io.outputs import write_outputs
+from ..problems import CheckFailed, display_path
 
 log = logging.getLogger("rlp_pipeline.stages.audit")
 
@@ -45,9 +48,37 @@ def execute_notebook(path: Path, derived_dir: Path, timeout: int = 600) -> nbfor
     # startup_timeout: the workflow runs this stage at the lowest CPU priority (rules/audit.smk),
     # so on a machine kept busy by other jobs its kernel may take far longer than nbclient's 60 s
     # to start; it is given as long as a cell.
-    NotebookClient(notebook, kernel_name="python3", timeout=timeout, startup_timeout=timeout, record_timing=False,
-                   shutdown_kernel="immediate", resources={"metadata": {"path": str(path.parent)}}).execute()
+    # The kernel's own log only shows errors (as the report's kernels): ipykernel otherwise warns on
+    # every start that its local connection is not encrypted, a line in each build's output that
+    # reads like a problem. A failing cell or a dead kernel still ends the stage with its message.
+    client = NotebookClient(notebook, kernel_name="python3", timeout=timeout, startup_timeout=timeout,
+                            record_timing=False, shutdown_kernel="immediate",
+                            extra_arguments=["--IPKernelApp.log_level=ERROR"],
+                            resources={"metadata": {"path": str(path.parent)}})
+    try:
+        client.execute()
+    except CellExecutionError as error:
+        raise CheckFailed(failed_cell_message(path, notebook, error.ename, error.evalue)) from None
+    except (CellTimeoutError, DeadKernelError) as error:
+        raise CheckFailed(f"The audit stopped: {display_path(path)} could not be run to its end ({error}). "
+                          "Nothing was written.") from None
     return notebook
+
+
+def failed_cell_message(path: Path, notebook: nbformat.NotebookNode, error_name: str, error_value: str) -> str:
+    """What a reviewer needs when a notebook's cell fails: the notebook, which code cell (counted
+    from 1, with its first line), the error and its message (the notebook's assertions put the
+    disagreeing rows there), and what it means; without the traceback's terminal colours."""
+    code_cells = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    failed = next((number for number, cell in enumerate(code_cells, start=1)
+                   if any(output.get("output_type") == "error" for output in cell.get("outputs", []))), None)
+    first_line = next((line for line in code_cells[failed - 1].source.splitlines() if line.strip()), "") if failed else ""
+    where = f"code cell {failed} ({first_line.strip()[:80]})" if failed else "a code cell"
+    value = re.sub(r"\x1b\[[0-9;]*m", "", str(error_value)).strip()
+    return (f"The audit stopped: {display_path(path)}, {where}, failed with {error_name}"
+            f"{': ' + value if value else ''}. The notebook recomputes results from the derived tables and "
+            "found them different (or could not read them): rebuild with `snakemake`, and if it fails "
+            "again, report it with this message. The executed notebooks were not written.")
 
 
 def run_notebooks(notebooks: list[Path | str], derived_dir: Path | str, out_dir: Path | str) -> None:
