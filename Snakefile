@@ -25,9 +25,10 @@ min_version("9.0")
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 from importlib.metadata import version as _version
 
-from rlp_pipeline.safety.workflow import check_interrupted_run, check_settings
+from rlp_pipeline.safety.workflow import check_interrupted_run, check_settings, check_working_folder
 from rlp_pipeline.workflow import settings_cache
 
+check_working_folder(workflow.basedir)
 SETTINGS_SCHEMA = "config/config.schema.yaml"
 _settings_files = ["config/config.yaml", *workflow.config_settings.configfiles]
 _settings_fingerprint = settings_cache.settings_fingerprint(_settings_files, SETTINGS_SCHEMA, _version("jsonschema"))

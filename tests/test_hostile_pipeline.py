@@ -133,3 +133,38 @@ def test_a_hostile_config_file_given_on_the_command_line_is_refused_with_its_lin
     (project / "partial.yaml").write_text("sampling:\n  seed: 5\n", encoding="utf-8")
     result = snakemake(project, "--configfile=partial.yaml", "--dry-run", VALIDATED)
     assert result.returncode == 0, result.stdout + result.stderr  # a partial, valid override is accepted
+
+
+def test_snakemake_run_from_another_folder_says_where_to_run_it(project, tmp_path):
+    """`snakemake -s path/to/Snakefile` from another folder: one message naming the project's
+    folder and --directory, not a settings file that "does not exist" beside the Snakefile;
+    nothing is built there. With --directory, the same command plans as usual."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    snakefile = str(project / "Snakefile")
+    result = snakemake(elsewhere, "-s", snakefile, VALIDATED)
+    printed = result.stdout + result.stderr
+    assert result.returncode == 1 and "Traceback" not in printed, printed
+    assert f"Snakemake runs in {elsewhere}, which is not a project folder" in printed
+    assert f"Run `snakemake` from the folder of its Snakefile, {project}, or give that folder with `--directory`" in printed
+    assert "does not exist" not in printed
+    assert not (elsewhere / "data").exists() and not (elsewhere / "logs").exists()
+    planned = snakemake(elsewhere, "-s", snakefile, "--directory", str(project), VALIDATED)
+    assert planned.returncode == 0 and "Nothing to be done" in planned.stdout + planned.stderr
+
+
+def test_the_working_folder_message_only_where_no_settings_are(tmp_path):
+    """Another project given with --directory (its own settings) runs; a folder with none gets
+    the message, naming the Snakefile's folder only when the settings are there."""
+    from rlp_pipeline.safety.workflow import working_folder_message
+
+    workflow_folder, other_project, empty = tmp_path / "pipeline", tmp_path / "project", tmp_path / "empty"
+    for folder in (workflow_folder, other_project, empty):
+        folder.mkdir()
+    for folder in (workflow_folder, other_project):
+        (folder / "config").mkdir()
+        (folder / "config" / "config.yaml").write_text("seed: 1\n", encoding="utf-8")
+    assert working_folder_message(other_project, workflow_folder) is None
+    assert working_folder_message(workflow_folder, workflow_folder) is None
+    assert f"from the folder of its Snakefile, {workflow_folder}," in working_folder_message(empty, workflow_folder)
+    assert "from the project's folder," in working_folder_message(empty, empty)

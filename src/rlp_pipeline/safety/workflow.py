@@ -142,6 +142,27 @@ def stop_on_problems(problems: list[Problem], stage: str) -> None:
         sys.exit(1)
 
 
+def working_folder_message(working: Path, workflow_folder: Path, settings: str = "config/config.yaml") -> str | None:
+    """One message when Snakemake runs in a folder that is not a project of this pipeline (no
+    settings file there), as when `snakemake -s path/to/Snakefile` is run from another folder:
+    every path of the settings is relative to the project, and the settings check would
+    otherwise say that config/config.yaml "does not exist", which it does, beside the Snakefile.
+    None when the settings file is there (including another project given with --directory)."""
+    if (working / settings).exists():
+        return None
+    where = f"the folder of its Snakefile, {workflow_folder}" if (workflow_folder / settings).exists() else "the project's folder"
+    return (f"Snakemake runs in {working}, which is not a project folder of this pipeline (no {settings} there). "
+            f"Run `snakemake` from {where}, or give that folder with `--directory`. Nothing was built.")
+
+
+def check_working_folder(workflow_folder: Path | str) -> None:
+    """Stop with one message when the run is not in a project folder (:func:`working_folder_message`)."""
+    message = working_folder_message(Path.cwd(), Path(workflow_folder))
+    if message:
+        print(message, file=sys.stderr)
+        sys.exit(1)
+
+
 def check_settings(config_path: Path | str, schema_path: Path | str, more: list | tuple = ()) -> None:
     """Stop the run with a message when the settings file, or one of the files given with
     `snakemake --configfile` (`more`), is unsafe, unreadable or invalid."""
