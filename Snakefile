@@ -146,8 +146,13 @@ if "pandas" not in sys.modules:
 
 
 onstart:
+    from rlp_pipeline.workflow.cluster import check_cluster
     from rlp_pipeline.workflow.finish import settle_params_recording
 
+    # With the SLURM profile, a machine that cannot reach a SLURM controller gets one message
+    # before anything is submitted, instead of a run that waits for ever (the executor is only
+    # known here, once the jobs are planned).
+    check_cluster(workflow)
     settle_params_recording(workflow)
     if "pandas" in sys.modules and sys.modules["pandas"] is None:
         del sys.modules["pandas"]

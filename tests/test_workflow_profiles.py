@@ -140,3 +140,60 @@ def test_the_timers_left_at_the_end_of_a_run_are_cancelled():
     snakefile = (REPO / "Snakefile").read_text(encoding="utf-8")
     for handler in ("onsuccess:", "onerror:"):
         assert snakefile.split(handler, 1)[1].split("\n\n\n", 1)[0].count("cancel_idle_timers()") == 1
+
+
+def test_the_slurm_check_says_why_a_machine_cannot_submit():
+    """rlp_pipeline.workflow.cluster: SLURM's commands missing, `scontrol ping` failing, timing
+    out or saying the controller is down each give one message; a controller UP gives none."""
+    from types import SimpleNamespace
+
+    from rlp_pipeline.workflow.cluster import slurm_problem, uses_slurm
+
+    everywhere = lambda command: f"/usr/bin/{command}"  # noqa: E731
+
+    def answering(code, out="", err=""):
+        return lambda *args, **kwargs: subprocess.CompletedProcess(args, code, out, err)
+
+    def hanging(*args, **kwargs):
+        raise subprocess.TimeoutExpired(args, 60)
+
+    missing = slurm_problem(find=lambda command: None if command == "sbatch" else "/usr/bin/x")
+    assert "sbatch is not installed on this machine" in missing and "without `--profile profiles/slurm`" in missing
+    assert slurm_problem(find=everywhere, run=answering(0, "Slurmctld(primary) at node1 is UP\n")) is None
+    down = slurm_problem(find=everywhere, run=answering(1, "Slurmctld(primary) at node1 is DOWN\n"))
+    assert "`scontrol ping` says: Slurmctld(primary) at node1 is DOWN." in down
+    fatal = slurm_problem(find=everywhere, run=answering(
+        1, "", "scontrol: error: fetch_config: DNS SRV lookup failed\nscontrol: fatal: Could not establish a configuration source\n"))
+    assert "says: scontrol: fatal: Could not establish a configuration source." in fatal
+    assert "did not answer within 60 s" in slurm_problem(find=everywhere, run=hanging)
+    slurm = SimpleNamespace(executor_plugin=SimpleNamespace(name="slurm"), dryrun=False)
+    assert uses_slurm(slurm)
+    assert not uses_slurm(SimpleNamespace(executor_plugin=SimpleNamespace(name="slurm"), dryrun=True))
+    assert not uses_slurm(SimpleNamespace(executor_plugin=SimpleNamespace(name="slurm-jobstep"), dryrun=False))
+    assert not uses_slurm(SimpleNamespace(executor_plugin=None, dryrun=False))
+
+
+@pytest.mark.skipif(importlib.util.find_spec("snakemake_executor_plugin_slurm") is None,
+                    reason="the SLURM executor plugin is not installed (requirements-test.txt brings it)")
+def test_the_slurm_profile_without_a_reachable_controller_stops_at_once_with_a_message(tmp_path):
+    """SLURM's commands present but no controller they can reach (as on a workstation with the
+    client installed): the executor plugin did not report sbatch's failure and the run waited
+    for ever; now one message, exit status 1, nothing submitted, no lock left."""
+    project = copy_project(tmp_path)
+    fake = tmp_path / "fake-slurm"
+    fake.mkdir()
+    for command in ("sbatch", "squeue", "sacct", "scontrol", "sinfo"):
+        script = fake / command
+        script.write_text(f"#!/bin/sh\necho '{command}: fatal: Could not establish a configuration source' >&2\n"
+                          f"echo called >> '{tmp_path}/{command}.calls'\nexit 1\n", encoding="utf-8")
+        script.chmod(0o755)
+    # the agreement stage is a cluster job (not among the Snakefile's localrules)
+    result = bare_snakemake(project, "--profile", "profiles/slurm", "data/derived/agreement/dimensions.csv",
+                            env={"PATH": f"{fake}{os.pathsep}{os.environ['PATH']}"})
+    printed = result.stdout + result.stderr
+    assert result.returncode == 1, printed
+    assert ("The SLURM profile needs a SLURM controller this machine can reach, and `scontrol ping` says: "
+            "scontrol: fatal: Could not establish a configuration source.") in printed
+    assert "Traceback" not in printed
+    assert not (tmp_path / "sbatch.calls").exists()
+    assert not any((project / ".snakemake" / "locks").glob("*"))
