@@ -425,8 +425,10 @@ def exit_without_teardown(status: int) -> None:
 
     A stage's process has pandas, SciPy or matplotlib loaded, and Python spends 0.15 s freeing
     them one object at a time before the process can end, memory the system reclaims at once
-    anyway: with one process per job, that is most of the gap between one job and the next along
-    a chain of about nine (measured with `python -X importtime`-like timers around a job's exit).
+    anyway (a script importing them: 0.97 s with that teardown, 0.81 s without): with one process
+    per job, that was most of Snakemake's gap between one job's end and the next one's start,
+    0.09 s, along a chain of about nine jobs (each process's start and end stamped by a
+    sitecustomize module during an edit's rebuild: 0.03 s since).
     What a normal exit does that matters still happens: the atexit handlers run (logging's flush
     and close of the log file, the clean-up of temporary folders), then the standard streams are
     flushed. Every file the package writes is closed before its function returns (``with`` blocks,

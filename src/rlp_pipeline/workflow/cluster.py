@@ -1,10 +1,11 @@
 """Before a run with the SLURM profile submits anything: can this machine reach a SLURM cluster?
 
 `snakemake --profile profiles/slurm` on a machine whose SLURM commands cannot reach a controller
-(the commands not installed, no slurm.conf, the controller down) got no message: sbatch failed at
-once, the executor plugin (2.8.0) did not report it, and Snakemake waited for the job forever,
-even when sent SIGTERM ("Will exit after finishing currently running jobs"). The Snakefile now asks
-`scontrol ping` first (a second at most on a working cluster) and stops with what it said.
+(seen with the client installed and no slurm.conf, where sbatch and scontrol fail at once) got
+no useful message: the executor plugin (2.8.0) said it could not guess a SLURM account, then
+Snakemake waited for the job for ever, even when sent SIGTERM ("Will exit after finishing
+currently running jobs"). The Snakefile now asks `scontrol ping` first (a second at most on a
+working cluster) and stops with what it said.
 Standard library only: it runs inside the Snakemake process.
 """
 
