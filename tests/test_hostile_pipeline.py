@@ -154,8 +154,8 @@ def test_snakemake_run_from_another_folder_says_where_to_run_it(project, tmp_pat
 
 
 def test_the_working_folder_message_only_where_no_settings_are(tmp_path):
-    """Another project given with --directory (its own settings) runs; a folder with none gets
-    the message, naming the Snakefile's folder only when the settings are there."""
+    """Another project given with --directory (its own settings) runs; another folder with none
+    gets the message, naming the Snakefile's folder only when the settings are there."""
     from rlp_pipeline.safety.workflow import working_folder_message
 
     workflow_folder, other_project, empty = tmp_path / "pipeline", tmp_path / "project", tmp_path / "empty"
@@ -167,4 +167,15 @@ def test_the_working_folder_message_only_where_no_settings_are(tmp_path):
     assert working_folder_message(other_project, workflow_folder) is None
     assert working_folder_message(workflow_folder, workflow_folder) is None
     assert f"from the folder of its Snakefile, {workflow_folder}," in working_folder_message(empty, workflow_folder)
-    assert "from the project's folder," in working_folder_message(empty, empty)
+    assert "from the project's folder," in working_folder_message(empty, tmp_path / "no-settings-either")
+    # the project's own folder without its settings: the settings check names the missing file
+    assert working_folder_message(empty, empty) is None
+
+
+def test_the_settings_file_missing_in_the_project_is_named_as_missing(project):
+    """In the project's own folder, a deleted config/config.yaml is named by the settings check
+    (what was expected), not taken for a run from another folder."""
+    (project / "config" / "config.yaml").unlink()
+    printed = refused(project)
+    assert "config/config.yaml: expected a file at config/config.yaml (it does not exist)" in printed
+    assert "not a project folder" not in printed

@@ -147,8 +147,10 @@ def working_folder_message(working: Path, workflow_folder: Path, settings: str =
     settings file there), as when `snakemake -s path/to/Snakefile` is run from another folder:
     every path of the settings is relative to the project, and the settings check would
     otherwise say that config/config.yaml "does not exist", which it does, beside the Snakefile.
-    None when the settings file is there (including another project given with --directory)."""
-    if (working / settings).exists():
+    None when the settings file is there (including another project given with --directory), or
+    when Snakemake runs in the Snakefile's own folder: a settings file missing there is named by
+    the settings check, which says what it expected."""
+    if (working / settings).exists() or working.resolve() == workflow_folder.resolve():
         return None
     where = f"the folder of its Snakefile, {workflow_folder}" if (workflow_folder / settings).exists() else "the project's folder"
     return (f"Snakemake runs in {working}, which is not a project folder of this pipeline (no {settings} there). "
