@@ -134,12 +134,19 @@ def workflow_inputs(config: dict) -> tuple[DataPackage | None, list[Problem]]:
     return package, problems
 
 
-def stop_on_problems(problems: list[Problem], stage: str) -> None:
-    """Print the problems as one plain message and end the run (exit status 1), without the
-    traceback Snakemake would print around an exception; do nothing when there is none."""
-    if problems:
-        print(InputError(problems, stage=stage).report(), file=sys.stderr)
+def stop_with_message(message: str | None) -> None:
+    """Print ``message`` and end the run (exit status 1), without the traceback Snakemake would
+    print around an exception; do nothing when there is no message."""
+    if message:
+        print(message, file=sys.stderr)
         sys.exit(1)
+
+
+def stop_on_problems(problems: list[Problem], stage: str) -> None:
+    """Print the problems as one plain message and end the run (exit status 1); do nothing when
+    there is none."""
+    if problems:
+        stop_with_message(InputError(problems, stage=stage).report())
 
 
 def working_folder_message(working: Path, workflow_folder: Path, settings: str = "config/config.yaml") -> str | None:
@@ -159,10 +166,7 @@ def working_folder_message(working: Path, workflow_folder: Path, settings: str =
 
 def check_working_folder(workflow_folder: Path | str) -> None:
     """Stop with one message when the run is not in a project folder (:func:`working_folder_message`)."""
-    message = working_folder_message(Path.cwd(), Path(workflow_folder))
-    if message:
-        print(message, file=sys.stderr)
-        sys.exit(1)
+    stop_with_message(working_folder_message(Path.cwd(), Path(workflow_folder)))
 
 
 def check_settings(config_path: Path | str, schema_path: Path | str, more: list | tuple = ()) -> None:
@@ -211,7 +215,4 @@ def interrupted_run_message(folder: Path, argv: list[str]) -> str | None:
 
 def check_interrupted_run(folder: Path | str = ".") -> None:
     """Stop with one line when a killed run left its lock (see :func:`interrupted_run_message`)."""
-    message = interrupted_run_message(Path(folder), sys.argv)
-    if message:
-        print(message, file=sys.stderr)
-        sys.exit(1)
+    stop_with_message(interrupted_run_message(Path(folder), sys.argv))

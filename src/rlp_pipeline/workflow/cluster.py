@@ -6,14 +6,13 @@ no useful message: the executor plugin (2.8.0) said it could not guess a SLURM a
 Snakemake waited for the job for ever, even when sent SIGTERM ("Will exit after finishing
 currently running jobs"). The Snakefile now asks `scontrol ping` first (a second at most on a
 working cluster) and stops with what it said.
-Standard library only: it runs inside the Snakemake process.
+Standard library and the project's stop helper only: it runs inside the Snakemake process.
 """
 
 from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 from typing import Callable
 
 # How long `scontrol ping` may take: it answers at once, or after its own retries when the
@@ -51,16 +50,13 @@ def slurm_problem(find: Callable[[str], str | None] = shutil.which,
 def uses_slurm(workflow) -> bool:
     """Whether this Snakemake run submits its jobs to SLURM (the `slurm` executor, not a dry run;
     a job running on a node uses the `slurm-jobstep` executor and is not concerned)."""
-    plugin = getattr(workflow, "executor_plugin", None)
-    name = getattr(plugin, "common_name", None) or getattr(plugin, "name", "") or ""
+    name = getattr(getattr(workflow, "executor_plugin", None), "name", "") or ""
     return name.replace("snakemake-executor-plugin-", "") == "slurm" and not getattr(workflow, "dryrun", False)
 
 
 def check_cluster(workflow) -> None:
     """Stop the run with one message when it would submit to SLURM and no controller answers."""
-    if not uses_slurm(workflow):
-        return
-    problem = slurm_problem()
-    if problem:
-        print(problem, file=sys.stderr)
-        sys.exit(1)
+    if uses_slurm(workflow):
+        from ..safety.workflow import stop_with_message
+
+        stop_with_message(slurm_problem())

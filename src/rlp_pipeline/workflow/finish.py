@@ -37,9 +37,8 @@ def settle_params_recording(workflow) -> bool:
     (0.2-0.3 s in the scheduler, between the first job and the next) to record plain settings.
     Another Snakemake version may name things otherwise: then nothing is done (False), and at
     worst pandas is imported as before."""
-    persistence = getattr(workflow, "persistence", None)
     try:
-        getattr(persistence, "_serialize_param")
-    except Exception:  # pragma: no cover - depends on Snakemake's internals
+        workflow.persistence._serialize_param
+    except Exception:  # depends on Snakemake's internals
         return False
-    return persistence is not None and hasattr(type(persistence), "_serialize_param")
+    return True
